@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what the testbed needs and is missing; fast (a few ms per item) when all is there.
+# Everything lands in places this script owns: Debian packages, and venvs under .testbed/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TESTBED=${PIPEFORM_TESTBED_DIR:-$PWD/.testbed}
+MOTO_VERSION=5.2.5
+CHECKOV_VERSION=3.3.30
+mkdir -p "$TESTBED"
+
+need_apt=()
+command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+[ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server)
+command -v mariadb >/dev/null 2>&1 || need_apt+=(mariadb-client)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
+command -v scp >/dev/null 2>&1 || need_apt+=(openssh-client)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "install: apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# moto and checkov each get their own venv: checkov pins an older boto3 than moto wants.
+venv() { # venv DIR SPEC PROBE
+  local dir=$1 spec=$2 probe=$3
+  if [ -x "$dir/bin/$probe" ] && [ -f "$dir/.spec" ] && [ "$(cat "$dir/.spec")" = "$spec" ]; then return; fi
+  echo "install: $spec into $dir"
+  rm -rf "$dir"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install -q --disable-pip-version-check $spec
+  echo "$spec" >"$dir/.spec"
+}
+venv "$TESTBED/venv-moto" "moto[server]==$MOTO_VERSION boto3" moto_server
+venv "$TESTBED/venv-checkov" "checkov==$CHECKOV_VERSION" checkov
+
+if [ ! -x /usr/local/bin/terraform ] && ! command -v terraform >/dev/null 2>&1; then
+  echo "install: terraform is not on this machine; it cannot be fetched here (no registry serves it)" >&2
+  exit 1
+fi

@@ -1,0 +1,1 @@
+//! pipeform: provision, deploy to, and verify one batch-pipeline AWS stack.
