@@ -1,0 +1,1 @@
+//! Pure check functions: (expectations, inventory) -> findings.

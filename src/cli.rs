@@ -1,0 +1,190 @@
+//! Command-line definitions of `pipeform` (contract §4, §5, §7, §8, §9).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// pipeform: provision, deploy to, and verify one batch-pipeline AWS stack.
+#[derive(Debug, Parser)]
+#[command(name = "pipeform", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Stack config file.
+    #[arg(
+        long,
+        global = true,
+        default_value = "pipeform.toml",
+        env = "PIPEFORM_CONFIG"
+    )]
+    pub config: PathBuf,
+    /// More diagnostics on stderr (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented pipeform.toml and an ed25519 key pair (never overwrites).
+    Init(InitArgs),
+    /// Validate the config and write the tfvars of the root module.
+    Render(RenderArgs),
+    /// Render, `terraform init`, `terraform plan -out`, and summarise the plan.
+    Plan(PlanArgs),
+    /// Apply the plan saved by `pipeform plan`, with guards against data loss.
+    Apply(ApplyArgs),
+    /// Put the job binary on the app host over SSH: verified, atomic, reversible.
+    Deploy(DeployArgs),
+    /// Smoke-check the live stack: NAT routing, alarm wiring, retention, bucket, security.
+    Check(CheckArgs),
+    /// Audit live state against the last apply, attribute by attribute (for CI).
+    Drift(DriftArgs),
+}
+
+/// Output format of reporting commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable table.
+    Table,
+    /// One JSON document on stdout.
+    Json,
+    /// JUnit XML on stdout.
+    Junit,
+}
+
+/// Where AWS calls go.
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// AWS endpoint (moto, LocalStack, a VPC endpoint); default: the SDK's.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS region; default: `project.region` of the config.
+    #[arg(long, env = "AWS_REGION")]
+    pub region: Option<String>,
+}
+
+/// `pipeform init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to write pipeform.toml and keys/ into.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Project name to put in the new config.
+    #[arg(long, default_value = "offsets")]
+    pub name: String,
+}
+
+/// `pipeform render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Where to write the tfvars (default: <terraform-dir>/pipeform.auto.tfvars.json).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The root module whose variables the tfvars must match.
+    #[arg(long, default_value = "terraform")]
+    pub terraform_dir: PathBuf,
+}
+
+/// `pipeform plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The root module.
+    #[arg(long, default_value = "terraform")]
+    pub terraform_dir: PathBuf,
+    /// Exit 1 when the plan has changes (0 when it has none).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+/// `pipeform apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The root module.
+    #[arg(long, default_value = "terraform")]
+    pub terraform_dir: PathBuf,
+    /// Allow a plan that destroys or replaces a DB instance, bucket or log group.
+    #[arg(long)]
+    pub allow_destroy: bool,
+}
+
+/// `pipeform deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The pipeform-job binary to install.
+    #[arg(
+        long,
+        required_unless_present = "rollback",
+        conflicts_with = "rollback"
+    )]
+    pub binary: Option<PathBuf>,
+    /// Switch `current` back to the previous release.
+    #[arg(long)]
+    pub rollback: bool,
+    /// App host (default: the `app_public_ip` Terraform output).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// SSH port.
+    #[arg(long, default_value_t = 22)]
+    pub port: u16,
+    /// SSH user (default: `app.ssh_user`).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Private key (default: `app.public_key_path` without `.pub`). Passphrase: PIPEFORM_SSH_PASSPHRASE.
+    #[arg(long)]
+    pub identity: Option<PathBuf>,
+    /// known_hosts file (default: ~/.ssh/known_hosts).
+    #[arg(long)]
+    pub known_hosts: Option<PathBuf>,
+    /// Trust and record the host key of a host not yet in known_hosts.
+    #[arg(long)]
+    pub accept_new_host_key: bool,
+    /// Install prefix on the host.
+    #[arg(long, default_value = "/opt/pipeform")]
+    pub prefix: String,
+    /// After deploying, run `pipeform-job --version` and a dry run on the host.
+    #[arg(long)]
+    pub smoke: bool,
+    /// The root module whose outputs give host and job settings.
+    #[arg(long, default_value = "terraform")]
+    pub terraform_dir: PathBuf,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `pipeform check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Only these areas or check ids (nat, alarm, logs, bucket, rds, sg, iam, or e.g. nat.eip).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Judge bucket prefixes of this UTC day instead of freshness.
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+}
+
+/// `pipeform drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The root module (with the state of the last apply).
+    #[arg(long, default_value = "terraform")]
+    pub terraform_dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Waiver file: drift to accept, each with a reason and an expiry date.
+    #[arg(long, default_value = ".pipeform-waivers.toml")]
+    pub waivers: PathBuf,
+    /// Also run `pipeform check` and report both with one exit code.
+    #[arg(long)]
+    pub with_checks: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}

@@ -1,0 +1,152 @@
+//! The validated stack: what every command works from.
+
+use std::path::PathBuf;
+
+use ipnet::{IpNet, Ipv4Net};
+
+use crate::prefix::PrefixTemplate;
+
+/// A whole, valid stack config.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    /// The file it was read from (for messages).
+    pub source: PathBuf,
+    /// `[project]`.
+    pub project: Project,
+    /// `[network]`.
+    pub network: Network,
+    /// `[nat]`.
+    pub nat: Nat,
+    /// `[app]`.
+    pub app: App,
+    /// `[rds]`.
+    pub rds: Rds,
+    /// `[monitoring]`.
+    pub monitoring: Monitoring,
+    /// `[bucket]`.
+    pub bucket: Bucket,
+    /// `[pipeline]`.
+    pub pipeline: Pipeline,
+}
+
+/// `[project]`.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// `^[a-z][a-z0-9-]{1,20}$`; the `Project` tag.
+    pub name: String,
+    /// AWS region, e.g. `ap-northeast-2`.
+    pub region: String,
+    /// The `Environment` tag.
+    pub environment: String,
+}
+
+/// `[network]`.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// The VPC range.
+    pub vpc_cidr: Ipv4Net,
+    /// One public and one DB subnet per zone, in this order.
+    pub availability_zones: Vec<String>,
+    /// Inside `vpc_cidr`, no overlaps.
+    pub public_subnets: Vec<Ipv4Net>,
+    /// Inside `vpc_cidr`, no overlaps.
+    pub db_subnets: Vec<Ipv4Net>,
+}
+
+/// `[nat]`.
+#[derive(Debug, Clone)]
+pub struct Nat {
+    /// EC2 instance type of the NAT instance.
+    pub instance_type: String,
+    /// AMI; `None` lets the root module look one up.
+    pub ami_id: Option<String>,
+}
+
+/// `[app]`.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// EC2 instance type of the app host.
+    pub instance_type: String,
+    /// AMI; `None` lets the root module look one up.
+    pub ami_id: Option<String>,
+    /// User `deploy` logs in as.
+    pub ssh_user: String,
+    /// Who may reach port 22; never `0.0.0.0/0` or `::/0`.
+    pub ssh_allowed_cidrs: Vec<IpNet>,
+    /// Public key for the key pair, resolved against the config file's directory.
+    pub public_key_path: PathBuf,
+}
+
+/// `[rds]`.
+#[derive(Debug, Clone)]
+pub struct Rds {
+    /// DB instance identifier.
+    pub identifier: String,
+    /// DB instance class, e.g. `db.t3.micro`.
+    pub instance_class: String,
+    /// MySQL engine version, e.g. `8.0`.
+    pub engine_version: String,
+    /// Initial database name.
+    pub database: String,
+    /// Master user name (its password is managed by RDS in Secrets Manager).
+    pub username: String,
+    /// Storage in GiB.
+    pub allocated_storage: u32,
+    /// Refuse deletion (default true).
+    pub deletion_protection: bool,
+    /// Destroy without a final snapshot (default false).
+    pub skip_final_snapshot: bool,
+}
+
+/// `[monitoring]`.
+#[derive(Debug, Clone)]
+pub struct Monitoring {
+    /// CloudWatch log group of the job.
+    pub log_group: String,
+    /// One of the values CloudWatch Logs accepts.
+    pub retention_days: u32,
+    /// Metric filter pattern.
+    pub failure_pattern: String,
+    /// Metric namespace the filter emits to.
+    pub metric_namespace: String,
+    /// Metric name the filter emits.
+    pub metric_name: String,
+    /// CloudWatch alarm name.
+    pub alarm_name: String,
+    /// Alarm period (a multiple of 60, or 10/30).
+    pub alarm_period_seconds: u32,
+    /// SNS topic name.
+    pub topic_name: String,
+    /// E-mail subscribers of the topic.
+    pub alert_emails: Vec<String>,
+}
+
+/// `[bucket]`.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    /// S3 bucket name (naming rules checked).
+    pub name: String,
+    /// Where CSVs go, e.g. `csv/{date}`.
+    pub csv_prefix: PrefixTemplate,
+    /// Where logs go, e.g. `logs/{date}`.
+    pub logs_prefix: PrefixTemplate,
+    /// How old the newest dated prefix may be.
+    pub freshness_hours: u32,
+    /// Let `terraform destroy` delete a non-empty bucket (default false).
+    pub force_destroy: bool,
+}
+
+/// `[pipeline]`.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// Five-field cron expression, UTC.
+    pub schedule: String,
+    /// Directory on the app host whose `*.csv` files the job loads and ships.
+    pub csv_dir: String,
+    /// Directory on the app host for the job's own log (and other logs to ship).
+    pub log_dir: String,
+    /// User the job runs as (owner of the env file).
+    pub run_as: String,
+    /// Log fields pseudonymised with HMAC-SHA256 before shipping.
+    pub pseudonymise_fields: Vec<String>,
+}

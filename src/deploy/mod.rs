@@ -1,0 +1,1 @@
+//! SSH session, known hosts, releases (upload, switch, rollback), host files.

@@ -1,0 +1,1 @@
+//! State vs live: drifted attributes, volatile ones, waivers.

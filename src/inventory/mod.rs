@@ -1,0 +1,1 @@
+//! Live facts of the stack, gathered once, concurrently.

@@ -1,0 +1,10 @@
+//! The one way to run terraform: a runner that builds the command line, streams or captures
+//! output, and turns failure into a typed error; plus readers of `show -json` and `output -json`.
+
+mod outputs;
+mod plan_json;
+mod runner;
+
+pub use outputs::Outputs;
+pub use plan_json::{Action, PlanJson, ResourceChange};
+pub use runner::{Terraform, TerraformError};

@@ -1,0 +1,1 @@
+//! Stack -> tfvars, checked against the root module's declared variables.

@@ -1,0 +1,28 @@
+//! The top-level command line of both binaries.
+
+mod support;
+
+use predicates::str::contains;
+
+#[test]
+fn pipeform_help_lists_every_command_of_the_contract() {
+    let out = support::pipeform().arg("--help").assert().success();
+    for cmd in [
+        "init", "render", "plan", "apply", "deploy", "check", "drift",
+    ] {
+        out.clone().stdout(contains(cmd));
+    }
+}
+
+#[test]
+fn pipeform_job_help_lists_every_command_of_the_contract() {
+    let out = support::pipeform_job().arg("--help").assert().success();
+    for cmd in ["load", "ship", "run"] {
+        out.clone().stdout(contains(cmd));
+    }
+}
+
+#[test]
+fn an_unknown_command_is_a_usage_error() {
+    support::pipeform().arg("frobnicate").assert().code(2);
+}
