@@ -69,6 +69,20 @@ fn lock_file(name: &str) -> File {
         .expect("open a lock file in the testbed dir")
 }
 
+/// Appends a line to `.testbed/stack.log`, which `scripts/test.sh` prints after the tests (test
+/// output is captured; this is how the run shows what the end-to-end steps did).
+pub fn log(line: &str) {
+    use std::io::Write as _;
+    eprintln!("{line}");
+    if let Ok(mut f) = File::options()
+        .create(true)
+        .append(true)
+        .open(testbed_dir().join("stack.log"))
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
 /// Reads `export K=V` lines of the testbed env file.
 fn read_env_file(path: &Path) -> BTreeMap<String, String> {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
@@ -176,7 +190,11 @@ impl SharedStack {
             ]),
             "terraform apply -refresh-only of the shared stack",
         );
-        eprintln!("stack: applied in {:.0} s", started.elapsed().as_secs_f64());
+        log(&format!(
+            "stack: `pipeform plan` + `pipeform apply` of the root module into {}: ok in {:.0} s",
+            self.endpoint,
+            started.elapsed().as_secs_f64()
+        ));
     }
 
     /// The example config with what a throwaway stack needs: its own key, and destroyable data.
