@@ -10,7 +10,7 @@ test:
 	scripts/test.sh
 
 bench:
-	scripts/bench.sh
+	ONLY=$(ONLY) scripts/bench.sh
 
 install:
 	scripts/install.sh

@@ -4,6 +4,7 @@
 pub mod guard;
 mod outputs;
 pub mod plan_json;
+pub mod progress;
 mod runner;
 
 pub use outputs::Outputs;
