@@ -69,7 +69,6 @@ resource "aws_launch_template" "this" {
 
 resource "aws_instance" "this" {
   #checkov:skip=CKV_AWS_126:Detailed monitoring is enabled on the launch template; setting it here makes the provider call MonitorInstances, which moto does not implement
-  #checkov:skip=CKV2_AWS_41:The instance profile is attached through the launch template (iam_instance_profile), which checkov does not follow
   launch_template {
     id      = aws_launch_template.this.id
     version = aws_launch_template.this.latest_version
@@ -78,6 +77,10 @@ resource "aws_instance" "this" {
   # The public address (for SSH deploys) comes from the subnet's map_public_ip_on_launch.
   subnet_id              = var.subnet_id
   vpc_security_group_ids = var.security_group_ids
+
+  # Also on the launch template; repeated here because moto ignores the template's profile
+  # and checkov reads the instance.
+  iam_instance_profile = var.iam_instance_profile_name
 
   ebs_optimized = true
 
