@@ -9,6 +9,7 @@ mod error;
 mod raw;
 pub mod rules;
 mod stack;
+pub mod template;
 mod validate;
 
 use std::path::Path;
