@@ -49,11 +49,18 @@ pub async fn exec(_cli: &Cli, args: &InitArgs) -> CommandResult {
     // that makes any of them invalid rather than write a config `render` would reject.
     config::parse_str(&text, &config_path)
         .map_err(|e| Failure::usage(anyhow!("--name {name:?} makes an invalid config: {e}")))?;
+    let created_dir = !args.dir.exists();
     fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))
         .map_err(Failure::runtime)?;
     if make_keys {
-        generate_key_pair(&private, &public)?;
+        if let Err(e) = generate_key_pair(&private, &public) {
+            if created_dir {
+                // Only succeeds while the directory is empty: it was ours, and nothing is kept.
+                let _ = fs::remove_dir(&args.dir);
+            }
+            return Err(e);
+        }
     }
     let mut file = fs::OpenOptions::new()
         .write(true)
