@@ -86,6 +86,12 @@ pub struct S3Args {
     /// Attempts per S3 request (retries with exponential backoff).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub s3_max_attempts: u32,
+    /// Compressed files larger than this go up as multipart uploads.
+    #[arg(long, default_value_t = ship::MULTIPART_THRESHOLD, value_name = "BYTES")]
+    pub multipart_threshold: usize,
+    /// Part size of multipart uploads (S3's minimum is 5 MiB).
+    #[arg(long, default_value_t = ship::PART_SIZE, value_name = "BYTES")]
+    pub part_size: usize,
 }
 
 /// `pipeform-job ship`.
@@ -369,6 +375,8 @@ async fn run_ship(job: &ShipJob<'_>, log: &mut JobLog) -> Result<(), JobError> {
     let client = s3_client(&config);
     let opts = ship::ShipOptions {
         concurrency: job.s3.concurrency,
+        multipart_threshold: job.s3.multipart_threshold,
+        part_size: job.s3.part_size.max(5 * 1024 * 1024),
         pseudonymiser: Arc::new(pseudonymiser),
     };
     let report = ship::ship(&client, &plan, &opts, log).await;

@@ -191,6 +191,10 @@ impl ShipReport {
 pub struct ShipOptions {
     /// Files uploaded at once.
     pub concurrency: usize,
+    /// Compressed size above which a file goes up in parts.
+    pub multipart_threshold: usize,
+    /// Size of each part.
+    pub part_size: usize,
     /// Log pseudonymisation (may be empty).
     pub pseudonymiser: Arc<Pseudonymiser>,
 }
@@ -215,13 +219,14 @@ pub async fn ship(
         let stop = Arc::clone(&stop);
         let tx = tx.clone();
         let pseudo = Arc::clone(&opts.pseudonymiser);
+        let sizes = (opts.multipart_threshold, opts.part_size);
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             if stop.load(Ordering::SeqCst) {
                 let _ = tx.send((i, Outcome::NotAttempted, String::new()));
                 return;
             }
-            let (outcome, detail) = match ship_one(&client, &bucket, &file, pseudo).await {
+            let (outcome, detail) = match ship_one(&client, &bucket, &file, pseudo, sizes).await {
                 Ok((o, d)) => (o, d),
                 Err(e) => {
                     stop.store(true, Ordering::SeqCst);
@@ -276,6 +281,7 @@ async fn ship_one(
     bucket: &str,
     file: &ShipFile,
     pseudo: Arc<Pseudonymiser>,
+    (threshold, part_size): (usize, usize),
 ) -> Result<(Outcome, String), String> {
     let path = file.path.clone();
     let is_log = file.is_log;
@@ -333,8 +339,8 @@ async fn ship_one(
     .map_err(|e| format!("gzip task failed: {e}"))??;
     let gz_len = gz.len();
 
-    if gz_len > MULTIPART_THRESHOLD {
-        multipart(client, bucket, &file.key, &sha, gz).await?;
+    let parts = if gz_len > threshold {
+        multipart(client, bucket, &file.key, &sha, gz, part_size).await?
     } else {
         client
             .put_object()
@@ -351,10 +357,14 @@ async fn ship_one(
                     aws_sdk_s3::error::DisplayErrorContext(&e)
                 )
             })?;
-    }
+        1
+    };
     Ok((
         Outcome::Uploaded,
-        format!("{raw_len} bytes, {gz_len} gzipped, sha256 {}", &sha[..12]),
+        format!(
+            "{raw_len} bytes, {gz_len} gzipped, {parts} part(s), sha256 {}",
+            &sha[..12]
+        ),
     ))
 }
 
@@ -364,7 +374,8 @@ async fn multipart(
     key: &str,
     sha: &str,
     gz: Vec<u8>,
-) -> Result<(), String> {
+    part_size: usize,
+) -> Result<usize, String> {
     let created = client
         .create_multipart_upload()
         .bucket(bucket)
@@ -385,7 +396,7 @@ async fn multipart(
         .to_string();
     let result = async {
         let mut parts = Vec::new();
-        for (i, chunk) in gz.chunks(PART_SIZE).enumerate() {
+        for (i, chunk) in gz.chunks(part_size).enumerate() {
             let n = i as i32 + 1;
             let out = client
                 .upload_part()
@@ -427,7 +438,7 @@ async fn multipart(
                     aws_sdk_s3::error::DisplayErrorContext(&e)
                 )
             })?;
-        Ok::<(), String>(())
+        Ok::<usize, String>(gz.len().div_ceil(part_size))
     }
     .await;
     if result.is_err() {
