@@ -44,10 +44,6 @@ pub async fn exec(cli: &Cli, args: &CheckArgs) -> CommandResult {
 }
 
 /// Reads and validates the config (exit 2 on any problem, before any remote call).
-// The config loader lands with the config issue; until then every config is refused.
 fn load_stack(path: &Path) -> Result<Stack, Failure> {
-    Err(Failure::usage(anyhow::anyhow!(
-        "cannot read config {}: the config loader is not built yet",
-        path.display()
-    )))
+    crate::config::load(path).map_err(Failure::usage)
 }

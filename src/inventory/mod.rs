@@ -542,16 +542,23 @@ async fn when<T>(
     }
 }
 
-/// Turns an SDK error into an area error naming the call.
+/// Turns an SDK error into an area error naming the call, with its chain of causes.
 fn sdk_error<E, R>(call: &str, e: aws_sdk_ec2::error::SdkError<E, R>) -> AreaError
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    AreaError(format!(
-        "{call} failed: {}",
-        aws_sdk_ec2::error::DisplayErrorContext(&e)
-    ))
+    let mut text = format!("{call} failed: {e}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        let shown = cause.to_string();
+        if !text.contains(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        source = cause.source();
+    }
+    AreaError(text)
 }
 
 /// Tags as a map.
