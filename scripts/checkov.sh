@@ -23,5 +23,17 @@ export BC_SKIP_MAPPING=TRUE
 export CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false
 
 cd "$repo"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+start=$(date +%s.%N)
 # checkov exits 1 when any check fails; --soft-fail is not used.
-exec "$checkov" -d terraform --framework terraform --skip-download --quiet --compact "$@"
+rc=0
+"$checkov" -d terraform --framework terraform --skip-download --quiet --compact "$@" | tee "$out" || rc=${PIPESTATUS[0]}
+end=$(date +%s.%N)
+# A file checkov cannot parse is silently left unchecked: treat that as a failure too.
+if grep -Eq 'Parsing errors: [1-9]' "$out"; then
+  echo "checkov.sh: checkov could not parse some files; they were not checked (rerun without --quiet to see which)" >&2
+  [ "$rc" -ne 0 ] || rc=1
+fi
+echo "checkov.sh: exit $rc in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s" >&2
+exit "$rc"

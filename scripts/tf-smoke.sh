@@ -82,7 +82,7 @@ step() { # step NAME CMD... : runs CMD, records its wall time
 report() {
   echo "tf-smoke: timings"
   printf '  %s\n' "${timings[@]}"
-  echo "tf-smoke: work dir $work"
+  [ ! -d "$work" ] || echo "tf-smoke: work dir $work"
 }
 destroyed=0
 cleanup() {

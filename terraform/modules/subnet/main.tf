@@ -8,7 +8,7 @@ resource "aws_subnet" "this" {
 
   # Public subnets give every instance a public address at launch: the NAT needs one before its
   # EIP is attached (to fetch packages), the app host keeps it for SSH. Setting it per instance
-  # instead makes EC2 (and moto) report the security groups on the interface only, which reads
+  # instead makes moto report the security groups on the interface only, which reads
   # back as a perpetual vpc_security_group_ids diff.
   map_public_ip_on_launch = var.map_public_ip_on_launch
 
