@@ -1,1 +1,570 @@
 //! Live facts of the stack, gathered once, concurrently.
+//!
+//! [`gather`] makes every AWS call the checks need in one round (services in parallel, each
+//! service's dependent calls in sequence), follows pagination, and keeps each service's result
+//! separately: a failed or timed-out service becomes an [`AreaError`] in its slot, so only the
+//! checks that need it become `error` while the others are still judged.
+//!
+//! The types here are plain data (no SDK types), so checks can be unit-tested with inventories
+//! built by hand.
+
+mod cloudwatch;
+mod ec2;
+mod iam;
+mod logs;
+mod rds;
+mod s3;
+mod sns;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+
+use crate::aws::{sdk_config, Timeouts};
+
+pub use s3::{newest_dated_prefix, template_matches_partially};
+
+/// Why one area of the inventory could not be read (API error, timeout, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaError(pub String);
+
+impl std::fmt::Display for AreaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One area's facts, or why they are missing. `None` when the area was not asked for.
+pub type Area<T> = Option<Result<T, AreaError>>;
+
+/// A snapshot of the live facts the checks judge.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// VPC, subnets, route tables, gateways, instances, ENIs, EIPs, security groups.
+    pub ec2: Area<Ec2Facts>,
+    /// The DB instance.
+    pub rds: Area<RdsFacts>,
+    /// The CloudWatch alarm.
+    pub alarm: Area<AlarmFacts>,
+    /// The log group and its metric filters.
+    pub logs: Area<LogsFacts>,
+    /// The SNS topic and its subscriptions.
+    pub sns: Area<SnsFacts>,
+    /// Bucket settings (public access block, encryption).
+    pub bucket: Area<BucketFacts>,
+    /// Dated prefixes in the bucket.
+    pub prefixes: Area<PrefixFacts>,
+    /// The app instance's profile, role and policy documents.
+    pub iam: Area<IamFacts>,
+}
+
+/// Tags of a resource.
+pub type Tags = BTreeMap<String, String>;
+
+/// EC2-side facts of the project (discovered by the `Project` tag, then by relationship).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ec2Facts {
+    /// VPCs tagged with the project.
+    pub vpcs: Vec<Vpc>,
+    /// Subnets tagged with the project.
+    pub subnets: Vec<Subnet>,
+    /// Every route table of the project's VPCs (tagged or not: associations decide).
+    pub route_tables: Vec<RouteTable>,
+    /// Internet gateways attached to the project's VPCs or tagged with the project.
+    pub internet_gateways: Vec<InternetGateway>,
+    /// Project instances that are not terminated.
+    pub instances: Vec<Instance>,
+    /// Network interfaces of the project's VPCs.
+    pub network_interfaces: Vec<NetworkInterface>,
+    /// Elastic IPs of the region.
+    pub addresses: Vec<Address>,
+    /// Security groups of the project's VPCs and those tagged with the project.
+    pub security_groups: Vec<SecurityGroup>,
+}
+
+/// A VPC.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vpc {
+    /// `vpc-...`.
+    pub id: String,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// A subnet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subnet {
+    /// `subnet-...`.
+    pub id: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// IPv4 range.
+    pub cidr: String,
+    /// Tags (`Role` = `subnet-public` / `subnet-db`).
+    pub tags: Tags,
+}
+
+/// A route table with its associations and routes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteTable {
+    /// `rtb-...`.
+    pub id: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Subnets explicitly associated with it.
+    pub subnet_ids: Vec<String>,
+    /// The VPC's main route table (applies to subnets without an explicit association).
+    pub main: bool,
+    /// Its routes.
+    pub routes: Vec<Route>,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// One route.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Route {
+    /// IPv4 destination.
+    pub destination: Option<String>,
+    /// IPv6 destination.
+    pub destination_v6: Option<String>,
+    /// Internet gateway (or `local`).
+    pub gateway_id: Option<String>,
+    /// Instance target.
+    pub instance_id: Option<String>,
+    /// ENI target.
+    pub network_interface_id: Option<String>,
+    /// Managed NAT gateway target.
+    pub nat_gateway_id: Option<String>,
+    /// `active` or `blackhole`.
+    pub state: Option<String>,
+}
+
+impl Route {
+    /// The target, for messages.
+    pub fn target(&self) -> String {
+        self.gateway_id
+            .clone()
+            .or_else(|| self.nat_gateway_id.clone())
+            .or_else(|| self.instance_id.clone())
+            .or_else(|| self.network_interface_id.clone())
+            .unwrap_or_else(|| "nothing".to_string())
+    }
+}
+
+/// An internet gateway.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InternetGateway {
+    /// `igw-...`.
+    pub id: String,
+    /// VPCs it is attached to.
+    pub vpc_ids: Vec<String>,
+}
+
+/// An EC2 instance.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Instance {
+    /// `i-...`.
+    pub id: String,
+    /// `running`, `stopped`, ...
+    pub state: String,
+    /// Its subnet.
+    pub subnet_id: Option<String>,
+    /// Its ENIs.
+    pub network_interface_ids: Vec<String>,
+    /// The instance's own `sourceDestCheck` attribute (read with DescribeInstanceAttribute for
+    /// NAT instances: moto's DescribeNetworkInterfaces does not reflect it).
+    pub source_dest_check: Option<bool>,
+    /// Public IPv4.
+    pub public_ip: Option<String>,
+    /// ARN of its instance profile.
+    pub instance_profile_arn: Option<String>,
+    /// Tags (`Role` = `nat` / `app`).
+    pub tags: Tags,
+}
+
+/// A network interface.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkInterface {
+    /// `eni-...`.
+    pub id: String,
+    /// The instance it is attached to.
+    pub instance_id: Option<String>,
+}
+
+/// An Elastic IP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Address {
+    /// `eipalloc-...`.
+    pub allocation_id: Option<String>,
+    /// The address.
+    pub public_ip: Option<String>,
+    /// Associated instance.
+    pub instance_id: Option<String>,
+    /// Associated ENI.
+    pub network_interface_id: Option<String>,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// A security group and its ingress rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityGroup {
+    /// `sg-...`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its VPC.
+    pub vpc_id: Option<String>,
+    /// Ingress rules.
+    pub ingress: Vec<Permission>,
+}
+
+/// One ingress rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Permission {
+    /// `tcp`, `udp`, `icmp`, `-1` (all) or a number.
+    pub protocol: String,
+    /// First port (absent or -1 for all).
+    pub from_port: Option<i32>,
+    /// Last port.
+    pub to_port: Option<i32>,
+    /// IPv4 sources.
+    pub cidrs: Vec<String>,
+    /// IPv6 sources.
+    pub cidrs_v6: Vec<String>,
+}
+
+/// The DB instance, if it exists.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RdsFacts {
+    /// `None`: no DB instance with the configured identifier.
+    pub instance: Option<DbInstance>,
+}
+
+/// A DB instance.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DbInstance {
+    /// Identifier.
+    pub identifier: String,
+    /// Publicly accessible.
+    pub publicly_accessible: bool,
+    /// Storage encrypted.
+    pub storage_encrypted: bool,
+    /// Subnets of its DB subnet group.
+    pub subnet_ids: Vec<String>,
+}
+
+/// The alarm, if it exists.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlarmFacts {
+    /// `None`: no alarm with the configured name.
+    pub alarm: Option<MetricAlarm>,
+}
+
+/// A metric alarm.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricAlarm {
+    /// Name.
+    pub name: String,
+    /// Watched namespace.
+    pub namespace: Option<String>,
+    /// Watched metric.
+    pub metric_name: Option<String>,
+    /// `Sum`, `Average`, ...
+    pub statistic: Option<String>,
+    /// Threshold.
+    pub threshold: Option<f64>,
+    /// `GreaterThanOrEqualToThreshold`, ...
+    pub comparison: Option<String>,
+    /// Alarm actions (ARNs).
+    pub alarm_actions: Vec<String>,
+    /// OK actions (ARNs).
+    pub ok_actions: Vec<String>,
+}
+
+/// The log group, if it exists, and its metric filters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogsFacts {
+    /// `None`: no log group with the configured name.
+    pub group: Option<LogGroup>,
+    /// Metric filters on it.
+    pub metric_filters: Vec<MetricFilter>,
+}
+
+/// A log group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogGroup {
+    /// Name.
+    pub name: String,
+    /// Retention in days (`None`: never expire).
+    pub retention_days: Option<i32>,
+    /// ARN.
+    pub arn: Option<String>,
+}
+
+/// A metric filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricFilter {
+    /// Name.
+    pub name: String,
+    /// Pattern.
+    pub pattern: String,
+    /// `(namespace, metric name)` it emits.
+    pub metrics: Vec<(String, String)>,
+}
+
+/// The topic, if it exists, and its subscriptions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnsFacts {
+    /// ARN of the topic named in the config.
+    pub topic_arn: Option<String>,
+    /// Its subscriptions.
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// A subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    /// ARN, or `PendingConfirmation`.
+    pub arn: String,
+    /// `email`, `sqs`, ...
+    pub protocol: String,
+    /// Endpoint (address).
+    pub endpoint: String,
+}
+
+/// Bucket settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BucketFacts {
+    /// False when the bucket does not exist.
+    pub exists: bool,
+    /// The four public access block settings, `None` when there is no configuration.
+    pub public_access_block: Option<PublicAccessBlock>,
+    /// Default encryption algorithms, empty when not configured.
+    pub encryption: Vec<String>,
+}
+
+/// The four public access block settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublicAccessBlock {
+    /// BlockPublicAcls.
+    pub block_public_acls: bool,
+    /// IgnorePublicAcls.
+    pub ignore_public_acls: bool,
+    /// BlockPublicPolicy.
+    pub block_public_policy: bool,
+    /// RestrictPublicBuckets.
+    pub restrict_public_buckets: bool,
+}
+
+/// Dated prefixes of both templates.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrefixFacts {
+    /// Under `csv_prefix`.
+    pub csv: TemplateFacts,
+    /// Under `logs_prefix`.
+    pub logs: TemplateFacts,
+}
+
+/// What is under one prefix template.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TemplateFacts {
+    /// The newest dated prefix at or after the freshness cut-off, or (when there is none) the
+    /// newest overall; `None` when there is no dated prefix at all.
+    pub newest: Option<DatedPrefix>,
+    /// With `--date`: that day's prefix.
+    pub on_date: Option<DatedPrefix>,
+}
+
+/// One day's prefix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatedPrefix {
+    /// The day.
+    pub date: NaiveDate,
+    /// The prefix (as listed, or rendered for `--date`).
+    pub prefix: String,
+    /// At least one object (other than a folder marker) is under it.
+    pub non_empty: bool,
+}
+
+/// The app instance's profile and its role's policies.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IamFacts {
+    /// The app instance, `None` when there is no `app` instance.
+    pub app_instance_id: Option<String>,
+    /// Profile ARN (from the instance), `None` without a profile.
+    pub instance_profile_arn: Option<String>,
+    /// The profile's role, `None` when the profile has none.
+    pub role_name: Option<String>,
+    /// Policy documents (attached managed and inline), as `(name, JSON text)`.
+    pub policies: Vec<(String, String)>,
+}
+
+/// Which areas to gather.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// EC2.
+    pub ec2: bool,
+    /// RDS.
+    pub rds: bool,
+    /// CloudWatch alarm.
+    pub alarm: bool,
+    /// Logs.
+    pub logs: bool,
+    /// SNS.
+    pub sns: bool,
+    /// Bucket settings.
+    pub bucket: bool,
+    /// Bucket prefixes.
+    pub prefixes: bool,
+    /// IAM (needs EC2 for the app instance).
+    pub iam: bool,
+}
+
+/// What to look for: the config's names and the project tag.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// `Project` tag value.
+    pub project: String,
+    /// RDS identifier.
+    pub rds_identifier: String,
+    /// Alarm name.
+    pub alarm_name: String,
+    /// Log group name.
+    pub log_group: String,
+    /// SNS topic name.
+    pub topic_name: String,
+    /// Bucket name.
+    pub bucket: String,
+    /// CSV prefix template.
+    pub csv_prefix: crate::prefix::PrefixTemplate,
+    /// Logs prefix template.
+    pub logs_prefix: crate::prefix::PrefixTemplate,
+    /// Oldest day that still counts as fresh (listings start there; older days are only
+    /// listed when nothing is newer).
+    pub fresh_from: NaiveDate,
+    /// `--date`.
+    pub date: Option<NaiveDate>,
+}
+
+/// Where to gather from.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Region.
+    pub region: String,
+    /// Endpoint override.
+    pub endpoint_url: Option<String>,
+}
+
+/// The longest an area may take, all its calls together: a silent endpoint must give `error`
+/// rows well within 30 s even when an area makes several calls in sequence.
+pub const AREA_DEADLINE: Duration = Duration::from_secs(22);
+
+/// Gathers the inventory: one round of calls, services concurrently.
+pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
+    let config = sdk_config(
+        Some(&target.region),
+        target.endpoint_url.as_deref(),
+        Timeouts::READ,
+    )
+    .await;
+    let ec2_client = aws_sdk_ec2::Client::new(&config);
+    let iam_client = aws_sdk_iam::Client::new(&config);
+    let s3_client = crate::aws::s3_client(&config);
+    let rds_client = aws_sdk_rds::Client::new(&config);
+    let cw_client = aws_sdk_cloudwatch::Client::new(&config);
+    let logs_client = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let sns_client = aws_sdk_sns::Client::new(&config);
+
+    let ec2_and_iam = async {
+        if !(needs.ec2 || needs.iam) {
+            return (None, None);
+        }
+        let ec2 = bounded(ec2::gather(&ec2_client, &query.project)).await;
+        let iam = if needs.iam {
+            Some(match &ec2 {
+                Ok(facts) => bounded(iam::gather(&iam_client, facts)).await,
+                Err(e) => Err(AreaError(format!("needs EC2, which failed: {e}"))),
+            })
+        } else {
+            None
+        };
+        (Some(ec2), iam)
+    };
+    let rds = when(needs.rds, rds::gather(&rds_client, &query.rds_identifier));
+    let alarm = when(
+        needs.alarm,
+        cloudwatch::gather(&cw_client, &query.alarm_name),
+    );
+    let logs = when(needs.logs, logs::gather(&logs_client, &query.log_group));
+    let sns = when(needs.sns, sns::gather(&sns_client, &query.topic_name));
+    let bucket = when(needs.bucket, s3::gather_bucket(&s3_client, &query.bucket));
+    let prefixes = when(needs.prefixes, s3::gather_prefixes(&s3_client, query));
+
+    let ((ec2, iam), rds, alarm, logs, sns, bucket, prefixes) =
+        tokio::join!(ec2_and_iam, rds, alarm, logs, sns, bucket, prefixes);
+    Inventory {
+        ec2,
+        rds,
+        alarm,
+        logs,
+        sns,
+        bucket,
+        prefixes,
+        iam,
+    }
+}
+
+/// Runs an area's gathering under [`AREA_DEADLINE`].
+async fn bounded<T>(
+    fut: impl std::future::Future<Output = Result<T, AreaError>>,
+) -> Result<T, AreaError> {
+    match tokio::time::timeout(AREA_DEADLINE, fut).await {
+        Ok(result) => result,
+        Err(_) => Err(AreaError(format!(
+            "no answer within {} s (is the endpoint up?)",
+            AREA_DEADLINE.as_secs()
+        ))),
+    }
+}
+
+/// Runs an area only when needed.
+async fn when<T>(
+    needed: bool,
+    fut: impl std::future::Future<Output = Result<T, AreaError>>,
+) -> Area<T> {
+    if needed {
+        Some(bounded(fut).await)
+    } else {
+        None
+    }
+}
+
+/// Turns an SDK error into an area error naming the call, with its chain of causes.
+fn sdk_error<E, R>(call: &str, e: aws_sdk_ec2::error::SdkError<E, R>) -> AreaError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let mut text = format!("{call} failed: {e}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        let shown = cause.to_string();
+        if !text.contains(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        source = cause.source();
+    }
+    AreaError(text)
+}
+
+/// Tags as a map.
+fn tag_map<'a>(pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Tags {
+    pairs
+        .into_iter()
+        .filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string())))
+        .collect()
+}

@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# Benchmark of `pipeform check` (issue 4). Run from the repo root: bench/check.sh
+#
+# 1. Whole-process `pipeform check` (release build) against a moto holding the root module's
+#    applied stack, side by side in the same run with a boto3 script and a shell script of AWS
+#    CLI calls making the same reads.
+# 2. `pipeform check --only bucket` with 100 and with 100,000 objects in the bucket, beside the
+#    number of S3 requests it made and a naive full listing for scale.
+#
+# Starts its own moto (in a Python process that can also seed S3 objects straight into moto's
+# backend: 100,000 PutObject calls over HTTP take ~15 min here), applies the stack with
+# scripts/tf-smoke.sh (TF_SMOKE_KEEP=1), and prints a markdown section on stdout; progress goes
+# to stderr. Env: BENCH_RUNS (default 10), BENCH_CLI_RUNS (default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+TESTBED=${PIPEFORM_TESTBED_DIR:-$repo/.testbed}
+PY=$TESTBED/venv-moto/bin/python
+RUNS=${BENCH_RUNS:-10}
+CLI_RUNS=${BENCH_CLI_RUNS:-3}
+work=$(mktemp -d -t bench-check.XXXXXX)
+say() { echo "bench/check: $*" >&2; }
+
+[ -x "$PY" ] || { say "no $PY; run scripts/install.sh first"; exit 1; }
+
+# --- the binary under test -------------------------------------------------------------------
+say "cargo build --release --bin pipeform"
+cargo build --release --bin pipeform >&2
+bin=$repo/target/release/pipeform
+
+# --- AWS CLI (its own venv: it pins botocore, which must not move under moto's boto3) ---------
+AWS=$TESTBED/venv-awscli/bin/aws
+if [ ! -x "$AWS" ]; then
+  say "installing awscli into $TESTBED/venv-awscli"
+  python3 -m venv "$TESTBED/venv-awscli"
+  "$TESTBED/venv-awscli/bin/pip" install -q awscli >&2
+fi
+
+# --- moto, with a seeding side door ----------------------------------------------------------
+cat >"$work/moto_bench.py" <<'PY'
+import logging, sys
+from moto.server import ThreadedMotoServer
+from moto.s3.models import s3_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+port, log = int(sys.argv[1]), sys.argv[2]
+handler = logging.FileHandler(log)
+logging.getLogger("werkzeug").addHandler(handler)
+logging.getLogger("werkzeug").setLevel(logging.INFO)
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=True)
+server.start()
+print("ready", flush=True)
+for line in sys.stdin:
+    cmd = line.split()
+    if cmd and cmd[0] == "seed":  # seed BUCKET N: N objects over 365 past days, csv and logs
+        import datetime
+        bucket, n = cmd[1], int(cmd[2])
+        backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        for i in range(n):
+            day = today - datetime.timedelta(days=1 + i % 365)
+            kind = "csv" if i % 2 == 0 else "logs"
+            backend.put_object(bucket, f"{kind}/{day.isoformat()}/part-{i:07d}.{kind}", b"x")
+        print("seeded", n, flush=True)
+    elif cmd and cmd[0] == "quit":
+        break
+server.stop()
+PY
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+coproc MOTO { exec "$PY" -u "$work/moto_bench.py" "$port" "$work/requests.log" 2>"$work/moto.err"; }
+moto_pid=$MOTO_PID
+moto_in=${MOTO[1]}
+moto_out=${MOTO[0]}
+cleanup() {
+  kill "$moto_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+read -r -t 60 ready <&"$moto_out" || { say "moto did not start"; cat "$work/moto.err" >&2; exit 1; }
+seed() { echo "seed $1 $2" >&"$moto_in"; read -r -t 600 _ <&"$moto_out"; }
+
+export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export AWS_REGION=ap-northeast-2 AWS_DEFAULT_REGION=ap-northeast-2 AWS_EC2_METADATA_DISABLED=true
+export NO_COLOR=1
+
+# --- the stack -------------------------------------------------------------------------------
+say "applying the root module into moto (scripts/tf-smoke.sh, ~2-3 min)"
+TF_SMOKE_KEEP=1 TF_SMOKE_DIR=$work/tf scripts/tf-smoke.sh >"$work/tf-smoke.log" 2>&1 ||
+  { tail -n 30 "$work/tf-smoke.log" >&2; exit 1; }
+config=$repo/examples/pipeform.toml
+bucket=vcm-bucket25
+
+# Today's objects (moto applies the bucket's Deny-unless-TLS policy to plain-HTTP writes, so
+# they go in through the backend).
+today=$(date -u +%F)
+"$PY" - <<PY
+import boto3
+s3 = boto3.client("s3")
+p = s3.get_bucket_policy(Bucket="$bucket")["Policy"]
+s3.delete_bucket_policy(Bucket="$bucket")
+s3.put_object(Bucket="$bucket", Key="csv/$today/run.csv", Body=b"a\n1\n")
+s3.put_object(Bucket="$bucket", Key="logs/$today/job.log.gz", Body=b"x")
+s3.put_bucket_policy(Bucket="$bucket", Policy=p)
+PY
+"$bin" --config "$config" check >&2 || { say "the stack does not pass every check"; exit 1; }
+
+# --- the same reads, in boto3 and in the AWS CLI ---------------------------------------------
+cat >"$work/reads.py" <<'PY'
+import datetime, sys
+import boto3
+P, BUCKET, GROUP = "offsets", "vcm-bucket25", "/offsets/carbon_log"
+ec2, rds, cw = boto3.client("ec2"), boto3.client("rds"), boto3.client("cloudwatch")
+logs, sns, s3, iam = boto3.client("logs"), boto3.client("sns"), boto3.client("s3"), boto3.client("iam")
+tag = [{"Name": "tag:Project", "Values": [P]}]
+vpcs = [v["VpcId"] for v in ec2.describe_vpcs(Filters=tag)["Vpcs"]]
+ec2.describe_subnets(Filters=tag)
+res = ec2.describe_instances(Filters=tag + [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}])
+ec2.describe_addresses()
+ec2.describe_security_groups(Filters=tag)
+vpc = [{"Name": "vpc-id", "Values": vpcs}]
+ec2.describe_route_tables(Filters=vpc)
+ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": vpcs}])
+ec2.describe_network_interfaces(Filters=vpc)
+ec2.describe_security_groups(Filters=vpc)
+instances = [i for r in res["Reservations"] for i in r["Instances"]]
+role = lambda i: {t["Key"]: t["Value"] for t in i.get("Tags", [])}.get("Role")
+for i in instances:
+    if role(i) == "nat":
+        ec2.describe_instance_attribute(InstanceId=i["InstanceId"], Attribute="sourceDestCheck")
+rds.describe_db_instances(DBInstanceIdentifier="offsets-db")
+cw.describe_alarms(AlarmNames=["carbon-unified-job-failed-alarm"])
+logs.describe_log_groups(logGroupNamePrefix=GROUP)
+logs.describe_metric_filters(logGroupName=GROUP)
+topic = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":offsets-alerts")][0]
+sns.list_subscriptions_by_topic(TopicArn=topic)
+s3.get_public_access_block(Bucket=BUCKET)
+s3.get_bucket_encryption(Bucket=BUCKET)
+cut = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=26)).strftime("%Y-%m-%d")
+for p in ("csv/", "logs/"):
+    r = s3.list_objects_v2(Bucket=BUCKET, Prefix=p, Delimiter="/", StartAfter=p + cut)
+    newest = max(c["Prefix"] for c in r["CommonPrefixes"])
+    s3.list_objects_v2(Bucket=BUCKET, Prefix=newest, MaxKeys=2)
+app = [i for i in instances if role(i) == "app"][0]
+profile = iam.get_instance_profile(InstanceProfileName=app["IamInstanceProfile"]["Arn"].rsplit("/", 1)[1])
+rname = profile["InstanceProfile"]["Roles"][0]["RoleName"]
+iam.list_attached_role_policies(RoleName=rname)
+for name in iam.list_role_policies(RoleName=rname)["PolicyNames"]:
+    iam.get_role_policy(RoleName=rname, PolicyName=name)
+PY
+cat >"$work/reads.sh" <<SH
+#!/usr/bin/env bash
+set -euo pipefail
+aws() { "$AWS" --endpoint-url "\$AWS_ENDPOINT_URL" --region "\$AWS_REGION" --output text "\$@"; }
+tag=Name=tag:Project,Values=offsets
+vpc=\$(aws ec2 describe-vpcs --filters \$tag --query 'Vpcs[0].VpcId')
+aws ec2 describe-subnets --filters \$tag >/dev/null
+aws ec2 describe-instances --filters \$tag Name=instance-state-name,Values=pending,running,stopping,stopped >/dev/null
+aws ec2 describe-addresses >/dev/null
+aws ec2 describe-security-groups --filters \$tag >/dev/null
+aws ec2 describe-route-tables --filters Name=vpc-id,Values=\$vpc >/dev/null
+aws ec2 describe-internet-gateways --filters Name=attachment.vpc-id,Values=\$vpc >/dev/null
+aws ec2 describe-network-interfaces --filters Name=vpc-id,Values=\$vpc >/dev/null
+aws ec2 describe-security-groups --filters Name=vpc-id,Values=\$vpc >/dev/null
+nat=\$(aws ec2 describe-instances --filters \$tag Name=tag:Role,Values=nat Name=instance-state-name,Values=running --query 'Reservations[0].Instances[0].InstanceId')
+aws ec2 describe-instance-attribute --instance-id \$nat --attribute sourceDestCheck >/dev/null
+aws rds describe-db-instances --db-instance-identifier offsets-db >/dev/null
+aws cloudwatch describe-alarms --alarm-names carbon-unified-job-failed-alarm >/dev/null
+aws logs describe-log-groups --log-group-name-prefix /offsets/carbon_log >/dev/null
+aws logs describe-metric-filters --log-group-name /offsets/carbon_log >/dev/null
+topic=\$(aws sns list-topics --query "Topics[?ends_with(TopicArn, ':offsets-alerts')].TopicArn | [0]")
+aws sns list-subscriptions-by-topic --topic-arn \$topic >/dev/null
+aws s3api get-public-access-block --bucket $bucket >/dev/null
+aws s3api get-bucket-encryption --bucket $bucket >/dev/null
+cut=\$(date -u -d '26 hours ago' +%F)
+for p in csv/ logs/; do
+  newest=\$(aws s3api list-objects-v2 --bucket $bucket --prefix \$p --delimiter / --start-after \$p\$cut --query 'CommonPrefixes[-1].Prefix')
+  aws s3api list-objects-v2 --bucket $bucket --prefix \$newest --max-items 2 >/dev/null
+done
+profile=\$(aws ec2 describe-instances --filters \$tag Name=tag:Role,Values=app --query 'Reservations[0].Instances[0].IamInstanceProfile.Arn')
+role=\$(aws iam get-instance-profile --instance-profile-name \${profile##*/} --query 'InstanceProfile.Roles[0].RoleName')
+aws iam list-attached-role-policies --role-name \$role >/dev/null
+for name in \$(aws iam list-role-policies --role-name \$role --query 'PolicyNames[]'); do
+  aws iam get-role-policy --role-name \$role --policy-name \$name >/dev/null
+done
+SH
+chmod +x "$work/reads.sh"
+"$PY" "$work/reads.py" || { say "the boto3 reads fail"; exit 1; }
+bash "$work/reads.sh" || { say "the AWS CLI reads fail"; exit 1; }
+
+# --- timing ----------------------------------------------------------------------------------
+cat >"$work/timeit.py" <<'PY'
+import statistics, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+times = []
+for _ in range(runs):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    times.append((time.perf_counter() - t) * 1000)
+print(f"{statistics.median(times):.0f} {min(times):.0f}")
+PY
+timeit() { "$PY" "$work/timeit.py" "$@"; }
+requests() { wc -l <"$work/requests.log"; }
+s3_requests() { grep -c "/$bucket" "$work/requests.log" || true; }
+
+say "timing the whole check ($RUNS runs; CLI $CLI_RUNS runs)"
+r0=$(requests)
+"$bin" --config "$config" check --format json >/dev/null || true
+calls=$(( $(requests) - r0 ))
+read -r pf_med pf_min < <(timeit "$RUNS" "$bin" --config "$config" check --format json)
+read -r py_med py_min < <(timeit "$RUNS" "$PY" "$work/reads.py")
+read -r cli_med cli_min < <(timeit "$CLI_RUNS" bash "$work/reads.sh")
+
+prefix_case() { # prefix_case LABEL -> "median min s3-requests"
+  local before med min
+  before=$(s3_requests)
+  "$bin" --config "$config" check --only bucket >/dev/null || true
+  local n=$(( $(s3_requests) - before ))
+  read -r med min < <(timeit "$RUNS" "$bin" --config "$config" check --only bucket)
+  local one
+  read -r one _ < <(timeit "$RUNS" "$PY" -c "import boto3; boto3.client('s3').list_objects_v2(Bucket='$bucket', Prefix='csv/$today/', MaxKeys=2)")
+  echo "$med $min $n $one"
+}
+say "bucket.prefixes with 100 objects"
+seed "$bucket" 98
+read -r b100_med b100_min b100_n b100_one < <(prefix_case 100)
+say "bucket.prefixes with 100,000 objects (seeding)"
+seed "$bucket" 99900
+read -r b100k_med b100k_min b100k_n b100k_one < <(prefix_case 100000)
+read -r full_med _ < <(timeit 1 "$PY" -c "
+import boto3
+n = sum(len(p.get('Contents', [])) for p in boto3.client('s3').get_paginator('list_objects_v2').paginate(Bucket='$bucket'))
+assert n >= 100000, n")
+
+ratio() { python3 -c "print(f'{$1/$2:.1f}')"; }
+cat <<MD
+## check
+
+Measured by \`bench/check.sh\` on $(date -u +%F) ($(nproc) cores, shared), moto $("$PY" -c 'import moto; print(moto.__version__)'),
+the root module applied by \`scripts/tf-smoke.sh\`, config \`examples/pipeform.toml\`; medians of $RUNS runs
+($CLI_RUNS for the AWS CLI), whole process, same moto, same run.
+
+| what | command | median | min | vs pipeform |
+|---|---|---:|---:|---:|
+| \`pipeform check\` (release, all 17 checks, $calls requests) | \`target/release/pipeform --config examples/pipeform.toml check --format json\` | ${pf_med} ms | ${pf_min} ms | 1.0x |
+| boto3 script, the same reads, no judging | \`python reads.py\` (in bench/check.sh) | ${py_med} ms | ${py_min} ms | $(ratio "$py_med" "$pf_med")x |
+| AWS CLI v1 shell script, the same reads | \`bash reads.sh\` (in bench/check.sh) | ${cli_med} ms | ${cli_min} ms | $(ratio "$cli_med" "$pf_med")x |
+
+\`bucket.prefixes\` (\`pipeform check --only bucket\`: public access, encryption, prefixes) by
+objects in the bucket (spread over 365 days of \`csv/{date}\` and \`logs/{date}\` prefixes):
+
+| objects | command | median | min | S3 requests | one \`ListObjectsV2 max-keys=2\` (boto3 process) |
+|---:|---|---:|---:|---:|---:|
+| 100 | \`target/release/pipeform --config examples/pipeform.toml check --only bucket\` | ${b100_med} ms | ${b100_min} ms | ${b100_n} | ${b100_one} ms |
+| 100,000 | same | ${b100k_med} ms | ${b100k_min} ms | ${b100k_n} | ${b100k_one} ms |
+| 100,000 | naive: list every object (boto3 paginator) | ${full_med} ms | | $(( (100000 + 999) / 1000 )) pages | |
+
+100,000 vs 100 objects: $(ratio "$b100k_med" "$b100_med")x. pipeform makes the same number of S3 requests
+either way (delimiter listings of the recent days plus one \`max-keys\` probe per template); moto 5
+scans every key of the bucket on each ListObjectsV2 whatever the prefix, which the last column shows
+for a single call in a separate process.
+MD
+echo quit >&"$moto_in" || true

@@ -1,0 +1,302 @@
+//! A healthy stack, built by hand: every check passes on it; tests break one fact at a time.
+
+use chrono::NaiveDate;
+
+use super::Expectations;
+use crate::inventory::*;
+use crate::prefix::PrefixTemplate;
+
+pub fn tags(pairs: &[(&str, &str)]) -> Tags {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn project(role: &str) -> Tags {
+    tags(&[("Project", "offsets"), ("Role", role)])
+}
+
+pub fn expectations() -> Expectations {
+    Expectations {
+        project: "offsets".into(),
+        region: "ap-northeast-2".into(),
+        rds_identifier: "offsets-db".into(),
+        log_group: "/offsets/carbon_log".into(),
+        retention_days: 30,
+        failure_pattern: "JOB_STATUS=FAILED".into(),
+        metric_namespace: "OffsetsPipeline".into(),
+        metric_name: "CarbonUnifiedJobFailed".into(),
+        alarm_name: "carbon-unified-job-failed-alarm".into(),
+        topic_name: "offsets-alerts".into(),
+        bucket: "vcm-bucket25".into(),
+        csv_prefix: PrefixTemplate::parse("csv/{date}").expect("valid template"),
+        logs_prefix: PrefixTemplate::parse("logs/{date}").expect("valid template"),
+        freshness_hours: 26,
+        now: "2026-11-22T05:00:00Z".parse().expect("valid time"),
+        date: None,
+    }
+}
+
+pub const TOPIC: &str = "arn:aws:sns:ap-northeast-2:123456789012:offsets-alerts";
+pub const PROFILE: &str = "arn:aws:iam::123456789012:instance-profile/offsets-app";
+
+pub fn day(s: &str) -> NaiveDate {
+    s.parse().expect("valid date")
+}
+
+pub fn dated(prefix: &str, date: &str) -> DatedPrefix {
+    DatedPrefix {
+        date: day(date),
+        prefix: prefix.into(),
+        non_empty: true,
+    }
+}
+
+pub const WRITER_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
+ {"Effect":"Allow","Action":["s3:PutObject","s3:GetObject"],"Resource":["arn:aws:s3:::vcm-bucket25/csv/*","arn:aws:s3:::vcm-bucket25/logs/*"]},
+ {"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:ap-northeast-2:123456789012:log-group:/offsets/carbon_log:*"}]}"#;
+
+pub fn healthy() -> Inventory {
+    let route = |dest: &str| Route {
+        destination: Some(dest.into()),
+        state: Some("active".into()),
+        ..Route::default()
+    };
+    let ec2 = Ec2Facts {
+        vpcs: vec![Vpc {
+            id: "vpc-1".into(),
+            tags: project("vpc"),
+        }],
+        subnets: vec![
+            Subnet {
+                id: "subnet-1".into(),
+                vpc_id: "vpc-1".into(),
+                cidr: "10.20.1.0/24".into(),
+                tags: project("subnet-public"),
+            },
+            Subnet {
+                id: "subnet-2".into(),
+                vpc_id: "vpc-1".into(),
+                cidr: "10.20.2.0/24".into(),
+                tags: project("subnet-public"),
+            },
+            Subnet {
+                id: "subnet-3".into(),
+                vpc_id: "vpc-1".into(),
+                cidr: "10.20.101.0/24".into(),
+                tags: project("subnet-db"),
+            },
+            Subnet {
+                id: "subnet-4".into(),
+                vpc_id: "vpc-1".into(),
+                cidr: "10.20.102.0/24".into(),
+                tags: project("subnet-db"),
+            },
+        ],
+        route_tables: vec![
+            RouteTable {
+                id: "rtb-1".into(),
+                vpc_id: "vpc-1".into(),
+                subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+                main: false,
+                routes: vec![
+                    Route {
+                        gateway_id: Some("local".into()),
+                        ..route("10.20.0.0/16")
+                    },
+                    Route {
+                        gateway_id: Some("igw-9".into()),
+                        ..route("0.0.0.0/0")
+                    },
+                ],
+                tags: project("rt-public"),
+            },
+            RouteTable {
+                id: "rtb-2".into(),
+                vpc_id: "vpc-1".into(),
+                subnet_ids: vec!["subnet-3".into(), "subnet-4".into()],
+                main: false,
+                routes: vec![
+                    Route {
+                        gateway_id: Some("local".into()),
+                        ..route("10.20.0.0/16")
+                    },
+                    Route {
+                        network_interface_id: Some("eni-3".into()),
+                        ..route("0.0.0.0/0")
+                    },
+                ],
+                tags: project("rt-private"),
+            },
+            RouteTable {
+                id: "rtb-main".into(),
+                vpc_id: "vpc-1".into(),
+                subnet_ids: vec![],
+                main: true,
+                routes: vec![Route {
+                    gateway_id: Some("local".into()),
+                    ..route("10.20.0.0/16")
+                }],
+                tags: Tags::new(),
+            },
+        ],
+        internet_gateways: vec![InternetGateway {
+            id: "igw-9".into(),
+            vpc_ids: vec!["vpc-1".into()],
+        }],
+        instances: vec![
+            Instance {
+                id: "i-7".into(),
+                state: "running".into(),
+                subnet_id: Some("subnet-1".into()),
+                network_interface_ids: vec!["eni-3".into()],
+                source_dest_check: Some(false),
+                public_ip: Some("3.34.1.2".into()),
+                instance_profile_arn: None,
+                tags: project("nat"),
+            },
+            Instance {
+                id: "i-8".into(),
+                state: "running".into(),
+                subnet_id: Some("subnet-1".into()),
+                network_interface_ids: vec!["eni-4".into()],
+                source_dest_check: Some(true),
+                public_ip: Some("3.34.1.3".into()),
+                instance_profile_arn: Some(PROFILE.into()),
+                tags: project("app"),
+            },
+        ],
+        network_interfaces: vec![
+            NetworkInterface {
+                id: "eni-3".into(),
+                instance_id: Some("i-7".into()),
+            },
+            NetworkInterface {
+                id: "eni-4".into(),
+                instance_id: Some("i-8".into()),
+            },
+        ],
+        addresses: vec![Address {
+            allocation_id: Some("eipalloc-1".into()),
+            public_ip: Some("3.34.1.2".into()),
+            instance_id: Some("i-7".into()),
+            network_interface_id: Some("eni-3".into()),
+            tags: project("nat"),
+        }],
+        security_groups: vec![
+            SecurityGroup {
+                id: "sg-1".into(),
+                name: "offsets-nat".into(),
+                vpc_id: Some("vpc-1".into()),
+                ingress: vec![Permission {
+                    protocol: "-1".into(),
+                    from_port: None,
+                    to_port: None,
+                    cidrs: vec!["10.20.101.0/24".into(), "10.20.102.0/24".into()],
+                    cidrs_v6: vec![],
+                }],
+            },
+            SecurityGroup {
+                id: "sg-2".into(),
+                name: "offsets-app".into(),
+                vpc_id: Some("vpc-1".into()),
+                ingress: vec![Permission {
+                    protocol: "tcp".into(),
+                    from_port: Some(22),
+                    to_port: Some(22),
+                    cidrs: vec!["203.0.113.10/32".into()],
+                    cidrs_v6: vec![],
+                }],
+            },
+        ],
+    };
+    Inventory {
+        ec2: Some(Ok(ec2)),
+        rds: Some(Ok(RdsFacts {
+            instance: Some(DbInstance {
+                identifier: "offsets-db".into(),
+                publicly_accessible: false,
+                storage_encrypted: true,
+                subnet_ids: vec!["subnet-3".into(), "subnet-4".into()],
+            }),
+        })),
+        alarm: Some(Ok(AlarmFacts {
+            alarm: Some(MetricAlarm {
+                name: "carbon-unified-job-failed-alarm".into(),
+                namespace: Some("OffsetsPipeline".into()),
+                metric_name: Some("CarbonUnifiedJobFailed".into()),
+                statistic: Some("Sum".into()),
+                threshold: Some(1.0),
+                comparison: Some("GreaterThanOrEqualToThreshold".into()),
+                alarm_actions: vec![TOPIC.into()],
+                ok_actions: vec![TOPIC.into()],
+            }),
+        })),
+        logs: Some(Ok(LogsFacts {
+            group: Some(LogGroup {
+                name: "/offsets/carbon_log".into(),
+                retention_days: Some(30),
+                arn: Some(
+                    "arn:aws:logs:ap-northeast-2:123456789012:log-group:/offsets/carbon_log:*"
+                        .into(),
+                ),
+            }),
+            metric_filters: vec![MetricFilter {
+                name: "job-failed".into(),
+                pattern: "JOB_STATUS=FAILED".into(),
+                metrics: vec![("OffsetsPipeline".into(), "CarbonUnifiedJobFailed".into())],
+            }],
+        })),
+        sns: Some(Ok(SnsFacts {
+            topic_arn: Some(TOPIC.into()),
+            subscriptions: vec![Subscription {
+                arn: format!("{TOPIC}:5f1c"),
+                protocol: "email".into(),
+                endpoint: "ops@example.com".into(),
+            }],
+        })),
+        bucket: Some(Ok(BucketFacts {
+            exists: true,
+            public_access_block: Some(PublicAccessBlock {
+                block_public_acls: true,
+                ignore_public_acls: true,
+                block_public_policy: true,
+                restrict_public_buckets: true,
+            }),
+            encryption: vec!["AES256".into()],
+        })),
+        prefixes: Some(Ok(PrefixFacts {
+            csv: TemplateFacts {
+                newest: Some(dated("csv/2026-11-22/", "2026-11-22")),
+                on_date: None,
+            },
+            logs: TemplateFacts {
+                newest: Some(dated("logs/2026-11-21/", "2026-11-21")),
+                on_date: None,
+            },
+        })),
+        iam: Some(Ok(IamFacts {
+            app_instance_id: Some("i-8".into()),
+            instance_profile_arn: Some(PROFILE.into()),
+            role_name: Some("offsets-app".into()),
+            policies: vec![("offsets-app/writer (inline)".into(), WRITER_POLICY.into())],
+        })),
+    }
+}
+
+/// The EC2 facts of an inventory built here.
+pub fn ec2(inv: &mut Inventory) -> &mut Ec2Facts {
+    match &mut inv.ec2 {
+        Some(Ok(f)) => f,
+        _ => panic!("fixture inventory has EC2 facts"),
+    }
+}
+
+/// The facts of any area of an inventory built here.
+pub fn area<T>(a: &mut Area<T>) -> &mut T {
+    match a {
+        Some(Ok(f)) => f,
+        _ => panic!("fixture inventory has this area"),
+    }
+}

@@ -1,0 +1,329 @@
+//! EC2: discovery by the `Project` tag, then everything in the project's VPCs (route tables,
+//! ENIs, security groups), then the NAT instances' own source/dest attribute.
+
+use aws_sdk_ec2::types::{Filter, InstanceAttributeName, Tag};
+use aws_sdk_ec2::Client;
+
+use super::{
+    sdk_error, tag_map, Address, AreaError, Ec2Facts, Instance, InternetGateway, NetworkInterface,
+    Permission, Route, RouteTable, SecurityGroup, Subnet, Tags, Vpc,
+};
+
+fn filter(name: &str, values: &[String]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.to_vec()))
+        .build()
+}
+
+fn tags(tags: &[Tag]) -> Tags {
+    tag_map(tags.iter().map(|t| (t.key(), t.value())))
+}
+
+/// Gathers the EC2 facts of project `project`.
+pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, AreaError> {
+    let by_tag = || vec![filter("tag:Project", &[project.to_string()])];
+
+    // Round 1: what carries the project tag (and the region's EIPs: few, and the association
+    // decides, not the tag).
+    let vpcs = async {
+        client
+            .describe_vpcs()
+            .set_filters(Some(by_tag()))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| sdk_error("ec2:DescribeVpcs", e))
+    };
+    let subnets = async {
+        client
+            .describe_subnets()
+            .set_filters(Some(by_tag()))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| sdk_error("ec2:DescribeSubnets", e))
+    };
+    let instances = async {
+        client
+            .describe_instances()
+            .set_filters(Some(vec![
+                filter("tag:Project", &[project.to_string()]),
+                filter(
+                    "instance-state-name",
+                    &["pending", "running", "stopping", "stopped"].map(String::from),
+                ),
+            ]))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| sdk_error("ec2:DescribeInstances", e))
+    };
+    let addresses = async {
+        client
+            .describe_addresses()
+            .send()
+            .await
+            .map_err(|e| sdk_error("ec2:DescribeAddresses", e))
+    };
+    let tagged_sgs = async {
+        client
+            .describe_security_groups()
+            .set_filters(Some(by_tag()))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| sdk_error("ec2:DescribeSecurityGroups", e))
+    };
+    let (vpcs, subnets, reservations, addresses, tagged_sgs) =
+        tokio::try_join!(vpcs, subnets, instances, addresses, tagged_sgs)?;
+
+    let vpcs: Vec<Vpc> = vpcs
+        .iter()
+        .filter_map(|v| {
+            Some(Vpc {
+                id: v.vpc_id()?.to_string(),
+                tags: tags(v.tags()),
+            })
+        })
+        .collect();
+    let vpc_ids: Vec<String> = vpcs.iter().map(|v| v.id.clone()).collect();
+
+    let mut instances: Vec<Instance> = reservations
+        .iter()
+        .flat_map(|r| r.instances())
+        .filter_map(|i| {
+            Some(Instance {
+                id: i.instance_id()?.to_string(),
+                state: i
+                    .state()
+                    .and_then(|s| s.name())
+                    .map(|n| n.as_str().to_string())
+                    .unwrap_or_default(),
+                subnet_id: i.subnet_id().map(String::from),
+                network_interface_ids: i
+                    .network_interfaces()
+                    .iter()
+                    .filter_map(|n| n.network_interface_id().map(String::from))
+                    .collect(),
+                source_dest_check: i.source_dest_check(),
+                public_ip: i.public_ip_address().map(String::from),
+                instance_profile_arn: i
+                    .iam_instance_profile()
+                    .and_then(|p| p.arn())
+                    .map(String::from),
+                tags: tags(i.tags()),
+            })
+        })
+        .collect();
+
+    // Round 2: everything in the project's VPCs, whatever its tags; relationships decide.
+    let round2 = async {
+        if vpc_ids.is_empty() {
+            return Ok((Vec::new(), Vec::new(), Vec::new(), Vec::new()));
+        }
+        let route_tables = async {
+            client
+                .describe_route_tables()
+                .set_filters(Some(vec![filter("vpc-id", &vpc_ids)]))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| sdk_error("ec2:DescribeRouteTables", e))
+        };
+        let igws = async {
+            client
+                .describe_internet_gateways()
+                .set_filters(Some(vec![filter("attachment.vpc-id", &vpc_ids)]))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| sdk_error("ec2:DescribeInternetGateways", e))
+        };
+        let enis = async {
+            client
+                .describe_network_interfaces()
+                .set_filters(Some(vec![filter("vpc-id", &vpc_ids)]))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| sdk_error("ec2:DescribeNetworkInterfaces", e))
+        };
+        let sgs = async {
+            client
+                .describe_security_groups()
+                .set_filters(Some(vec![filter("vpc-id", &vpc_ids)]))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| sdk_error("ec2:DescribeSecurityGroups", e))
+        };
+        tokio::try_join!(route_tables, igws, enis, sgs)
+    };
+    // The NAT instances' own attribute: moto's DescribeNetworkInterfaces keeps
+    // SourceDestCheck=true after the instance attribute is turned off.
+    let nat_ids: Vec<String> = instances
+        .iter()
+        .filter(|i| i.tags.get("Role").map(String::as_str) == Some("nat"))
+        .map(|i| i.id.clone())
+        .collect();
+    let attributes = async {
+        let calls = nat_ids.iter().map(|id| async move {
+            client
+                .describe_instance_attribute()
+                .instance_id(id)
+                .attribute(InstanceAttributeName::SourceDestCheck)
+                .send()
+                .await
+                .map(|out| (id.clone(), out.source_dest_check().and_then(|v| v.value())))
+                .map_err(|e| sdk_error("ec2:DescribeInstanceAttribute", e))
+        });
+        let mut out = Vec::new();
+        for call in calls {
+            out.push(call.await?);
+        }
+        Ok::<_, AreaError>(out)
+    };
+    let ((route_tables, igws, enis, vpc_sgs), attributes) = tokio::try_join!(round2, attributes)?;
+    for (id, value) in attributes {
+        if let Some(instance) = instances.iter_mut().find(|i| i.id == id) {
+            if value.is_some() {
+                instance.source_dest_check = value;
+            }
+        }
+    }
+
+    let subnets = subnets
+        .iter()
+        .filter_map(|s| {
+            Some(Subnet {
+                id: s.subnet_id()?.to_string(),
+                vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+                cidr: s.cidr_block().unwrap_or_default().to_string(),
+                tags: tags(s.tags()),
+            })
+        })
+        .collect();
+    let route_tables = route_tables
+        .iter()
+        .filter_map(|t| {
+            Some(RouteTable {
+                id: t.route_table_id()?.to_string(),
+                vpc_id: t.vpc_id().unwrap_or_default().to_string(),
+                subnet_ids: t
+                    .associations()
+                    .iter()
+                    .filter_map(|a| a.subnet_id().map(String::from))
+                    .collect(),
+                main: t.associations().iter().any(|a| a.main() == Some(true)),
+                routes: t
+                    .routes()
+                    .iter()
+                    .map(|r| Route {
+                        destination: r.destination_cidr_block().map(String::from),
+                        destination_v6: r.destination_ipv6_cidr_block().map(String::from),
+                        gateway_id: r.gateway_id().map(String::from),
+                        instance_id: r.instance_id().map(String::from),
+                        network_interface_id: r.network_interface_id().map(String::from),
+                        nat_gateway_id: r.nat_gateway_id().map(String::from),
+                        state: r.state().map(|s| s.as_str().to_string()),
+                    })
+                    .collect(),
+                tags: tags(t.tags()),
+            })
+        })
+        .collect();
+    let internet_gateways = igws
+        .iter()
+        .filter_map(|g| {
+            Some(InternetGateway {
+                id: g.internet_gateway_id()?.to_string(),
+                vpc_ids: g
+                    .attachments()
+                    .iter()
+                    .filter_map(|a| a.vpc_id().map(String::from))
+                    .collect(),
+            })
+        })
+        .collect();
+    let network_interfaces = enis
+        .iter()
+        .filter_map(|n| {
+            Some(NetworkInterface {
+                id: n.network_interface_id()?.to_string(),
+                instance_id: n
+                    .attachment()
+                    .and_then(|a| a.instance_id())
+                    .map(String::from),
+            })
+        })
+        .collect();
+    let addresses = addresses
+        .addresses()
+        .iter()
+        .map(|a| Address {
+            allocation_id: a.allocation_id().map(String::from),
+            public_ip: a.public_ip().map(String::from),
+            instance_id: a.instance_id().map(String::from),
+            network_interface_id: a.network_interface_id().map(String::from),
+            tags: tags(a.tags()),
+        })
+        .collect();
+    let mut security_groups: Vec<SecurityGroup> = Vec::new();
+    for g in tagged_sgs.iter().chain(vpc_sgs.iter()) {
+        let Some(id) = g.group_id() else { continue };
+        if security_groups.iter().any(|s| s.id == id) {
+            continue;
+        }
+        security_groups.push(SecurityGroup {
+            id: id.to_string(),
+            name: g.group_name().unwrap_or_default().to_string(),
+            vpc_id: g.vpc_id().map(String::from),
+            ingress: g
+                .ip_permissions()
+                .iter()
+                .map(|p| Permission {
+                    protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+                    from_port: p.from_port(),
+                    to_port: p.to_port(),
+                    cidrs: p
+                        .ip_ranges()
+                        .iter()
+                        .filter_map(|r| r.cidr_ip().map(String::from))
+                        .collect(),
+                    cidrs_v6: p
+                        .ipv6_ranges()
+                        .iter()
+                        .filter_map(|r| r.cidr_ipv6().map(String::from))
+                        .collect(),
+                })
+                .collect(),
+        });
+    }
+    Ok(Ec2Facts {
+        vpcs,
+        subnets,
+        route_tables,
+        internet_gateways,
+        instances,
+        network_interfaces,
+        addresses,
+        security_groups,
+    })
+}

@@ -1,0 +1,210 @@
+//! `pipeform check` reports: table, JSON (contract §5) and JUnit, and the exit status.
+
+use serde::Serialize;
+
+use super::junit::{self, Case, Outcome};
+use super::table::Table;
+use crate::checks::{Finding, Status};
+use crate::exit::ExitStatus;
+
+/// Findings counted by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Passed.
+    pub pass: usize,
+    /// Warnings.
+    pub warn: usize,
+    /// Failed.
+    pub fail: usize,
+    /// Could not be evaluated.
+    pub error: usize,
+    /// Skipped.
+    pub skip: usize,
+}
+
+impl Summary {
+    /// Counts `findings`.
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut s = Self::default();
+        for f in findings {
+            match f.status {
+                Status::Pass => s.pass += 1,
+                Status::Warn => s.warn += 1,
+                Status::Fail => s.fail += 1,
+                Status::Error => s.error += 1,
+                Status::Skip => s.skip += 1,
+            }
+        }
+        s
+    }
+}
+
+/// The exit status: 1 on any fail, else 3 on any error, else 0 (contract §6).
+pub fn exit_status(findings: &[Finding]) -> ExitStatus {
+    let s = Summary::of(findings);
+    if s.fail > 0 {
+        ExitStatus::Findings
+    } else if s.error > 0 {
+        ExitStatus::Runtime
+    } else {
+        ExitStatus::Clean
+    }
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    project: &'a str,
+    checks: &'a [Finding],
+    summary: Summary,
+}
+
+/// The JSON document: `{"project", "checks": [{"id","status","resource","detail"}], "summary"}`.
+pub fn json(project: &str, findings: &[Finding]) -> String {
+    let doc = Document {
+        project,
+        checks: findings,
+        summary: Summary::of(findings),
+    };
+    // Serialising plain strings and numbers cannot fail.
+    serde_json::to_string(&doc).unwrap_or_default()
+}
+
+fn paint(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "\x1b[32m",
+        Status::Warn => "\x1b[33m",
+        Status::Fail => "\x1b[31m",
+        Status::Error => "\x1b[35m",
+        Status::Skip => "\x1b[2m",
+    }
+}
+
+/// The human table, with a summary line; statuses coloured when `colour`.
+pub fn table(project: &str, findings: &[Finding], colour: bool) -> String {
+    let mut t = Table::new(["check", "status", "resource", "detail"]);
+    for f in findings {
+        t.row([
+            f.id,
+            f.status.as_str(),
+            f.resource.as_str(),
+            f.detail.as_str(),
+        ]);
+    }
+    let mut out = t.render_with(|col, cell| {
+        let status = findings
+            .iter()
+            .find(|f| f.status.as_str() == cell)
+            .map(|f| f.status);
+        match (colour, col, status) {
+            (true, 1, Some(s)) => format!("{}{cell}\x1b[0m", paint(s)),
+            _ => cell.to_string(),
+        }
+    });
+    let s = Summary::of(findings);
+    out.push_str(&format!(
+        "\n{project}: {} checks: {} pass, {} warn, {} fail, {} error, {} skip\n",
+        findings.len(),
+        s.pass,
+        s.warn,
+        s.fail,
+        s.error,
+        s.skip
+    ));
+    out
+}
+
+/// JUnit XML: one test case per check, grouped by area; warnings and skips are reported as
+/// skipped with their detail.
+pub fn junit(findings: &[Finding]) -> String {
+    let cases: Vec<Case> = findings
+        .iter()
+        .map(|f| {
+            let message = if f.resource.is_empty() {
+                f.detail.clone()
+            } else {
+                format!("{}: {}", f.resource, f.detail)
+            };
+            Case {
+                name: f.id.to_string(),
+                classname: f.id.split('.').next().unwrap_or(f.id).to_string(),
+                outcome: match f.status {
+                    Status::Pass => Outcome::Pass,
+                    Status::Fail => Outcome::Failure {
+                        message: f.id.to_string(),
+                        body: message,
+                    },
+                    Status::Error => Outcome::Error {
+                        message: f.id.to_string(),
+                        body: message,
+                    },
+                    Status::Warn => Outcome::Skipped {
+                        message: format!("warn: {message}"),
+                    },
+                    Status::Skip => Outcome::Skipped { message },
+                },
+                system_out: (f.status == Status::Pass).then(|| f.detail.clone()),
+            }
+        })
+        .collect();
+    junit::render("pipeform check", &cases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings() -> Vec<Finding> {
+        vec![
+            Finding {
+                id: "nat.eip",
+                status: Status::Pass,
+                resource: "i-0abc".into(),
+                detail: "eipalloc-1 (3.34.1.2)".into(),
+            },
+            Finding {
+                id: "alarm.subscription",
+                status: Status::Warn,
+                resource: "arn:t".into(),
+                detail: "only pending".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn json_has_the_contract_shape() {
+        let v: serde_json::Value =
+            serde_json::from_str(&json("offsets", &findings())).expect("valid JSON");
+        assert_eq!(
+            v,
+            serde_json::json!({"project":"offsets","checks":[
+                {"id":"nat.eip","status":"pass","resource":"i-0abc","detail":"eipalloc-1 (3.34.1.2)"},
+                {"id":"alarm.subscription","status":"warn","resource":"arn:t","detail":"only pending"}],
+              "summary":{"pass":1,"warn":1,"fail":0,"error":0,"skip":0}})
+        );
+    }
+
+    #[test]
+    fn exit_status_follows_the_contract() {
+        let mut f = findings();
+        assert_eq!(exit_status(&f), ExitStatus::Clean);
+        f[0].status = Status::Error;
+        assert_eq!(exit_status(&f), ExitStatus::Runtime);
+        f[1].status = Status::Fail;
+        assert_eq!(exit_status(&f), ExitStatus::Findings);
+    }
+
+    #[test]
+    fn table_and_junit() {
+        let plain = table("offsets", &findings(), false);
+        assert!(plain.starts_with("check               status  resource  detail\nnat.eip             pass    i-0abc    eipalloc-1 (3.34.1.2)\n"), "{plain}");
+        assert!(plain.ends_with("offsets: 2 checks: 1 pass, 1 warn, 0 fail, 0 error, 0 skip\n"));
+        assert!(!plain.contains('\x1b'));
+        assert!(table("offsets", &findings(), true).contains("\x1b[32mpass\x1b[0m"));
+        let xml = junit(&findings());
+        assert!(
+            xml.contains("tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\""),
+            "{xml}"
+        );
+        assert!(xml.contains("<testcase name=\"nat.eip\" classname=\"nat\">"));
+    }
+}

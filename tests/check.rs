@@ -1,0 +1,652 @@
+//! `pipeform check` against the project's own root module applied into moto: every check
+//! passes on the healthy stack; each out-of-band fault (made with boto3, then undone) fails
+//! exactly its check and changes no other; dead and silent endpoints give `error` rows (exit 3)
+//! within 30 s; config and usage errors exit 2.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::stack::{self, SharedStack};
+
+/// Every check id of contract §5.
+const IDS: [&str; 17] = [
+    "nat.instance",
+    "nat.source_dest_check",
+    "nat.eip",
+    "nat.private_route",
+    "nat.public_route",
+    "alarm.metric_filter",
+    "alarm.metric_alarm",
+    "alarm.actions",
+    "alarm.subscription",
+    "logs.retention",
+    "bucket.prefixes",
+    "bucket.public_access",
+    "bucket.encryption",
+    "rds.private",
+    "rds.encrypted",
+    "sg.ssh_open",
+    "iam.instance_profile",
+];
+
+/// Shared by every boto3 snippet: clients and the root module's outputs as `O`.
+const PRELUDE: &str = r#"
+import json, os, sys, datetime
+import boto3
+O = {k: v["value"] for k, v in json.loads(os.environ["STACK_OUTPUTS"]).items()}
+SAVED = json.loads(os.environ.get("SAVED") or "null")
+ec2 = boto3.client("ec2"); s3 = boto3.client("s3"); logs = boto3.client("logs")
+cw = boto3.client("cloudwatch"); iam = boto3.client("iam"); rds = boto3.client("rds")
+BUCKET = O["bucket_name"]
+TODAY = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+
+def with_bucket_writes(fn):
+    # moto applies the bucket's Deny-unless-TLS policy to plain-HTTP object writes (it does not
+    # evaluate the condition), so object changes are made with the policy briefly lifted.
+    try:
+        policy = s3.get_bucket_policy(Bucket=BUCKET)["Policy"]
+    except s3.exceptions.ClientError:
+        policy = None
+    if policy:
+        s3.delete_bucket_policy(Bucket=BUCKET)
+    try:
+        return fn()
+    finally:
+        if policy:
+            s3.put_bucket_policy(Bucket=BUCKET, Policy=policy)
+
+def keys(prefix):
+    out = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+        out += [o["Key"] for o in page.get("Contents", [])]
+    return out
+"#;
+
+/// Runs a boto3 snippet against the shared moto; returns its stdout.
+fn py(s: &SharedStack, script: &str, saved: &str) -> String {
+    let python = support::testbed_dir().join("venv-moto/bin/python");
+    let region = s
+        .aws_env()
+        .into_iter()
+        .find(|(k, _)| k == "AWS_REGION")
+        .map_or_else(|| "ap-northeast-2".to_string(), |(_, v)| v);
+    let out = Command::new(&python)
+        .arg("-c")
+        .arg(format!("{PRELUDE}\n{script}"))
+        .envs(s.aws_env())
+        .env("AWS_DEFAULT_REGION", region)
+        .env("STACK_OUTPUTS", s.outputs.to_string())
+        .env("SAVED", saved)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    assert!(
+        out.status.success(),
+        "boto3 snippet failed:\n{script}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Puts today's objects under both prefixes (idempotent).
+fn seed_today(s: &SharedStack) {
+    py(
+        s,
+        r#"
+def put():
+    s3.put_object(Bucket=BUCKET, Key=f"csv/{TODAY}/check-seed.csv", Body=b"a,b\n1,2\n")
+    s3.put_object(Bucket=BUCKET, Key=f"logs/{TODAY}/check-seed.log.gz", Body=b"\x1f\x8b")
+with_bucket_writes(put)
+"#,
+        "",
+    );
+}
+
+/// A finished `pipeform check --format json`: exit code and the document.
+struct Run {
+    code: i32,
+    doc: Value,
+    stderr: String,
+}
+
+impl Run {
+    fn statuses(&self) -> BTreeMap<String, String> {
+        self.doc["checks"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no checks in {}", self.doc))
+            .iter()
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap_or_default().to_string(),
+                    c["status"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn detail(&self, id: &str) -> String {
+        self.doc["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["id"] == id)
+            .map(|c| c["detail"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    }
+}
+
+fn check_json(mut cmd: assert_cmd::Command, extra: &[&str]) -> Run {
+    let out = cmd
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .output()
+        .expect("run pipeform check");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let doc = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("stdout is not one JSON document ({e}):\n{stdout}\n--- stderr\n{stderr}")
+    });
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        doc,
+        stderr,
+    }
+}
+
+fn check_stack(s: &SharedStack, extra: &[&str]) -> Run {
+    check_json(s.pipeform(), extra)
+}
+
+/// Breaks the live stack with `break_py` (which prints what `restore_py` needs, as JSON, to
+/// undo it), runs the checks, restores, and asserts: `id` passed before, fails while broken,
+/// passes again after; every other check kept its status throughout.
+fn fault(id: &str, break_py: &str, restore_py: &str, detail_has: &str) {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let before = check_stack(s, &[]);
+    let saved = py(s, break_py, "");
+    let broken = check_stack(s, &[]);
+    py(
+        s,
+        restore_py,
+        if saved.is_empty() { "null" } else { &saved },
+    );
+    let after = check_stack(s, &[]);
+
+    let (b, x, a) = (before.statuses(), broken.statuses(), after.statuses());
+    assert_eq!(
+        b.get(id).map(String::as_str),
+        Some("pass"),
+        "{id} before the fault: {}",
+        before.doc
+    );
+    assert_eq!(
+        x.get(id).map(String::as_str),
+        Some("fail"),
+        "{id} with the fault: {}",
+        broken.doc
+    );
+    assert_eq!(
+        broken.code, 1,
+        "exit code with a failing check; stderr: {}",
+        broken.stderr
+    );
+    assert!(
+        broken.detail(id).contains(detail_has),
+        "{id} detail should mention {detail_has:?}: {}",
+        broken.detail(id)
+    );
+    for other in IDS.iter().filter(|o| **o != id) {
+        assert_eq!(
+            b.get(*other),
+            x.get(*other),
+            "{other} changed when only {id} was broken: {}",
+            broken.doc
+        );
+    }
+    assert_eq!(
+        b, a,
+        "the stack is not back to how it was after restoring {id}"
+    );
+}
+
+#[test]
+fn every_check_passes_on_the_applied_stack() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let run = check_stack(s, &[]);
+    let statuses = run.statuses();
+    assert_eq!(
+        statuses
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .len(),
+        IDS.len()
+    );
+    for id in IDS {
+        assert_eq!(
+            statuses.get(id).map(String::as_str),
+            Some("pass"),
+            "{id}: {}",
+            run.doc
+        );
+    }
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(run.doc["project"], "offsets");
+    assert_eq!(
+        run.doc["summary"],
+        serde_json::json!({"pass": 17, "warn": 0, "fail": 0, "error": 0, "skip": 0})
+    );
+    // Relationships, not tags: the NAT rows name the live instance, ENI and EIP.
+    let nat = s.output("nat_instance_id");
+    assert!(run
+        .detail("nat.private_route")
+        .contains(&s.output("nat_network_interface_id")));
+    assert!(run
+        .detail("nat.eip")
+        .contains(&s.output("nat_eip_allocation_id")));
+    assert!(
+        run.doc["checks"][0]["resource"] == nat.as_str(),
+        "{}",
+        run.doc
+    );
+}
+
+#[test]
+fn table_and_junit_on_the_live_stack() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let out = s
+        .pipeform()
+        .args(["check", "--only", "nat,sg"])
+        .output()
+        .expect("run pipeform check");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{table}");
+    assert!(table.starts_with("check "), "{table}");
+    assert!(
+        !table.contains('\x1b'),
+        "NO_COLOR and a pipe: no colour codes\n{table}"
+    );
+    assert!(
+        table.contains("offsets: 6 checks: 6 pass, 0 warn, 0 fail, 0 error, 0 skip"),
+        "{table}"
+    );
+    let out = s
+        .pipeform()
+        .args(["check", "--format", "junit"])
+        .output()
+        .expect("run pipeform check");
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(xml.matches("<testcase ").count(), 17, "{xml}");
+    assert!(
+        xml.contains("tests=\"17\" failures=\"0\" errors=\"0\" skipped=\"0\""),
+        "{xml}"
+    );
+}
+
+#[test]
+fn date_judges_that_days_prefixes() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let today = chrono::Utc::now().date_naive().to_string();
+    let run = check_stack(s, &["--only", "bucket.prefixes", "--date", &today]);
+    assert_eq!(run.code, 0, "{}", run.doc);
+    let run = check_stack(s, &["--only", "bucket.prefixes", "--date", "2001-02-03"]);
+    assert_eq!(run.code, 1, "{}", run.doc);
+    assert!(
+        run.detail("bucket.prefixes")
+            .contains("no objects under csv/2001-02-03/"),
+        "{}",
+        run.doc
+    );
+}
+
+#[test]
+fn fault_private_default_route_to_the_igw() {
+    fault(
+        "nat.private_route",
+        r#"ec2.replace_route(RouteTableId=O["private_route_table_id"], DestinationCidrBlock="0.0.0.0/0", GatewayId=O["internet_gateway_id"])"#,
+        r#"ec2.replace_route(RouteTableId=O["private_route_table_id"], DestinationCidrBlock="0.0.0.0/0", NetworkInterfaceId=O["nat_network_interface_id"])"#,
+        "sends 0.0.0.0/0 to igw-",
+    );
+}
+
+#[test]
+fn fault_public_default_route_deleted() {
+    fault(
+        "nat.public_route",
+        r#"ec2.delete_route(RouteTableId=O["public_route_table_id"], DestinationCidrBlock="0.0.0.0/0")"#,
+        r#"ec2.create_route(RouteTableId=O["public_route_table_id"], DestinationCidrBlock="0.0.0.0/0", GatewayId=O["internet_gateway_id"])"#,
+        "has no 0.0.0.0/0 route",
+    );
+}
+
+#[test]
+fn fault_source_dest_check_enabled() {
+    fault(
+        "nat.source_dest_check",
+        r#"ec2.modify_instance_attribute(InstanceId=O["nat_instance_id"], SourceDestCheck={"Value": True})"#,
+        r#"ec2.modify_instance_attribute(InstanceId=O["nat_instance_id"], SourceDestCheck={"Value": False})"#,
+        "source/destination check enabled",
+    );
+}
+
+#[test]
+fn fault_eip_disassociated() {
+    fault(
+        "nat.eip",
+        r#"
+a = ec2.describe_addresses(AllocationIds=[O["nat_eip_allocation_id"]])["Addresses"][0]
+ec2.disassociate_address(AssociationId=a["AssociationId"])
+print(json.dumps(a.get("InstanceId") or O["nat_instance_id"]))
+"#,
+        r#"ec2.associate_address(AllocationId=O["nat_eip_allocation_id"], InstanceId=SAVED)"#,
+        "no Elastic IP is associated",
+    );
+}
+
+#[test]
+fn fault_metric_filter_deleted() {
+    fault(
+        "alarm.metric_filter",
+        r#"
+fs = logs.describe_metric_filters(logGroupName=O["log_group_name"])["metricFilters"]
+for f in fs:
+    logs.delete_metric_filter(logGroupName=O["log_group_name"], filterName=f["filterName"])
+print(json.dumps([{"filterName": f["filterName"], "filterPattern": f["filterPattern"],
+  "metricTransformations": [{k: t[k] for k in ("metricName", "metricNamespace", "metricValue", "defaultValue", "unit") if k in t}
+                            for t in f["metricTransformations"]]} for f in fs]))
+"#,
+        r#"
+for f in SAVED:
+    logs.put_metric_filter(logGroupName=O["log_group_name"], **f)
+"#,
+        "has no metric filter",
+    );
+}
+
+#[test]
+fn fault_alarm_actions_emptied() {
+    fault(
+        "alarm.actions",
+        r#"
+a = cw.describe_alarms(AlarmNames=[O["alarm_name"]])["MetricAlarms"][0]
+keep = ("AlarmName", "AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions",
+        "InsufficientDataActions", "MetricName", "Namespace", "Statistic", "Dimensions", "Period",
+        "Unit", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator",
+        "TreatMissingData")
+args = {k: a[k] for k in keep if k in a}
+cw.put_metric_alarm(**dict(args, AlarmActions=[], OKActions=[]))
+print(json.dumps(args))
+"#,
+        r#"cw.put_metric_alarm(**SAVED)"#,
+        "alarm actions [] and OK actions [] lack",
+    );
+}
+
+#[test]
+fn fault_retention_changed() {
+    fault(
+        "logs.retention",
+        r#"
+g = [g for g in logs.describe_log_groups(logGroupNamePrefix=O["log_group_name"])["logGroups"] if g["logGroupName"] == O["log_group_name"]][0]
+logs.put_retention_policy(logGroupName=O["log_group_name"], retentionInDays=7)
+print(json.dumps(g["retentionInDays"]))
+"#,
+        r#"logs.put_retention_policy(logGroupName=O["log_group_name"], retentionInDays=SAVED)"#,
+        "keeps events for 7 days; expected 30",
+    );
+}
+
+#[test]
+fn fault_public_access_block_off() {
+    fault(
+        "bucket.public_access",
+        r#"
+c = s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"]
+s3.put_public_access_block(Bucket=BUCKET, PublicAccessBlockConfiguration={k: False for k in c})
+print(json.dumps(c))
+"#,
+        r#"s3.put_public_access_block(Bucket=BUCKET, PublicAccessBlockConfiguration=SAVED)"#,
+        "BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets off",
+    );
+}
+
+#[test]
+fn fault_bucket_encryption_deleted() {
+    fault(
+        "bucket.encryption",
+        r#"
+c = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]
+s3.delete_bucket_encryption(Bucket=BUCKET)
+print(json.dumps(c))
+"#,
+        r#"s3.put_bucket_encryption(Bucket=BUCKET, ServerSideEncryptionConfiguration=SAVED)"#,
+        "has no default encryption",
+    );
+}
+
+#[test]
+fn fault_ssh_open_to_the_world() {
+    let rule = r#"[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]"#;
+    fault(
+        "sg.ssh_open",
+        &format!(
+            r#"ec2.authorize_security_group_ingress(GroupId=O["app_security_group_id"], IpPermissions={rule})"#
+        ),
+        &format!(
+            r#"ec2.revoke_security_group_ingress(GroupId=O["app_security_group_id"], IpPermissions={rule})"#
+        ),
+        "allows tcp 22 from 0.0.0.0/0",
+    );
+}
+
+#[test]
+fn fault_all_traffic_from_any_ipv6() {
+    let rule = r#"[{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]"#;
+    fault(
+        "sg.ssh_open",
+        &format!(
+            r#"ec2.authorize_security_group_ingress(GroupId=O["rds_security_group_id"], IpPermissions={rule})"#
+        ),
+        &format!(
+            r#"ec2.revoke_security_group_ingress(GroupId=O["rds_security_group_id"], IpPermissions={rule})"#
+        ),
+        "allows all traffic from ::/0",
+    );
+}
+
+#[test]
+fn fault_role_policy_removed() {
+    fault(
+        "iam.instance_profile",
+        r#"
+role = O["iam_role_name"]
+saved = []
+for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+    doc = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    saved.append([name, doc if isinstance(doc, str) else json.dumps(doc)])
+    iam.delete_role_policy(RoleName=role, PolicyName=name)
+print(json.dumps(saved))
+"#,
+        r#"
+for name, doc in SAVED:
+    iam.put_role_policy(RoleName=O["iam_role_name"], PolicyName=name, PolicyDocument=doc)
+"#,
+        "(no policy allows it)",
+    );
+}
+
+#[test]
+fn fault_deny_added_to_the_role() {
+    fault(
+        "iam.instance_profile",
+        r#"
+iam.put_role_policy(RoleName=O["iam_role_name"], PolicyName="check-test-deny", PolicyDocument=json.dumps(
+  {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:Put*", "Resource": f"arn:aws:s3:::{BUCKET}/csv/*"}]}))
+"#,
+        r#"iam.delete_role_policy(RoleName=O["iam_role_name"], PolicyName="check-test-deny")"#,
+        "denied by",
+    );
+}
+
+#[test]
+fn fault_only_a_stale_csv_prefix() {
+    fault(
+        "bucket.prefixes",
+        r#"
+old = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=5)).strftime("%Y-%m-%d")
+def move():
+    moved = []
+    for k in keys(f"csv/{TODAY}/"):
+        s3.copy_object(Bucket=BUCKET, Key="check-stash/" + k, CopySource={"Bucket": BUCKET, "Key": k})
+        s3.delete_object(Bucket=BUCKET, Key=k)
+        moved.append(k)
+    s3.put_object(Bucket=BUCKET, Key=f"csv/{old}/stale.csv", Body=b"a\n1\n")
+    return {"moved": moved, "stale": f"csv/{old}/stale.csv"}
+print(json.dumps(with_bucket_writes(move)))
+"#,
+        r#"
+def back():
+    for k in SAVED["moved"]:
+        s3.copy_object(Bucket=BUCKET, Key=k, CopySource={"Bucket": BUCKET, "Key": "check-stash/" + k})
+        s3.delete_object(Bucket=BUCKET, Key="check-stash/" + k)
+    s3.delete_object(Bucket=BUCKET, Key=SAVED["stale"])
+with_bucket_writes(back)
+"#,
+        "newest csv prefix csv/",
+    );
+}
+
+#[test]
+fn fault_rds_publicly_accessible() {
+    fault(
+        "rds.private",
+        r#"rds.modify_db_instance(DBInstanceIdentifier=O["rds_identifier"], PubliclyAccessible=True, ApplyImmediately=True)"#,
+        r#"rds.modify_db_instance(DBInstanceIdentifier=O["rds_identifier"], PubliclyAccessible=False, ApplyImmediately=True)"#,
+        "is publicly accessible",
+    );
+}
+
+/// `pipeform --config <config>` against `endpoint`, with dummy credentials.
+fn pipeform_at(endpoint: &str, config: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = support::pipeform();
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .arg("--config")
+        .arg(config);
+    cmd
+}
+
+/// `pipeform` with the example config against `endpoint`.
+fn check_example(endpoint: &str) -> assert_cmd::Command {
+    pipeform_at(
+        endpoint,
+        &support::repo_root().join("examples/pipeform.toml"),
+    )
+}
+
+fn assert_all_errors(run: &Run, started: Instant, what: &str) {
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(30), "{what}: took {took:?}");
+    assert_eq!(run.code, 3, "{what}: {}\n{}", run.doc, run.stderr);
+    let statuses = run.statuses();
+    assert_eq!(statuses.len(), 17, "{}", run.doc);
+    for (id, status) in &statuses {
+        assert_eq!(status, "error", "{what}: {id}: {}", run.doc);
+    }
+}
+
+#[test]
+fn closed_port_gives_error_rows_and_exit_3() {
+    let port = support::free_port();
+    let started = Instant::now();
+    let run = check_json(check_example(&format!("http://127.0.0.1:{port}")), &[]);
+    assert_all_errors(&run, started, "closed port");
+    assert!(
+        run.detail("rds.private").contains("Connection refused"),
+        "{}",
+        run.doc
+    );
+}
+
+#[test]
+fn silent_endpoint_gives_error_rows_within_30s() {
+    // Accepts every connection and never answers a byte.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let port = listener.local_addr().expect("local address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    let started = Instant::now();
+    let run = check_json(check_example(&format!("http://127.0.0.1:{port}")), &[]);
+    assert_all_errors(&run, started, "silent endpoint");
+    assert!(
+        run.detail("logs.retention").contains("timed out")
+            || run.detail("logs.retention").contains("no answer"),
+        "{}",
+        run.doc
+    );
+}
+
+#[test]
+fn unreadable_or_invalid_config_exits_2_before_any_call() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Nothing listens there: a remote call would show up as error rows and exit 3, not 2.
+    let endpoint = format!("http://127.0.0.1:{}", support::free_port());
+    let missing = dir.path().join("nope.toml");
+    let out = pipeform_at(&endpoint, &missing)
+        .arg("check")
+        .output()
+        .expect("run pipeform check");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nope.toml"), "{stderr}");
+
+    let bad = dir.path().join("pipeform.toml");
+    std::fs::write(&bad, "[project]\nname = 7\n").expect("write a bad config");
+    let out = pipeform_at(&endpoint, &bad)
+        .arg("check")
+        .output()
+        .expect("run pipeform check");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("project.name"));
+}
+
+#[test]
+fn unknown_only_selector_exits_2() {
+    let endpoint = format!("http://127.0.0.1:{}", support::free_port());
+    let out = check_example(&endpoint)
+        .args(["check", "--only", "nat,network"])
+        .output()
+        .expect("run pipeform check");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown area or check id `network`"),
+        "{stderr}"
+    );
+}
