@@ -555,3 +555,54 @@ fn smoke_runs_the_installed_job() {
     let text = deploy::summary(&r);
     assert!(text.contains("smoke --version"), "{text}");
 }
+
+#[test]
+fn a_non_root_user_deploys_through_sudo_and_owns_the_env_file() {
+    support::sshd::ensure_sudo_user();
+    let user = support::sshd::SUDO_USER;
+    let mut w = World::new();
+    w.stack.app.ssh_user = user.into();
+    w.stack.pipeline.run_as = user.into();
+    // The login user must be able to reach the installed binary for the smoke test.
+    std::fs::set_permissions(w.tmp.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let bin = w.binary("a", b"#!/bin/sh\necho pipeform-job 0.0.0-fake\n");
+
+    // Without sudo the user cannot write the prefix: a runtime error naming the step.
+    let mut opts = w.opts(Action::Deploy {
+        binary: bin.clone(),
+    });
+    opts.sudo = Sudo::Never;
+    let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err("no sudo");
+    assert!(matches!(err, DeployError::Remote { .. }), "{err:?}");
+    assert!(err.to_string().contains("Permission denied"), "{err}");
+    assert!(!w.prefix().exists());
+
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.smoke = true;
+    let r = w.run(opts);
+    assert!(r.uploaded);
+    assert_eq!(r.user, user);
+    let env = std::fs::metadata(w.prefix().join("job.env")).expect("job.env");
+    let uid = std::process::Command::new("id")
+        .args(["-u", user])
+        .output()
+        .expect("id -u");
+    let uid: u32 = String::from_utf8_lossy(&uid.stdout)
+        .trim()
+        .parse()
+        .expect("numeric uid");
+    assert_eq!(env.uid(), uid);
+    assert_eq!(env.permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(w.prefix().join("current/pipeform-job"))
+            .expect("binary")
+            .uid(),
+        0,
+        "releases belong to root"
+    );
+    let cron = std::fs::read_to_string(w.cron_dir().join("pipeform-job")).expect("cron");
+    assert!(cron.contains(&format!("* * * {user} ")), "{cron}");
+    let smoke = r.smoke.expect("smoke ran");
+    assert_eq!(smoke.version, "pipeform-job 0.0.0-fake");
+    assert!(smoke.ok, "{smoke:?}");
+}

@@ -6,6 +6,55 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// A non-root login user with passwordless sudo, like `ec2-user` on an instance.
+pub const SUDO_USER: &str = "pipeform-deploy";
+
+/// Creates [`SUDO_USER`] once (idempotent): a home, a password field that does not lock key
+/// logins under `UsePAM no`, and a NOPASSWD sudoers entry. Fails loudly without sudo.
+pub fn ensure_sudo_user() {
+    assert!(
+        Path::new("/usr/bin/sudo").exists(),
+        "sudo is not installed: apt-get install -y sudo"
+    );
+    let exists = Command::new("id")
+        .arg(SUDO_USER)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !exists {
+        let out = Command::new("useradd")
+            .args(["-m", "-s", "/bin/sh", SUDO_USER])
+            .output()
+            .expect("useradd runs");
+        // Another test binary may have created it meanwhile.
+        assert!(
+            out.status.success() || String::from_utf8_lossy(&out.stderr).contains("already exists"),
+            "useradd {SUDO_USER}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // useradd leaves the password locked ("!"), which blocks key logins too without PAM.
+    let out = Command::new("usermod")
+        .args(["-p", "*", SUDO_USER])
+        .output()
+        .expect("usermod runs");
+    assert!(
+        out.status.success(),
+        "usermod: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sudoers = format!("/etc/sudoers.d/{SUDO_USER}");
+    let rule = format!("{SUDO_USER} ALL=(ALL) NOPASSWD:ALL\n");
+    if std::fs::read_to_string(&sudoers).ok().as_deref() != Some(rule.as_str()) {
+        std::fs::write(&sudoers, rule).expect("write sudoers entry");
+        std::fs::set_permissions(
+            &sudoers,
+            std::os::unix::fs::PermissionsExt::from_mode(0o440),
+        )
+        .expect("chmod sudoers entry");
+    }
+}
+
 /// A running sshd.
 pub struct Sshd {
     /// Its port on 127.0.0.1.
@@ -65,7 +114,7 @@ impl Sshd {
              UsePAM no\n\
              StrictModes no\n\
              PermitRootLogin prohibit-password\n\
-             AllowUsers root\n\
+             AllowUsers root {SUDO_USER}\n\
              Subsystem sftp internal-sftp\n\
              LogLevel VERBOSE\n"
         );
