@@ -7,6 +7,7 @@
 //! the next connection matches whatever libssh2 picks.
 
 use std::io::Write as _;
+use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Path, PathBuf};
 
 use ssh2::{CheckResult, HostKeyType, KnownHostFileKind, KnownHostKeyFormat, Session};
@@ -169,7 +170,12 @@ impl KnownHostsFile {
             }
         }
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
+            // Like ssh: a new ~/.ssh is private.
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| self.io(e))?;
         }
         let mut file = std::fs::OpenOptions::new()
             .create(true)

@@ -32,9 +32,19 @@ switch_to() {
 }
 "#;
 
+/// Every script takes the prefix's lock first: a second deploy to the same host waits for the
+/// first (up to 10 minutes) instead of deleting its upload in flight as a "partial".
 fn header(prefix: &str) -> String {
-    format!("{PRELUDE}P={}\n", sh_quote(prefix))
+    format!("{PRELUDE}P={}\n{LOCK}", sh_quote(prefix))
 }
+
+const LOCK: &str = r#"mkdir -p "$P"
+exec 9>>"$P/.deploy.lock"
+if ! flock -w 600 9; then
+  echo "another pipeform deploy has held $P/.deploy.lock for 10 minutes; is one stuck?" >&2
+  exit 7
+fi
+"#;
 
 /// The first script of a deploy: clean up partial uploads, install the host files (`files`,
 /// from [`super::host_files::script`]), then either switch to the release if it is already on

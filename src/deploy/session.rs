@@ -134,12 +134,20 @@ impl Remote {
     /// Connects, verifies the host key, and logs in. Nothing is sent to the host's shell
     /// before the host key has been verified.
     pub fn connect(target: &Target, login: &Login) -> Result<Self, SshError> {
-        // Fail on a missing key before touching the network: the fix is local.
+        // Fail on a missing key before touching the network: the fix is local. Without the
+        // file, a running agent may still hold the key.
         if let Err(e) = std::fs::metadata(&login.identity) {
-            return Err(SshError::Identity {
-                path: login.identity.clone(),
-                reason: e.to_string(),
-            });
+            if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+                tracing::debug!(
+                    "{}: {e}; trying the SSH agent only",
+                    login.identity.display()
+                );
+            } else {
+                return Err(SshError::Identity {
+                    path: login.identity.clone(),
+                    reason: e.to_string(),
+                });
+            }
         }
         let mut known = KnownHostsFile::load(&login.known_hosts)?;
         let start = Instant::now();
@@ -343,12 +351,19 @@ fn host_key(session: &Session, target: &Target) -> Result<HostKey, SshError> {
 }
 
 fn authenticate(session: &Session, target: &Target, login: &Login) -> Result<(), SshError> {
-    let by_key = session.userauth_pubkey_file(
-        &target.user,
-        None,
-        Path::new(&login.identity),
-        login.passphrase.as_deref(),
-    );
+    let by_key = if login.identity.exists() {
+        session.userauth_pubkey_file(
+            &target.user,
+            None,
+            Path::new(&login.identity),
+            login.passphrase.as_deref(),
+        )
+    } else {
+        Err(ssh2::Error::new(
+            ssh2::ErrorCode::Session(-16),
+            "the identity file does not exist and the agent has no key the server accepts",
+        ))
+    };
     if by_key.is_ok() && session.authenticated() {
         return Ok(());
     }
