@@ -152,6 +152,32 @@ pub struct DeployArgs {
     /// Output format (table or json).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Override one job env file entry, e.g. `--set PIPEFORM_DB_HOST=127.0.0.1` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Run host commands through `sudo -n`: auto (unless the user is root), always, never.
+    #[arg(long, value_enum, default_value_t = SudoMode::Auto)]
+    pub sudo: SudoMode,
+    /// Seconds to keep retrying the SSH connection (a fresh instance boots slowly).
+    #[arg(long, default_value_t = 60)]
+    pub connect_timeout: u64,
+    /// Directory of the cron entry (tests and demos point it away from /etc).
+    #[arg(long, default_value = "/etc/cron.d", hide = true)]
+    pub cron_dir: String,
+    /// CloudWatch agent install directory.
+    #[arg(long, default_value = "/opt/aws/amazon-cloudwatch-agent", hide = true)]
+    pub agent_dir: String,
+}
+
+/// When `deploy` runs host commands through `sudo -n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SudoMode {
+    /// Unless the login user is root.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// `pipeform check`.
