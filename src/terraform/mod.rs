@@ -1,8 +1,10 @@
 //! The one way to run terraform: a runner that builds the command line, streams or captures
 //! output, and turns failure into a typed error; plus readers of `show -json` and `output -json`.
 
+pub mod guard;
 mod outputs;
-mod plan_json;
+pub mod plan_json;
+pub mod progress;
 mod runner;
 
 pub use outputs::Outputs;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The shared test stack in .testbed/stack (applied by the tests' support code).
+#   scripts/stack.sh destroy   -> terraform destroy of it, with its time; fails if destroy fails
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TESTBED=${PIPEFORM_TESTBED_DIR:-$PWD/.testbed}
+STACK=$TESTBED/stack
+case "${1:-}" in
+  destroy)
+    if [ ! -f "$STACK/applied" ]; then
+      echo "stack: nothing applied in $STACK; nothing to destroy"
+      exit 0
+    fi
+    # shellcheck disable=SC1091
+    . "$TESTBED/env"
+    start=$SECONDS
+    terraform -chdir="$STACK/terraform" destroy -auto-approve -input=false -no-color -lock-timeout=60s >"$STACK/destroy.log" 2>&1 || {
+      echo "stack: terraform destroy FAILED; last lines of $STACK/destroy.log:" >&2
+      tail -n 30 "$STACK/destroy.log" >&2
+      exit 1
+    }
+    left=$(terraform -chdir="$STACK/terraform" state list 2>/dev/null | wc -l)
+    grep -E '^Destroy complete' "$STACK/destroy.log" || true
+    echo "stack: destroyed in $((SECONDS - start)) s; resources left in state: $left"
+    rm -f "$STACK/applied"
+    [ "$left" -eq 0 ]
+    ;;
+  *) echo "usage: $0 destroy" >&2; exit 2 ;;
+esac
