@@ -532,3 +532,111 @@ fn a_failing_terraform_is_exit_3_with_its_error() {
     assert!(err.contains("terraform"), "{err}");
     assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
 }
+
+#[test]
+fn with_checks_reports_drift_and_checks_in_one_document_with_one_exit_code() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    let faults = Faults::new(s);
+    // One fault both commands see: the NAT instance's source/dest check turned back on.
+    faults.rt.block_on(async {
+        faults
+            .ec2
+            .modify_instance_attribute()
+            .instance_id(&faults.nat)
+            .source_dest_check(
+                aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                    .value(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("re-enable source/dest check");
+    });
+    let json_out = s
+        .pipeform()
+        .arg("--config")
+        .arg(&s.config)
+        .args([
+            "drift",
+            "--with-checks",
+            "--format",
+            "json",
+            "--terraform-dir",
+        ])
+        .arg(&s.terraform_dir)
+        .output()
+        .expect("run pipeform drift --with-checks");
+    let restored = faults.rt.block_on(
+        faults
+            .ec2
+            .modify_instance_attribute()
+            .instance_id(&faults.nat)
+            .source_dest_check(
+                aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                    .value(false)
+                    .build(),
+            )
+            .send(),
+    );
+    assert!(restored.is_ok(), "restore source/dest check: {restored:?}");
+
+    let doc = json_of(&json_out);
+    assert_eq!(
+        json_out.status.code(),
+        Some(1),
+        "{doc:#}\n{}",
+        text(&json_out.stderr)
+    );
+    let a = attribute(&doc, NAT, "source_dest_check");
+    assert_eq!((&a["state"], &a["live"]), (&json!(false), &json!(true)));
+    let checks = doc["checks"]
+        .as_array()
+        .expect("checks in the same document");
+    let sdc = checks
+        .iter()
+        .find(|c| c["id"] == "nat.source_dest_check")
+        .unwrap_or_else(|| panic!("nat.source_dest_check missing: {doc:#}"));
+    assert_eq!(sdc["status"], "fail", "{sdc}");
+    assert_eq!(
+        doc["checks_summary"]["fail"],
+        json!(checks.iter().filter(|c| c["status"] == "fail").count())
+    );
+    let config: toml::Table = fs::read_to_string(&s.config)
+        .expect("read the stack config")
+        .parse()
+        .expect("the stack config is TOML");
+    assert_eq!(
+        doc["project"],
+        config["project"]["name"]
+            .as_str()
+            .map_or(Value::Null, |n| json!(n))
+    );
+    stack::log(&format!(
+        "drift --with-checks: source/dest check re-enabled: exit 1, drift on {NAT} and check nat.source_dest_check fail; {} checks in the same document",
+        checks.len()
+    ));
+}
+
+#[test]
+fn with_checks_and_a_bad_config_is_exit_2_before_terraform_runs() {
+    let s = stack::shared();
+    let _lock = stack::read_only();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("pipeform.toml");
+    fs::write(&bad, "[project]\nname = \"Not Valid\"\n").expect("write");
+    let started = std::time::Instant::now();
+    let out = s
+        .pipeform()
+        .arg("--config")
+        .arg(&bad)
+        .args(["drift", "--with-checks", "--terraform-dir"])
+        .arg(&s.terraform_dir)
+        .output()
+        .expect("run pipeform drift --with-checks");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("pipeform.toml"), "{err}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert!(started.elapsed().as_secs() < 3, "{:?}", started.elapsed());
+}

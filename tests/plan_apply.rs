@@ -9,8 +9,17 @@ use std::path::Path;
 use support::stack;
 
 /// The stack's config with one key changed, written next to it.
-fn changed_config(s: &stack::SharedStack, name: &str, table: &str, key: &str, value: toml::Value) -> std::path::PathBuf {
-    let mut doc: toml::Table = fs::read_to_string(&s.config).expect("read config").parse().expect("TOML");
+fn changed_config(
+    s: &stack::SharedStack,
+    name: &str,
+    table: &str,
+    key: &str,
+    value: toml::Value,
+) -> std::path::PathBuf {
+    let mut doc: toml::Table = fs::read_to_string(&s.config)
+        .expect("read config")
+        .parse()
+        .expect("TOML");
     doc.get_mut(table)
         .and_then(toml::Value::as_table_mut)
         .expect("table exists")
@@ -31,12 +40,36 @@ fn restore(s: &stack::SharedStack) {
 fn the_plan_right_after_apply_is_empty() {
     let s = stack::shared();
     let _lock = stack::exclusive();
-    let out = s.pipeform().args(["plan", "--detailed-exitcode"]).output().expect("runs");
+    let out = s
+        .pipeform()
+        .args(["plan", "--detailed-exitcode"])
+        .output()
+        .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "pipeform plan --detailed-exitcode:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "pipeform plan --detailed-exitcode:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("No changes"), "{stdout}");
-    let tf = s.terraform().args(["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock-timeout=60s"]).output().expect("runs");
-    assert_eq!(tf.status.code(), Some(0), "terraform plan -detailed-exitcode:\n{}", String::from_utf8_lossy(&tf.stdout));
+    let tf = s
+        .terraform()
+        .args([
+            "plan",
+            "-detailed-exitcode",
+            "-input=false",
+            "-no-color",
+            "-lock-timeout=60s",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        tf.status.code(),
+        Some(0),
+        "terraform plan -detailed-exitcode:\n{}",
+        String::from_utf8_lossy(&tf.stdout)
+    );
     stack::log("stack: `pipeform plan --detailed-exitcode` and `terraform plan -detailed-exitcode` right after apply: exit 0, no changes");
     restore(s);
 }
@@ -45,20 +78,55 @@ fn the_plan_right_after_apply_is_empty() {
 fn apply_refuses_a_plan_that_replaces_the_database() {
     let s = stack::shared();
     let _lock = stack::exclusive();
-    let cfg = changed_config(s, "replace-db.toml", "rds", "identifier", toml::Value::String("offsets-db-2".into()));
-    let plan = s.pipeform().args(["plan", "--detailed-exitcode", "--config"]).arg(&cfg).output().expect("runs");
+    let cfg = changed_config(
+        s,
+        "replace-db.toml",
+        "rds",
+        "identifier",
+        toml::Value::String("offsets-db-2".into()),
+    );
+    let plan = s
+        .pipeform()
+        .args(["plan", "--detailed-exitcode", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("runs");
     let plan_out = String::from_utf8_lossy(&plan.stdout);
-    assert_eq!(plan.status.code(), Some(1), "a plan with changes exits 1:\n{plan_out}");
-    assert!(plan_out.contains("module.rds.aws_db_instance.this"), "{plan_out}");
+    assert_eq!(
+        plan.status.code(),
+        Some(1),
+        "a plan with changes exits 1:\n{plan_out}"
+    );
+    assert!(
+        plan_out.contains("module.rds.aws_db_instance.this"),
+        "{plan_out}"
+    );
     assert!(plan_out.contains("replace"), "{plan_out}");
 
-    let apply = s.pipeform().args(["apply", "--config"]).arg(&cfg).output().expect("runs");
+    let apply = s
+        .pipeform()
+        .args(["apply", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("runs");
     let err = String::from_utf8_lossy(&apply.stderr);
     assert_eq!(apply.status.code(), Some(2), "apply must refuse:\n{err}");
-    assert!(err.contains("module.rds.aws_db_instance.this") && err.contains("identifier"), "{err}");
+    assert!(
+        err.contains("module.rds.aws_db_instance.this") && err.contains("identifier"),
+        "{err}"
+    );
     assert!(err.contains("--allow-destroy"), "{err}");
     // Nothing was applied: the live DB is the one of the state.
-    let live = s.terraform().args(["state", "show", "-no-color", "module.rds.aws_db_instance.this"]).output().expect("runs");
+    let live = s
+        .terraform()
+        .args([
+            "state",
+            "show",
+            "-no-color",
+            "module.rds.aws_db_instance.this",
+        ])
+        .output()
+        .expect("runs");
     assert!(String::from_utf8_lossy(&live.stdout).contains("\"offsets-db\""));
     restore(s);
 }
@@ -68,8 +136,19 @@ fn apply_refuses_a_saved_plan_whose_config_changed_since() {
     let s = stack::shared();
     let _lock = stack::exclusive();
     s.pipeform().arg("plan").assert().success();
-    let cfg = changed_config(s, "changed-later.toml", "monitoring", "alarm_period_seconds", toml::Value::Integer(600));
-    let apply = s.pipeform().args(["apply", "--config"]).arg(&cfg).output().expect("runs");
+    let cfg = changed_config(
+        s,
+        "changed-later.toml",
+        "monitoring",
+        "alarm_period_seconds",
+        toml::Value::Integer(600),
+    );
+    let apply = s
+        .pipeform()
+        .args(["apply", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("runs");
     let err = String::from_utf8_lossy(&apply.stderr);
     assert_eq!(apply.status.code(), Some(2), "{err}");
     assert!(err.contains("run `pipeform plan` again"), "{err}");
@@ -81,10 +160,22 @@ fn apply_without_a_saved_plan_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = support::repo_root();
     fs::create_dir_all(dir.path().join("keys")).expect("mkdir");
-    fs::copy(root.join("examples/pipeform.toml"), dir.path().join("pipeform.toml")).expect("copy config");
-    fs::copy(root.join("examples/keys/offsets.pub"), dir.path().join("keys/offsets.pub")).expect("copy key");
+    fs::copy(
+        root.join("examples/pipeform.toml"),
+        dir.path().join("pipeform.toml"),
+    )
+    .expect("copy config");
+    fs::copy(
+        root.join("examples/keys/offsets.pub"),
+        dir.path().join("keys/offsets.pub"),
+    )
+    .expect("copy key");
     fs::create_dir_all(dir.path().join("terraform")).expect("mkdir");
-    let out = support::pipeform().current_dir(dir.path()).arg("apply").output().expect("runs");
+    let out = support::pipeform()
+        .current_dir(dir.path())
+        .arg("apply")
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("run `pipeform plan` first"), "{err}");

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, DriftArgs, Format};
+use crate::drift::with_checks::{run_checks, ChecksError};
 use crate::drift::{self, DriftError, Waivers};
 use crate::exit::{CommandResult, Failure};
 use crate::report::drift::DriftReport;
@@ -10,10 +11,29 @@ use crate::report::drift::DriftReport;
 /// The waiver file read when `--waivers` is not given (and only if it exists).
 pub const DEFAULT_WAIVERS: &str = ".pipeform-waivers.toml";
 
-/// Runs `pipeform drift`.
-pub async fn exec(_cli: &Cli, args: &DriftArgs) -> CommandResult {
+/// Runs `pipeform drift`. Plain drift needs only the root module and its state (no
+/// `pipeform.toml`); `--with-checks` also needs the config, which `pipeform check` validates.
+pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
     // Everything local is validated before terraform touches the account.
     let waivers = read_waivers(args.waivers.as_deref())?;
+    // Checks first: they are quick, and a bad config stops the run before terraform starts.
+    let checks = if args.with_checks {
+        let config = cli.config.clone();
+        let endpoint = args.aws.endpoint_url.clone();
+        let region = args.aws.region.clone();
+        let run = tokio::task::spawn_blocking(move || {
+            run_checks(&config, endpoint.as_deref(), region.as_deref())
+        })
+        .await
+        .map_err(|e| Failure::runtime(anyhow::anyhow!("the check run was cancelled: {e}")))?
+        .map_err(|e| match e {
+            ChecksError::Config(_) => Failure::usage(e),
+            other => Failure::runtime(other),
+        })?;
+        Some(run)
+    } else {
+        None
+    };
     let dir = args.terraform_dir.clone();
     let refreshed = tokio::task::spawn_blocking(move || drift::refresh(&dir))
         .await
@@ -24,9 +44,9 @@ pub async fn exec(_cli: &Cli, args: &DriftArgs) -> CommandResult {
         })?;
     let today = chrono::Utc::now().date_naive();
     let report = DriftReport {
-        project: None,
+        project: checks.as_ref().and_then(|c| c.project.clone()),
         audit: drift::audit(&refreshed, &waivers, today),
-        checks: None,
+        checks: checks.map(|c| c.rows),
     };
     print_report(&report, args.format)?;
     Ok(report.exit_status())

@@ -10,6 +10,7 @@ pub mod diff;
 mod refresh;
 pub mod volatile;
 pub mod waivers;
+pub mod with_checks;
 
 use chrono::NaiveDate;
 use serde_json::Value;

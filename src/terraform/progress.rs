@@ -16,7 +16,12 @@ pub struct Progress {
 impl Progress {
     /// Progress of `terraform <verb>`.
     pub fn new(verb: &'static str) -> Self {
-        Self { verb, tty: std::io::stderr().is_terminal(), done: 0, started: Instant::now() }
+        Self {
+            verb,
+            tty: std::io::stderr().is_terminal(),
+            done: 0,
+            started: Instant::now(),
+        }
     }
 
     /// Feeds one line of terraform's stdout.
