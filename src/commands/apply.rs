@@ -1,9 +1,86 @@
-//! `pipeform apply`.
+//! `pipeform apply`: apply the plan `pipeform plan` saved, never a fresh one, with guards.
 
+use std::fs;
+use std::path::Path;
+
+use anyhow::{anyhow, Context as _};
+
+use super::plan::{forced_by, FINGERPRINT_FILE, PLAN_FILE};
 use crate::cli::{ApplyArgs, Cli};
-use crate::exit::CommandResult;
+use crate::exit::{CommandResult, ExitStatus, Failure};
+use crate::terraform::guard;
+use crate::terraform::progress::Progress;
+use crate::terraform::Terraform;
 
 /// Runs `pipeform apply`.
-pub async fn exec(_cli: &Cli, _args: &ApplyArgs) -> CommandResult {
-    super::not_implemented("apply")
+pub async fn exec(cli: &Cli, args: &ApplyArgs) -> CommandResult {
+    // The config must still be valid: a broken config is exit 2 before anything else.
+    let _stack = crate::config::load_for_command(&cli.config)?;
+    let plan_file = args.terraform_dir.join(PLAN_FILE);
+    let fingerprint_file = args.terraform_dir.join(FINGERPRINT_FILE);
+    if !plan_file.is_file() {
+        return Err(Failure::usage(anyhow!(
+            "no saved plan at {}; run `pipeform plan` first",
+            plan_file.display()
+        )));
+    }
+    let saved = fs::read_to_string(&fingerprint_file).unwrap_or_default();
+    let now = guard::fingerprint(&cli.config, &args.terraform_dir)
+        .with_context(|| format!("hash the inputs in {}", args.terraform_dir.display()))
+        .map_err(Failure::runtime)?;
+    if saved.trim() != now {
+        return Err(Failure::usage(anyhow!(
+            "the saved plan {} was made from a different config or module than what is there now \
+             ({} or {}/*.tf changed since); run `pipeform plan` again and review it",
+            plan_file.display(),
+            cli.config.display(),
+            args.terraform_dir.display()
+        )));
+    }
+
+    let tf = Terraform::new(&args.terraform_dir);
+    let plan = tf
+        .show_plan(Path::new(PLAN_FILE))
+        .map_err(Failure::runtime)?;
+    let destructive = guard::destructive(&plan);
+    if !destructive.is_empty() && !args.allow_destroy {
+        let list: Vec<String> = destructive
+            .iter()
+            .map(|(address, action, paths)| {
+                format!("  {address}: {}{}", action.as_str(), forced_by(paths))
+            })
+            .collect();
+        return Err(Failure::usage(anyhow!(
+            "refusing to apply: the plan destroys or replaces data-holding resources:\n{}\n\
+             Change the config back, or, if the data may go, re-run with --allow-destroy.",
+            list.join("\n")
+        )));
+    }
+
+    let rows = guard::summarise(&plan);
+    if rows.is_empty() {
+        println!("No changes to apply.");
+    }
+    let mut progress = Progress::new("apply");
+    tf.stream(
+        [
+            "apply",
+            "-input=false",
+            "-no-color",
+            "-lock-timeout=60s",
+            "-auto-approve",
+            PLAN_FILE,
+        ],
+        &[0],
+        |line| progress.line(line),
+    )
+    .map_err(Failure::runtime)?;
+    progress.finish();
+    // A saved plan is spent once applied; removing it keeps a second `apply` from trying again.
+    let _ = fs::remove_file(&plan_file);
+    let _ = fs::remove_file(&fingerprint_file);
+    if !rows.is_empty() {
+        println!("Applied: {}.", guard::counts(&rows));
+    }
+    Ok(ExitStatus::Clean)
 }

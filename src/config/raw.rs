@@ -1,0 +1,269 @@
+//! The raw (serde) shape of `pipeform.toml`: every key optional, unknown keys rejected. Each key
+//! is deserialised on its own so that every unknown key and every wrong type is reported, not
+//! only the first one serde meets.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::Problem;
+
+/// `[project]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProject {
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub environment: Option<String>,
+}
+
+/// `[network]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNetwork {
+    pub vpc_cidr: Option<String>,
+    pub availability_zones: Option<Vec<String>>,
+    pub public_subnets: Option<Vec<String>>,
+    pub db_subnets: Option<Vec<String>>,
+}
+
+/// `[nat]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNat {
+    pub instance_type: Option<String>,
+    pub ami_id: Option<String>,
+}
+
+/// `[app]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawApp {
+    pub instance_type: Option<String>,
+    pub ami_id: Option<String>,
+    pub ssh_user: Option<String>,
+    pub ssh_allowed_cidrs: Option<Vec<String>>,
+    pub public_key_path: Option<String>,
+}
+
+/// `[rds]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRds {
+    pub identifier: Option<String>,
+    pub instance_class: Option<String>,
+    pub engine_version: Option<String>,
+    pub database: Option<String>,
+    pub username: Option<String>,
+    pub allocated_storage: Option<i64>,
+    pub deletion_protection: Option<bool>,
+    pub skip_final_snapshot: Option<bool>,
+}
+
+/// `[monitoring]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMonitoring {
+    pub log_group: Option<String>,
+    pub retention_days: Option<i64>,
+    pub failure_pattern: Option<String>,
+    pub metric_namespace: Option<String>,
+    pub metric_name: Option<String>,
+    pub alarm_name: Option<String>,
+    pub alarm_period_seconds: Option<i64>,
+    pub topic_name: Option<String>,
+    pub alert_emails: Option<Vec<String>>,
+}
+
+/// `[bucket]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBucket {
+    pub name: Option<String>,
+    pub csv_prefix: Option<String>,
+    pub logs_prefix: Option<String>,
+    pub freshness_hours: Option<i64>,
+    pub force_destroy: Option<bool>,
+}
+
+/// `[pipeline]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPipeline {
+    pub schedule: Option<String>,
+    pub csv_dir: Option<String>,
+    pub log_dir: Option<String>,
+    pub run_as: Option<String>,
+    pub pseudonymise_fields: Option<Vec<String>>,
+}
+
+/// The whole file as written, plus where each key sits.
+#[derive(Debug, Default)]
+pub(crate) struct RawConfig {
+    pub project: RawProject,
+    pub network: RawNetwork,
+    pub nat: RawNat,
+    pub app: RawApp,
+    pub rds: RawRds,
+    pub monitoring: RawMonitoring,
+    pub bucket: RawBucket,
+    pub pipeline: RawPipeline,
+    /// `section` and `section.key` -> 1-based line.
+    pub lines: HashMap<String, usize>,
+    /// `section.key`s already reported as unknown or of the wrong type (so not also "missing").
+    pub reported: HashSet<String>,
+}
+
+/// The sections a config has, in the order the contract lists them.
+pub(crate) const SECTIONS: [&str; 8] = [
+    "project",
+    "network",
+    "nat",
+    "app",
+    "rds",
+    "monitoring",
+    "bucket",
+    "pipeline",
+];
+
+type SpannedSections = BTreeMap<String, Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>;
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(0, |s| s.bytes().filter(|b| *b == b'\n').count())
+        + 1
+}
+
+/// Parses the text into raw sections. Syntax errors end parsing (one problem, with its line);
+/// unknown sections, unknown keys and wrong types are all collected.
+pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
+    let mut raw = RawConfig::default();
+    let mut problems = Vec::new();
+    let sections: SpannedSections = match toml::from_str(text) {
+        Ok(s) => s,
+        Err(e) => {
+            problems.push(Problem {
+                key: String::new(),
+                line: e.span().map(|s| line_of(text, s.start)),
+                message: format!(
+                    "not valid TOML, or a top-level key outside a [section]: {}",
+                    e.message().trim()
+                ),
+            });
+            return (raw, problems);
+        }
+    };
+    for (name, table) in &sections {
+        raw.lines
+            .insert(name.clone(), line_of(text, table.span().start));
+        for key in table.get_ref().keys() {
+            raw.lines.insert(
+                format!("{name}.{}", key.get_ref()),
+                line_of(text, key.span().start),
+            );
+        }
+    }
+    for name in sections.keys() {
+        if !SECTIONS.contains(&name.as_str()) {
+            problems.push(Problem {
+                key: name.clone(),
+                line: raw.lines.get(name).copied(),
+                message: format!(
+                    "unknown section [{name}]; the sections are {}",
+                    SECTIONS.map(|s| format!("[{s}]")).join(", ")
+                ),
+            });
+        }
+    }
+    let mut section = |name: &str| {
+        let table = sections.get(name);
+        if table.is_none() {
+            problems.push(Problem {
+                key: name.to_string(),
+                line: None,
+                message: format!("missing section [{name}]; see examples/pipeform.toml"),
+            });
+        }
+        table
+    };
+    let (p, n, na, a, r, m, b, pl) = (
+        section("project"),
+        section("network"),
+        section("nat"),
+        section("app"),
+        section("rds"),
+        section("monitoring"),
+        section("bucket"),
+        section("pipeline"),
+    );
+    let mut reported = HashSet::new();
+    raw.project = typed(text, "project", p, &mut problems, &mut reported);
+    raw.network = typed(text, "network", n, &mut problems, &mut reported);
+    raw.nat = typed(text, "nat", na, &mut problems, &mut reported);
+    raw.app = typed(text, "app", a, &mut problems, &mut reported);
+    raw.rds = typed(text, "rds", r, &mut problems, &mut reported);
+    raw.monitoring = typed(text, "monitoring", m, &mut problems, &mut reported);
+    raw.bucket = typed(text, "bucket", b, &mut problems, &mut reported);
+    raw.pipeline = typed(text, "pipeline", pl, &mut problems, &mut reported);
+    raw.reported = reported;
+    (raw, problems)
+}
+
+/// Deserialises one section key by key, so each bad key is its own problem; the section is
+/// then built from its good keys, so their rules still run.
+fn typed<T: DeserializeOwned + Default>(
+    text: &str,
+    section: &str,
+    table: Option<&Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+    problems: &mut Vec<Problem>,
+    reported: &mut HashSet<String>,
+) -> T {
+    let Some(table) = table else {
+        return T::default();
+    };
+    let mut whole = toml::Table::new();
+    for (key, value) in table.get_ref() {
+        let one = toml::Table::from_iter([(key.get_ref().clone(), value.get_ref().clone())]);
+        if let Err(e) = toml::Value::Table(one).try_into::<T>() {
+            let path = format!("{section}.{}", key.get_ref());
+            problems.push(Problem {
+                key: path.clone(),
+                line: Some(line_of(text, key.span().start)),
+                message: friendly(e.message()),
+            });
+            reported.insert(path);
+        } else {
+            whole.insert(key.get_ref().clone(), value.get_ref().clone());
+        }
+    }
+    match toml::Value::Table(whole).try_into::<T>() {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Problem {
+                key: section.to_string(),
+                line: Some(line_of(text, table.span().start)),
+                message: friendly(e.message()),
+            });
+            T::default()
+        }
+    }
+}
+
+/// serde's wording, made to say what would be right in words a config author uses.
+fn friendly(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message).trim();
+    if let Some(rest) = first.strip_prefix("unknown field ") {
+        return format!("unknown key {rest}");
+    }
+    first
+        .replace("expected i64", "expected a whole number")
+        .replace("expected a boolean", "expected true or false")
+        .replace(
+            "expected a sequence",
+            "expected a list such as [\"a\", \"b\"]",
+        )
+        .replace("invalid type: ", "wrong type: ")
+}

@@ -1,0 +1,274 @@
+//! Loading as a whole: the example, error collection, key paths and lines.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn example_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/pipeform.toml")
+}
+
+fn example() -> String {
+    std::fs::read_to_string(example_path()).expect("examples/pipeform.toml is readable")
+}
+
+/// The example with `from` replaced by `to` (which must occur).
+fn edited(edits: &[(&str, &str)]) -> String {
+    let mut text = example();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from} not in the example");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+fn problems(text: &str) -> Vec<Problem> {
+    match parse_str(text, Path::new("dir/pipeform.toml")) {
+        Ok(_) => panic!("expected problems in:\n{text}"),
+        Err(e) => e.problems().to_vec(),
+    }
+}
+
+fn one(text: &str, key: &str) -> Problem {
+    let ps = problems(text);
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].key, key, "{ps:#?}");
+    ps[0].clone()
+}
+
+#[test]
+fn the_example_loads_with_the_contract_values_and_defaults() {
+    let s = load(&example_path()).expect("the example is valid");
+    assert_eq!(s.project.name, "offsets");
+    assert_eq!(s.project.region, "ap-northeast-2");
+    assert_eq!(s.network.vpc_cidr.to_string(), "10.20.0.0/16");
+    assert_eq!(s.network.db_subnets[1].to_string(), "10.20.102.0/24");
+    assert_eq!(s.app.ssh_allowed_cidrs[0].to_string(), "203.0.113.10/32");
+    assert_eq!(
+        s.app.public_key_path,
+        example_path()
+            .parent()
+            .expect("examples dir")
+            .join("keys/offsets.pub")
+    );
+    assert!(s.app.public_key_path.is_file());
+    assert_eq!(s.monitoring.retention_days, 30);
+    assert_eq!(s.monitoring.alarm_period_seconds, 300);
+    assert_eq!(s.bucket.csv_prefix.as_str(), "csv/{date}");
+    assert_eq!(s.bucket.freshness_hours, 26);
+    assert_eq!(s.pipeline.schedule, "0 3 * * *");
+    // Defaults of the optional keys.
+    assert_eq!(s.nat.ami_id, None);
+    assert_eq!(s.app.ami_id, None);
+    assert_eq!(s.rds.allocated_storage, 20);
+    assert!(s.rds.deletion_protection);
+    assert!(!s.rds.skip_final_snapshot);
+    assert!(!s.bucket.force_destroy);
+    assert_eq!(s.pipeline.csv_dir, "/var/lib/pipeform/csv");
+    assert_eq!(s.pipeline.log_dir, "/var/log/pipeform");
+    assert_eq!(s.pipeline.run_as, "ubuntu");
+    assert!(s.pipeline.pseudonymise_fields.is_empty());
+}
+
+#[test]
+fn optional_keys_override_defaults() {
+    let text = edited(&[
+        (
+            "# ami_id = \"ami-0123456789abcdef0\"   # optional; default: the module looks up a current AMI\n\n[app]",
+            "ami_id = \"ami-0123456789abcdef0\"\n\n[app]",
+        ),
+        ("# allocated_storage = 20 ", "allocated_storage = 50 "),
+        ("# deletion_protection = true ", "deletion_protection = false "),
+        ("# skip_final_snapshot = false ", "skip_final_snapshot = true "),
+        ("# force_destroy = false ", "force_destroy = true "),
+        ("# run_as = \"ubuntu\" ", "run_as = \"pipeform\" "),
+        ("# csv_dir = \"/var/lib/pipeform/csv\" ", "csv_dir = \"/srv/csv/\" "),
+        ("# pseudonymise_fields = [] ", "pseudonymise_fields = [\"user_email\"] "),
+    ]);
+    let s = parse_str(&text, Path::new("pipeform.toml")).expect("valid");
+    assert_eq!(s.nat.ami_id.as_deref(), Some("ami-0123456789abcdef0"));
+    assert_eq!(s.rds.allocated_storage, 50);
+    assert!(!s.rds.deletion_protection);
+    assert!(s.rds.skip_final_snapshot);
+    assert!(s.bucket.force_destroy);
+    assert_eq!(s.pipeline.run_as, "pipeform");
+    assert_eq!(s.pipeline.csv_dir, "/srv/csv");
+    assert_eq!(s.pipeline.pseudonymise_fields, ["user_email"]);
+    assert_eq!(s.app.public_key_path, PathBuf::from("keys/offsets.pub"));
+}
+
+#[test]
+fn a_missing_file_names_the_path() {
+    let e = load(Path::new("/nonexistent/pipeform.toml")).expect_err("no such file");
+    let msg = e.to_string();
+    assert!(msg.contains("/nonexistent/pipeform.toml"), "{msg}");
+    assert!(msg.contains("pipeform init"), "{msg}");
+}
+
+#[test]
+fn syntax_errors_give_the_line() {
+    let text = edited(&[("retention_days = 30", "retention_days = = 30")]);
+    let ps = problems(&text);
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].line, Some(46), "{ps:#?}");
+    assert!(ps[0].message.contains("TOML"), "{ps:#?}");
+}
+
+#[test]
+fn unknown_keys_and_sections_are_all_reported_with_lines() {
+    let text = edited(&[
+        (
+            "environment = \"prod\"",
+            "environment = \"prod\"\nowner = \"me\"",
+        ),
+        (
+            "[pipeline]",
+            "[extra]\nx = 1\n\n[pipeline]\nschedul = \"0 3 * * *\"",
+        ),
+    ]);
+    let ps = problems(&text);
+    let keys: Vec<&str> = ps.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["project.owner", "extra", "pipeline.schedul"],
+        "{ps:#?}"
+    );
+    assert_eq!(ps[0].line, Some(11));
+    assert!(ps[0].message.contains("unknown key `owner`"), "{ps:#?}");
+    assert!(ps[0].message.contains("`environment`"), "{ps:#?}");
+    assert!(ps[1].message.contains("[pipeline]"), "{ps:#?}");
+}
+
+#[test]
+fn wrong_types_are_reported_per_key() {
+    let text = edited(&[
+        ("retention_days = 30", "retention_days = \"30\""),
+        (
+            "alert_emails = [\"ops@example.com\"]",
+            "alert_emails = \"ops@example.com\"",
+        ),
+    ]);
+    let ps = problems(&text);
+    assert_eq!(ps.len(), 2, "{ps:#?}");
+    assert_eq!(ps[0].key, "monitoring.retention_days");
+    assert!(ps[0].message.contains("whole number"), "{ps:#?}");
+    assert_eq!(ps[1].key, "monitoring.alert_emails");
+    assert!(ps[1].message.contains("list"), "{ps:#?}");
+}
+
+#[test]
+fn missing_sections_and_keys() {
+    let text = edited(&[
+        ("[nat]\ninstance_type = \"t3.nano\"\n", ""),
+        ("database = \"offsets\"\n", ""),
+    ]);
+    let ps = problems(&text);
+    let keys: Vec<&str> = ps.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["nat", "rds.database"], "{ps:#?}");
+    assert!(ps[1].message.contains("database = \"offsets\""), "{ps:#?}");
+}
+
+#[test]
+fn cidr_rules() {
+    let p = one(
+        &edited(&[("\"10.20.102.0/24\"]", "\"10.20.102.0/33\"]")]),
+        "network.db_subnets[1]",
+    );
+    assert!(p.message.contains("not an IPv4 CIDR"), "{p:?}");
+    let p = one(
+        &edited(&[("\"10.20.102.0/24\"]", "\"10.30.102.0/24\"]")]),
+        "network.db_subnets[1]",
+    );
+    assert!(p.message.contains("outside vpc_cidr 10.20.0.0/16"), "{p:?}");
+    let p = one(
+        &edited(&[("\"10.20.102.0/24\"]", "\"10.20.0.0/22\"]")]),
+        "network.db_subnets[1]",
+    );
+    assert!(
+        p.message
+            .contains("overlaps network.public_subnets[0] (10.20.1.0/24)"),
+        "{p:?}"
+    );
+    let p = one(
+        &edited(&[("\"10.20.1.0/24\", \"10.20.2.0/24\"]", "\"10.20.1.0/24\"]")]),
+        "network.public_subnets",
+    );
+    assert!(
+        p.message.contains("1 subnet for 2 availability zones"),
+        "{p:?}"
+    );
+    let p = one(
+        &edited(&[("vpc_cidr = \"10.20.0.0/16\"", "vpc_cidr = \"10.20.0.1/16\"")]),
+        "network.vpc_cidr",
+    );
+    assert!(p.message.contains("host bits"), "{p:?}");
+    let p = one(
+        &edited(&[("\"ap-northeast-2c\"]", "\"us-east-1c\"]")]),
+        "network.availability_zones[1]",
+    );
+    assert!(p.message.contains("ap-northeast-2a"), "{p:?}");
+    assert_eq!(p.line, Some(15));
+}
+
+#[test]
+fn ssh_from_anywhere_is_refused() {
+    let text = edited(&[(
+        "ssh_allowed_cidrs = [\"203.0.113.10/32\"]",
+        "ssh_allowed_cidrs = [\"203.0.113.10/32\", \"0.0.0.0/0\", \"::/0\"]",
+    )]);
+    let ps = problems(&text);
+    let keys: Vec<&str> = ps.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["app.ssh_allowed_cidrs[1]", "app.ssh_allowed_cidrs[2]"],
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn every_section_rule_reports_at_once() {
+    let text = edited(&[
+        ("name = \"offsets\"", "name = \"Offsets\""),
+        ("instance_type = \"t3.nano\"", "instance_type = \"nano\""),
+        ("engine_version = \"8.0\"", "engine_version = \"eight\""),
+        ("retention_days = 30", "retention_days = 31"),
+        ("alarm_period_seconds = 300", "alarm_period_seconds = 45"),
+        (
+            "[\"ops@example.com\"]",
+            "[\"ops@example.com\", \"ops-at-example.com\"]",
+        ),
+        ("name = \"vcm-bucket25\"", "name = \"VCM_bucket\""),
+        ("csv_prefix = \"csv/{date}\"", "csv_prefix = \"csv/{week}\""),
+        ("freshness_hours = 26", "freshness_hours = 0"),
+        ("schedule = \"0 3 * * *\"", "schedule = \"0 25 * * *\""),
+    ]);
+    let ps = problems(&text);
+    let keys: Vec<&str> = ps.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "project.name",
+            "nat.instance_type",
+            "rds.engine_version",
+            "monitoring.retention_days",
+            "monitoring.alarm_period_seconds",
+            "monitoring.alert_emails[1]",
+            "bucket.name",
+            "bucket.csv_prefix",
+            "bucket.freshness_hours",
+            "pipeline.schedule",
+        ],
+        "{ps:#?}"
+    );
+    let msg = parse_str(&text, Path::new("dir/pipeform.toml"))
+        .expect_err("invalid")
+        .to_string();
+    assert!(
+        msg.starts_with("invalid config dir/pipeform.toml: 10 problems\n"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("\n  line 8: project.name: \"Offsets\" is not a project name"),
+        "{msg}"
+    );
+}

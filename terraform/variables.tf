@@ -1,0 +1,342 @@
+# This is a fixed interface: `pipeform render` writes a tfvars JSON against exactly these names.
+
+variable "project_name" {
+  description = "Project name; prefixes resource names and is the Project tag."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
+    error_message = "project_name must match ^[a-z][a-z0-9-]{1,20}$: a lowercase letter, then 1 to 20 lowercase letters, digits or hyphens."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the stack, e.g. \"ap-northeast-2\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$", var.region))
+    error_message = "region must be an AWS region name such as \"ap-northeast-2\"."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (e.g. \"prod\"); the Environment tag."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,32}$", var.environment))
+    error_message = "environment must be 1 to 32 letters, digits, '_' or '-'."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR block of the VPC, e.g. \"10.20.0.0/16\"."
+  type        = string
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-8])$", var.vpc_cidr))
+    error_message = "vpc_cidr must be an IPv4 CIDR block with a prefix length between /16 and /28, e.g. \"10.20.0.0/16\"."
+  }
+}
+
+variable "availability_zones" {
+  description = "Availability zones of the stack, at least two (an RDS subnet group spans two)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.availability_zones) >= 2 && length(distinct(var.availability_zones)) == length(var.availability_zones)
+    error_message = "availability_zones must list at least two distinct zones."
+  }
+
+  validation {
+    condition     = alltrue([for z in var.availability_zones : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", z))])
+    error_message = "availability_zones must be zone names such as \"ap-northeast-2a\"."
+  }
+}
+
+variable "public_subnet_cidrs" {
+  description = "IPv4 CIDR blocks of the public subnets, one per availability zone, in the same order."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.public_subnet_cidrs) > 0 && alltrue([for c in var.public_subnet_cidrs : can(cidrhost(c, 0)) && can(regex("^[0-9.]+/[0-9]+$", c))])
+    error_message = "public_subnet_cidrs must be a non-empty list of IPv4 CIDR blocks, e.g. [\"10.20.1.0/24\", \"10.20.2.0/24\"]."
+  }
+}
+
+variable "db_subnet_cidrs" {
+  description = "IPv4 CIDR blocks of the DB subnets, one per availability zone, in the same order."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.db_subnet_cidrs) >= 2 && alltrue([for c in var.db_subnet_cidrs : can(cidrhost(c, 0)) && can(regex("^[0-9.]+/[0-9]+$", c))])
+    error_message = "db_subnet_cidrs must be at least two IPv4 CIDR blocks (one per zone), e.g. [\"10.20.101.0/24\", \"10.20.102.0/24\"]."
+  }
+}
+
+variable "nat_instance_type" {
+  description = "EC2 instance type of the NAT instance, e.g. \"t3.nano\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.nat_instance_type))
+    error_message = "nat_instance_type must look like \"t3.nano\"."
+  }
+}
+
+variable "nat_ami_id" {
+  description = "AMI of the NAT instance; null looks up the newest Amazon Linux 2023 x86_64 image."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.nat_ami_id == null || can(regex("^ami-[0-9a-z]+$", var.nat_ami_id))
+    error_message = "nat_ami_id must be null or an AMI ID such as \"ami-0abc1234\"."
+  }
+}
+
+variable "app_instance_type" {
+  description = "EC2 instance type of the app host, e.g. \"t3.small\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.app_instance_type))
+    error_message = "app_instance_type must look like \"t3.small\"."
+  }
+}
+
+variable "app_ami_id" {
+  description = "AMI of the app host; null looks up the newest Ubuntu 24.04 LTS amd64 server image (Canonical)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.app_ami_id == null || can(regex("^ami-[0-9a-z]+$", var.app_ami_id))
+    error_message = "app_ami_id must be null or an AMI ID such as \"ami-0abc1234\"."
+  }
+}
+
+variable "ssh_allowed_cidrs" {
+  description = "IPv4 CIDR blocks allowed to SSH (port 22) to the app host. Never the whole internet."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.ssh_allowed_cidrs) > 0 && alltrue([for c in var.ssh_allowed_cidrs : can(cidrhost(c, 0))])
+    error_message = "ssh_allowed_cidrs must be a non-empty list of CIDR blocks, e.g. [\"203.0.113.10/32\"]."
+  }
+
+  validation {
+    condition     = !anytrue([for c in var.ssh_allowed_cidrs : contains(["0.0.0.0/0", "::/0"], c) || endswith(c, "/0")])
+    error_message = "ssh_allowed_cidrs must not contain 0.0.0.0/0, ::/0 or any other /0: SSH is never open to the whole internet."
+  }
+}
+
+variable "ssh_public_key" {
+  description = "OpenSSH public key text for the app host's key pair (the key itself, not a path; the private key never reaches Terraform)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\\n]*)?\\n?$", var.ssh_public_key))
+    error_message = "ssh_public_key must be one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp*), e.g. the contents of keys/offsets.pub - not a path and not a private key."
+  }
+}
+
+variable "rds_identifier" {
+  description = "DB instance identifier."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,62}$", var.rds_identifier)) && !endswith(var.rds_identifier, "-") && !strcontains(var.rds_identifier, "--")
+    error_message = "rds_identifier must be 1 to 63 lowercase letters, digits or hyphens, start with a letter, and neither end with a hyphen nor contain two in a row."
+  }
+}
+
+variable "rds_instance_class" {
+  description = "DB instance class, e.g. \"db.t3.micro\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^db\\.[a-z0-9-]+\\.[a-z0-9]+$", var.rds_instance_class))
+    error_message = "rds_instance_class must look like \"db.t3.micro\"."
+  }
+}
+
+variable "rds_engine_version" {
+  description = "MySQL engine version, e.g. \"8.0\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", var.rds_engine_version))
+    error_message = "rds_engine_version must look like \"8.0\" or \"8.0.39\"."
+  }
+}
+
+variable "rds_database" {
+  description = "Name of the database the job loads into."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,63}$", var.rds_database))
+    error_message = "rds_database must be 1 to 64 letters, digits or underscores, starting with a letter."
+  }
+}
+
+variable "rds_username" {
+  description = "Master user name; RDS generates its password and keeps it in Secrets Manager."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,31}$", var.rds_username)) && !contains(["rdsadmin", "root", "mysql"], lower(var.rds_username))
+    error_message = "rds_username must be 1 to 32 letters, digits or underscores, start with a letter, and not be reserved (rdsadmin, root, mysql)."
+  }
+}
+
+variable "rds_allocated_storage" {
+  description = "Allocated storage of the DB instance in GiB."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.rds_allocated_storage >= 20 && var.rds_allocated_storage <= 65536 && floor(var.rds_allocated_storage) == var.rds_allocated_storage
+    error_message = "rds_allocated_storage must be a whole number of GiB between 20 and 65536."
+  }
+}
+
+variable "rds_deletion_protection" {
+  description = "Refuse to delete the DB instance. Tests set false so that destroy works."
+  type        = bool
+  default     = true
+}
+
+variable "rds_skip_final_snapshot" {
+  description = "Delete the DB instance without a final snapshot \"<rds_identifier>-final\". Tests set true."
+  type        = bool
+  default     = false
+}
+
+variable "log_group_name" {
+  description = "CloudWatch Logs group the batch job writes to, e.g. \"/offsets/carbon_log\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#-]{1,512}$", var.log_group_name))
+    error_message = "log_group_name must be 1 to 512 characters: letters, digits, '.', '_', '-', '/' or '#'."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days the log group keeps events; one of the values CloudWatch Logs accepts."
+  type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (the values CloudWatch Logs accepts)."
+  }
+}
+
+variable "failure_pattern" {
+  description = "CloudWatch Logs filter pattern of a failed run, e.g. \"JOB_STATUS=FAILED\"."
+  type        = string
+
+  validation {
+    condition     = length(trimspace(var.failure_pattern)) > 0 && length(var.failure_pattern) <= 1024
+    error_message = "failure_pattern must be 1 to 1024 characters and not blank."
+  }
+}
+
+variable "metric_namespace" {
+  description = "Namespace of the failure metric, e.g. \"OffsetsPipeline\"."
+  type        = string
+
+  validation {
+    condition     = length(var.metric_namespace) > 0 && length(var.metric_namespace) <= 255 && !startswith(var.metric_namespace, "AWS/") && !strcontains(var.metric_namespace, ":")
+    error_message = "metric_namespace must be 1 to 255 characters, without ':' and not starting with \"AWS/\" (reserved for AWS)."
+  }
+}
+
+variable "metric_name" {
+  description = "Name of the failure metric, e.g. \"CarbonUnifiedJobFailed\"."
+  type        = string
+
+  validation {
+    condition     = length(var.metric_name) > 0 && length(var.metric_name) <= 255 && !strcontains(var.metric_name, ":") && !strcontains(var.metric_name, "*")
+    error_message = "metric_name must be 1 to 255 characters without ':' or '*'."
+  }
+}
+
+variable "alarm_name" {
+  description = "Name of the failure alarm."
+  type        = string
+
+  validation {
+    condition     = length(var.alarm_name) > 0 && length(var.alarm_name) <= 255
+    error_message = "alarm_name must be 1 to 255 characters long."
+  }
+}
+
+variable "alarm_period_seconds" {
+  description = "Period of the failure alarm in seconds: a multiple of 60, at most 86400."
+  type        = number
+
+  validation {
+    condition     = var.alarm_period_seconds >= 60 && var.alarm_period_seconds <= 86400 && var.alarm_period_seconds % 60 == 0
+    error_message = "alarm_period_seconds must be a multiple of 60 between 60 and 86400."
+  }
+}
+
+variable "sns_topic_name" {
+  description = "Name of the SNS topic the alarm notifies."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,256}$", var.sns_topic_name))
+    error_message = "sns_topic_name must be 1 to 256 letters, digits, '_' or '-'."
+  }
+}
+
+variable "alert_emails" {
+  description = "E-mail addresses subscribed to the topic (each gets a confirmation mail)."
+  type        = list(string)
+
+  validation {
+    condition     = alltrue([for e in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "alert_emails must contain only e-mail addresses like \"ops@example.com\"."
+  }
+}
+
+variable "bucket_name" {
+  description = "Name of the S3 bucket for CSV exports and job logs (S3 naming rules apply)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name)) && !strcontains(var.bucket_name, "..") && !can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.bucket_name)) && !startswith(var.bucket_name, "xn--") && !startswith(var.bucket_name, "sthree-") && !endswith(var.bucket_name, "-s3alias") && !endswith(var.bucket_name, "--ol-s3")
+    error_message = "bucket_name must be 3 to 63 lowercase letters, digits, '.' or '-', start and end with a letter or digit, not look like an IP address, and avoid the reserved prefixes/suffixes (xn--, sthree-, -s3alias, --ol-s3)."
+  }
+}
+
+variable "csv_prefix" {
+  description = "Object-key template of the CSV uploads, e.g. \"csv/{date}\"; the static part before the first \"{\" is the prefix the job may write under."
+  type        = string
+
+  validation {
+    condition     = length(split("{", var.csv_prefix)[0]) > 0 && !startswith(var.csv_prefix, "/") && !strcontains(var.csv_prefix, "*")
+    error_message = "csv_prefix must start with a static part before any \"{placeholder}\" (e.g. \"csv/{date}\"), must not start with '/' and must not contain '*'."
+  }
+}
+
+variable "logs_prefix" {
+  description = "Object-key template of the log uploads, e.g. \"logs/{date}\"; the static part before the first \"{\" is the prefix the job may write under."
+  type        = string
+
+  validation {
+    condition     = length(split("{", var.logs_prefix)[0]) > 0 && !startswith(var.logs_prefix, "/") && !strcontains(var.logs_prefix, "*")
+    error_message = "logs_prefix must start with a static part before any \"{placeholder}\" (e.g. \"logs/{date}\"), must not start with '/' and must not contain '*'."
+  }
+}
+
+variable "bucket_force_destroy" {
+  description = "Let destroy delete the bucket with its objects. Tests set true."
+  type        = bool
+  default     = false
+}

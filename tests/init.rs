@@ -1,0 +1,164 @@
+//! `pipeform init` through the real binary: a config that renders, a private key only its owner
+//! reads, and nothing ever overwritten.
+
+mod support;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+fn init(dir: &Path, name: &str) -> std::process::Output {
+    support::pipeform()
+        .args(["init", "--name", name, "--dir"])
+        .arg(dir)
+        .output()
+        .expect("runs")
+}
+
+/// Every file under `dir`, relative, with its bytes.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).expect("list").filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("under dir")
+                    .display()
+                    .to_string();
+                out.push((rel, fs::read(&p).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn writes_a_config_that_renders_and_a_key_pair() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("new-stack");
+    let out = init(&dir, "carbon");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout.contains("pipeform.toml"), "{stdout}");
+    let text = fs::read_to_string(dir.join("pipeform.toml")).expect("config written");
+    assert!(text.contains("name = \"carbon\""), "{text}");
+    assert!(text.contains("public_key_path = \"keys/carbon.pub\""));
+    assert!(
+        text.contains("# force_destroy = false"),
+        "commented optional keys"
+    );
+    let private = dir.join("keys/carbon");
+    let mode = fs::metadata(&private)
+        .expect("private key")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "private key mode {mode:o}");
+    assert!(fs::read_to_string(&private)
+        .expect("read")
+        .contains("OPENSSH PRIVATE KEY"));
+    let public = fs::read_to_string(dir.join("keys/carbon.pub")).expect("public key");
+    assert!(public.starts_with("ssh-ed25519 "), "{public}");
+    let leftovers: Vec<_> = fs::read_dir(dir.join("keys"))
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+
+    // The new config renders as written, with the new public key.
+    let vars = dir.join("vars.json");
+    let out = support::pipeform()
+        .arg("--config")
+        .arg(dir.join("pipeform.toml"))
+        .arg("render")
+        .arg("--terraform-dir")
+        .arg(support::repo_root().join("tests/fixtures/root"))
+        .arg("--out")
+        .arg(&vars)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let rendered = fs::read_to_string(&vars).expect("tfvars");
+    assert!(rendered.contains(public.trim()), "{rendered}");
+    assert!(!rendered.contains("PRIVATE"));
+}
+
+#[test]
+fn never_overwrites_an_existing_config() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    assert!(init(tmp.path(), "offsets").status.success());
+    let before = snapshot(tmp.path());
+    let out = init(tmp.path(), "offsets");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("pipeform.toml already exists"), "{err}");
+    assert_eq!(snapshot(tmp.path()), before, "nothing changed");
+}
+
+#[test]
+fn keeps_an_existing_key_pair() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fs::create_dir(tmp.path().join("keys")).expect("mkdir");
+    fs::write(tmp.path().join("keys/demo"), "mine").expect("write");
+    fs::write(tmp.path().join("keys/demo.pub"), "mine too").expect("write");
+    let out = init(tmp.path(), "demo");
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kept the existing key pair"));
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("keys/demo")).expect("read"),
+        "mine"
+    );
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("keys/demo.pub")).expect("read"),
+        "mine too"
+    );
+}
+
+#[test]
+fn half_a_key_pair_is_refused_and_nothing_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fs::create_dir(tmp.path().join("keys")).expect("mkdir");
+    fs::write(tmp.path().join("keys/demo.pub"), "orphan").expect("write");
+    let before = snapshot(tmp.path());
+    let out = init(tmp.path(), "demo");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("keys/demo.pub already exists"), "{err}");
+    assert_eq!(snapshot(tmp.path()), before);
+}
+
+#[test]
+fn a_bad_name_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for name in ["Offsets", "x", "a-"] {
+        let out = init(tmp.path(), name);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains("--name"), "{err}");
+    }
+    assert!(snapshot(tmp.path()).is_empty());
+    assert_eq!(fs::read_dir(tmp.path()).expect("list").count(), 0);
+}
+
+#[test]
+fn without_ssh_keygen_it_says_so_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let empty_path = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("stack");
+    let out = support::pipeform()
+        .env("PATH", empty_path.path())
+        .args(["init", "--dir"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("ssh-keygen was not found"), "{err}");
+    assert!(!dir.exists(), "the directory init made is removed again");
+}
