@@ -65,11 +65,33 @@ fn drifted_addresses(doc: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `project.name` of the stack's config.
+fn project_name(s: &SharedStack) -> String {
+    let config: toml::Table = fs::read_to_string(&s.config)
+        .expect("read the stack config")
+        .parse()
+        .expect("the stack config is TOML");
+    config["project"]["name"]
+        .as_str()
+        .expect("project.name is a string")
+        .to_string()
+}
+
 #[test]
 fn a_clean_stack_is_in_sync() {
     let s = stack::shared();
     let _lock = stack::exclusive();
-    let out = drift(s, &["--format", "json"]);
+    // From a directory without pipeform.toml: plain drift needs only the root module's state.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let out = s
+        .pipeform()
+        .current_dir(elsewhere.path())
+        .arg("drift")
+        .arg("--terraform-dir")
+        .arg(&s.terraform_dir)
+        .args(["--format", "json"])
+        .output()
+        .expect("run pipeform drift");
     let doc = json_of(&out);
     assert_eq!(
         out.status.code(),
@@ -79,6 +101,7 @@ fn a_clean_stack_is_in_sync() {
     );
     assert_eq!(doc["drift"], json!([]), "{doc:#}");
     assert_eq!(doc["summary"]["drifted"], 0);
+    assert!(doc.get("project").is_none(), "no config was read: {doc:#}");
     // moto advances the DB's restore time on every read: ignored, and said so.
     let ignored = doc["ignored"].as_array().expect("ignored is a list");
     assert!(
@@ -395,6 +418,8 @@ expires = 2000-01-01
             "{address}: {doc:#}"
         );
     }
+    // Run next to the stack's pipeform.toml, the report names the project.
+    assert_eq!(doc["project"], json!(project_name(s)), "{doc:#}");
     assert_eq!(
         doc["summary"]["drifted"],
         json!(drifted_addresses(&doc).len())
@@ -602,16 +627,7 @@ fn with_checks_reports_drift_and_checks_in_one_document_with_one_exit_code() {
         doc["checks_summary"]["fail"],
         json!(checks.iter().filter(|c| c["status"] == "fail").count())
     );
-    let config: toml::Table = fs::read_to_string(&s.config)
-        .expect("read the stack config")
-        .parse()
-        .expect("the stack config is TOML");
-    assert_eq!(
-        doc["project"],
-        config["project"]["name"]
-            .as_str()
-            .map_or(Value::Null, |n| json!(n))
-    );
+    assert_eq!(doc["project"], json!(project_name(s)));
     stack::log(&format!(
         "drift --with-checks: source/dest check re-enabled: exit 1, drift on {NAT} and check nat.source_dest_check fail; {} checks in the same document",
         checks.len()
@@ -639,4 +655,25 @@ fn with_checks_and_a_bad_config_is_exit_2_before_terraform_runs() {
     assert!(err.contains("pipeform.toml"), "{err}");
     assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
     assert!(started.elapsed().as_secs() < 3, "{:?}", started.elapsed());
+}
+
+#[test]
+fn an_invalid_config_is_exit_2_before_terraform_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(
+        dir.path().join("pipeform.toml"),
+        "[project]\nname = \"Not Valid\"\n",
+    )
+    .expect("write");
+    // Terraform would fail here (exit 3): exit 2 shows the config was judged first.
+    fs::write(dir.path().join("main.tf"), "resource \"aws_vpc\" {\n").expect("write");
+    let out = support::pipeform()
+        .current_dir(dir.path())
+        .args(["drift", "--terraform-dir", "."])
+        .output()
+        .expect("run pipeform drift");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("pipeform.toml"), "{err}");
+    assert!(err.contains("project.name"), "{err}");
 }

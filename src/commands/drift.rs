@@ -11,11 +11,21 @@ use crate::report::drift::DriftReport;
 /// The waiver file read when `--waivers` is not given (and only if it exists).
 pub const DEFAULT_WAIVERS: &str = ".pipeform-waivers.toml";
 
-/// Runs `pipeform drift`. Plain drift needs only the root module and its state (no
-/// `pipeform.toml`); `--with-checks` also needs the config, which `pipeform check` validates.
+/// Runs `pipeform drift`. Plain drift needs only the root module and its state: a missing
+/// `pipeform.toml` is fine (an existing one must be valid, as for every command, and gives the
+/// report its project name); `--with-checks` needs the config.
 pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
     // Everything local is validated before terraform touches the account.
     let waivers = read_waivers(args.waivers.as_deref())?;
+    let stack = if args.with_checks || cli.config.exists() {
+        Some(crate::config::load_for_command(&cli.config)?)
+    } else {
+        tracing::info!(
+            "no config at {}: auditing the terraform state alone",
+            cli.config.display()
+        );
+        None
+    };
     // Checks first: they are quick, and a bad config stops the run before terraform starts.
     let checks = if args.with_checks {
         let config = cli.config.clone();
@@ -44,7 +54,7 @@ pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
         })?;
     let today = chrono::Utc::now().date_naive();
     let report = DriftReport {
-        project: checks.as_ref().and_then(|c| c.project.clone()),
+        project: stack.map(|s| s.project.name),
         audit: drift::audit(&refreshed, &waivers, today),
         checks: checks.map(|c| c.rows),
     };
