@@ -316,6 +316,37 @@ impl Faults {
     }
 }
 
+/// Restores the stack when dropped, so a test that panics half-way through making faults does
+/// not leave them for the next test; [`Restorer::now`] restores early and returns the errors.
+struct Restorer<'a> {
+    faults: &'a Faults,
+    done: bool,
+}
+
+impl<'a> Restorer<'a> {
+    fn new(faults: &'a Faults) -> Self {
+        Self {
+            faults,
+            done: false,
+        }
+    }
+
+    fn now(mut self) -> Vec<String> {
+        self.done = true;
+        self.faults.restore()
+    }
+}
+
+impl Drop for Restorer<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Best effort after a panic: steps whose fault was never made fail harmlessly.
+            let errors = self.faults.restore();
+            eprintln!("restored the stack after a failure; step errors: {errors:#?}");
+        }
+    }
+}
+
 #[test]
 fn out_of_band_changes_are_listed_attribute_by_attribute_and_waivers_apply() {
     let s = stack::shared();
@@ -342,6 +373,7 @@ expires = 2000-01-01
     )
     .expect("write the waiver file");
 
+    let restorer = Restorer::new(&faults);
     faults.make();
     // Collect everything before asserting, so the stack is restored whatever the outcome.
     let plain = drift(s, &["--format", "json"]);
@@ -350,7 +382,7 @@ expires = 2000-01-01
         &["--format", "json", "--waivers", &waivers.to_string_lossy()],
     );
     let junit = drift(s, &["--format", "junit"]);
-    let restore_errors = faults.restore();
+    let restore_errors = restorer.now();
     assert!(
         restore_errors.is_empty(),
         "restoring the stack: {restore_errors:#?}"
