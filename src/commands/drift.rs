@@ -26,27 +26,32 @@ pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
         );
         None
     };
-    // Checks first: they are quick, and a bad config stops the run before terraform starts.
-    let checks = if args.with_checks {
+    let dir = args.terraform_dir.clone();
+    drift::ensure_root_module(&dir).map_err(Failure::usage)?;
+    // The checks (a child process, about a second) and the refresh (seconds to minutes) are
+    // independent reads of the account: run them side by side.
+    let checks_task = args.with_checks.then(|| {
         let config = cli.config.clone();
         let endpoint = args.aws.endpoint_url.clone();
         let region = args.aws.region.clone();
-        let run = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             run_checks(&config, endpoint.as_deref(), region.as_deref())
         })
-        .await
-        .map_err(|e| Failure::runtime(anyhow::anyhow!("the check run was cancelled: {e}")))?
-        .map_err(|e| match e {
-            ChecksError::Config(_) => Failure::usage(e),
-            other => Failure::runtime(other),
-        })?;
-        Some(run)
-    } else {
-        None
+    });
+    let refresh_task = tokio::task::spawn_blocking(move || drift::refresh(&dir));
+    let refreshed = refresh_task.await;
+    let checks = match checks_task {
+        Some(task) => Some(
+            task.await
+                .map_err(|e| Failure::runtime(anyhow::anyhow!("the check run was cancelled: {e}")))?
+                .map_err(|e| match e {
+                    ChecksError::Config(_) => Failure::usage(e),
+                    other => Failure::runtime(other),
+                })?,
+        ),
+        None => None,
     };
-    let dir = args.terraform_dir.clone();
-    let refreshed = tokio::task::spawn_blocking(move || drift::refresh(&dir))
-        .await
+    let refreshed = refreshed
         .map_err(|e| Failure::runtime(anyhow::anyhow!("the terraform run was cancelled: {e}")))?
         .map_err(|e| match e {
             DriftError::NotARootModule { .. } | DriftError::EmptyState { .. } => Failure::usage(e),

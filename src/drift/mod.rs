@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 pub use diff::{AttrPath, Difference};
-pub use refresh::{refresh, DriftError, Refreshed};
+pub use refresh::{ensure_root_module, refresh, DriftError, Refreshed};
 pub use waivers::{Waiver, WaiverError, Waivers};
 
 /// Shown instead of a value Terraform marks sensitive.

@@ -119,9 +119,8 @@ impl Drop for PlanFile {
     }
 }
 
-/// Runs the refresh-only plan in `dir` and reads it. Runs `terraform init` first when the
-/// directory was never initialised (a fresh CI checkout).
-pub fn refresh(dir: &Path) -> Result<Refreshed, DriftError> {
+/// Fails unless `dir` holds at least one `*.tf` file (checked before anything remote runs).
+pub fn ensure_root_module(dir: &Path) -> Result<(), DriftError> {
     let has_tf = std::fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -134,6 +133,13 @@ pub fn refresh(dir: &Path) -> Result<Refreshed, DriftError> {
             dir: dir.to_path_buf(),
         });
     }
+    Ok(())
+}
+
+/// Runs the refresh-only plan in `dir` and reads it. Runs `terraform init` first when the
+/// directory was never initialised (a fresh CI checkout).
+pub fn refresh(dir: &Path) -> Result<Refreshed, DriftError> {
+    ensure_root_module(dir)?;
     let tf = Terraform::new(dir);
     if !dir.join(".terraform").is_dir() {
         tf.init()?;
