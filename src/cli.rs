@@ -205,9 +205,10 @@ pub struct DriftArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Waiver file: drift to accept, each with a reason and an expiry date.
-    #[arg(long, default_value = ".pipeform-waivers.toml")]
-    pub waivers: PathBuf,
+    /// Waiver file: drift to accept, each with a reason and an expiry date
+    /// [default: .pipeform-waivers.toml, when it exists].
+    #[arg(long)]
+    pub waivers: Option<PathBuf>,
     /// Also run `pipeform check` and report both with one exit code.
     #[arg(long)]
     pub with_checks: bool,
