@@ -606,3 +606,158 @@ fn a_non_root_user_deploys_through_sudo_and_owns_the_env_file() {
     assert_eq!(smoke.version, "pipeform-job 0.0.0-fake");
     assert!(smoke.ok, "{smoke:?}");
 }
+
+/// A pipeform.toml for the CLI tests: the example's shape, logging in as root with the test
+/// sshd's key (`public_key_path` is the `.pub` next to the private key deploy defaults to).
+fn write_config(w: &World) -> PathBuf {
+    let keys = w.tmp.path().join("keys");
+    std::fs::create_dir_all(&keys).expect("keys dir");
+    std::fs::copy(w.sshd.identity(), keys.join("deploy")).expect("copy key");
+    std::fs::copy(
+        w.sshd.identity().with_extension("pub"),
+        keys.join("deploy.pub"),
+    )
+    .expect("copy public key");
+    let config = format!(
+        r#"[project]
+name = "offsets"
+region = "ap-northeast-2"
+environment = "test"
+[network]
+vpc_cidr = "10.20.0.0/16"
+availability_zones = ["ap-northeast-2a", "ap-northeast-2c"]
+public_subnets = ["10.20.1.0/24", "10.20.2.0/24"]
+db_subnets = ["10.20.101.0/24", "10.20.102.0/24"]
+[nat]
+instance_type = "t3.nano"
+[app]
+instance_type = "t3.small"
+ssh_user = "root"
+ssh_allowed_cidrs = ["127.0.0.1/32"]
+public_key_path = "keys/deploy.pub"
+[rds]
+identifier = "offsets-db"
+instance_class = "db.t3.micro"
+engine_version = "8.0"
+database = "offsets"
+username = "offsets_admin"
+[monitoring]
+log_group = "/offsets/carbon_log"
+retention_days = 30
+failure_pattern = "JOB_STATUS=FAILED"
+metric_namespace = "OffsetsPipeline"
+metric_name = "CarbonUnifiedJobFailed"
+alarm_name = "carbon-unified-job-failed-alarm"
+alarm_period_seconds = 300
+topic_name = "offsets-alerts"
+alert_emails = ["ops@example.com"]
+[bucket]
+name = "vcm-bucket25"
+csv_prefix = "csv/{{date}}"
+logs_prefix = "logs/{{date}}"
+freshness_hours = 26
+[pipeline]
+schedule = "0 3 * * *"
+csv_dir = "{csv}"
+log_dir = "{log}"
+"#,
+        csv = w.stack.pipeline.csv_dir,
+        log = w.stack.pipeline.log_dir,
+    );
+    let path = w.tmp.path().join("pipeform.toml");
+    std::fs::write(&path, config).expect("write config");
+    path
+}
+
+fn cli(w: &World, config: &Path) -> assert_cmd::Command {
+    std::fs::create_dir_all(w.cron_dir()).expect("cron dir");
+    let mut cmd = support::pipeform();
+    cmd.env_remove("SSH_AUTH_SOCK")
+        .arg("--config")
+        .arg(config)
+        .arg("deploy")
+        .args(["--host", "127.0.0.1", "--port", &w.sshd.port.to_string()])
+        .arg("--known-hosts")
+        .arg(w.known_hosts())
+        .arg("--prefix")
+        .arg(w.prefix())
+        .arg("--cron-dir")
+        .arg(w.cron_dir())
+        .arg("--terraform-dir")
+        .arg(w.tmp.path().join("no-terraform"))
+        .args(["--connect-timeout", "5"])
+        .args([
+            "--set",
+            "PIPEFORM_DB_HOST=127.0.0.1",
+            "--set",
+            "PIPEFORM_DB_PASSWORD_SOURCE=env:PIPEFORM_DB_PASSWORD",
+        ]);
+    cmd
+}
+
+#[test]
+fn cli_deploys_with_json_output_and_maps_failures_to_exit_codes() {
+    let w = World::new();
+    let config = write_config(&w);
+    let bin = w.binary("a", b"cli binary");
+
+    // Unknown host, no --accept-new-host-key: exit 3, says what to do, nothing written.
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(&bin)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--accept-new-host-key"), "{err}");
+    assert!(err.contains("known_hosts"), "{err}");
+    assert!(!w.prefix().exists());
+
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(&bin)
+        .args(["--accept-new-host-key", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let s = sha(b"cli binary");
+    assert_eq!(doc["host"], "127.0.0.1");
+    assert_eq!(doc["sha256"], s.as_str());
+    assert_eq!(doc["uploaded"], true);
+    assert_eq!(
+        doc["release"],
+        format!("{}/releases/{s}", w.prefix().display())
+    );
+    assert!(doc["previous"].is_null());
+
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(&bin)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("nothing uploaded"), "{text}");
+
+    // Local mistakes: exit 2 before connecting.
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(&bin)
+        .args(["--set", "PIPEFORM_BUKCET=x"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PIPEFORM_BUKCET"));
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(w.tmp.path().join("missing"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+
+    // Rollback with nothing to roll back to is a remote failure: exit 3.
+    let out = cli(&w, &config).arg("--rollback").output().expect("run");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to roll back to"));
+}

@@ -6,14 +6,13 @@ use std::time::Duration;
 use anyhow::anyhow;
 
 use crate::cli::{Cli, DeployArgs, Format, SudoMode};
-use crate::config::Stack;
 use crate::deploy::{self, Action, DeployOptions, Places, Sudo};
 use crate::exit::{CommandResult, ExitStatus, Failure};
 use crate::terraform::{Outputs, Terraform};
 
 /// Runs `pipeform deploy`.
 pub async fn exec(cli: &Cli, args: &DeployArgs) -> CommandResult {
-    let stack = load_stack(&cli.config)?;
+    let stack = crate::config::load_for_command(&cli.config)?;
     let overrides = args
         .set
         .iter()
@@ -95,13 +94,4 @@ fn outputs(dir: &Path) -> Option<Outputs> {
             None
         }
     }
-}
-
-/// The stack config. `config::load` is being written in parallel (issue 2); until it merges
-/// this says so instead of guessing.
-fn load_stack(path: &Path) -> Result<Stack, Failure> {
-    Err(Failure::usage(anyhow!(
-        "cannot read {}: config loading is not on this branch yet",
-        path.display()
-    )))
 }

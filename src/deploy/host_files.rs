@@ -199,91 +199,94 @@ pub struct Places {
     pub agent_dir: String,
 }
 
-/// A shell fragment (for [`super::release::prepare`]) that installs every host file
-/// idempotently and prints `@file NAME changed|same` / `@dir ...` / `@agent ...` lines.
-pub fn script(stack: &Stack, env: &JobEnv, places: &Places) -> String {
+/// A shell fragment (for [`super::release::deploy`]) that installs every host file
+/// idempotently and prints `@file NAME changed|same PATH` / `@dir ...` / `@agent ...` lines.
+///
+/// Speed matters here because every deploy runs it: whether a file is already in place is
+/// decided from one `sha256sum` and one `stat` over all files (plus the release binary, whose
+/// path the caller passes as `binary`), with shell builtins only; a file costs processes only
+/// when it has to be written. The caller's script reads `$sums` for the binary's checksum.
+pub fn script(stack: &Stack, env: &JobEnv, places: &Places, binary: &str) -> String {
     let run_as = &stack.pipeline.run_as;
-    let mut s = String::from(
-        r#"put_file() { # name path mode owner < content
-  d=$(dirname "$2"); mkdir -p "$d"; t="$d/.$(basename "$2").pf-$$"
-  cat > "$t"
-  if [ -f "$2" ] && cmp -s "$t" "$2" && [ "$(stat -c '%a %U' "$2")" = "$3 $4" ]; then
-    rm -f "$t"; echo "@file $1 same $2"
-  else
-    chown "$4" "$t"; chmod "$3" "$t"; mv -f "$t" "$2"; echo "@file $1 changed $2"
-  fi
-}
-make_dir() { # name path owner
-  if [ -d "$2" ]; then echo "@dir $1 same $2"; else mkdir -p "$2"; chown "$3" "$2"; echo "@dir $1 changed $2"; fi
-}
-"#,
-    );
     let q = sh_quote;
-    let mut file = |name: &str, path: &str, mode: &str, owner: &str, content: &str| {
-        let delim = heredoc_delimiter(content);
-        s.push_str(&format!(
-            "put_file {} {} {mode} {} <<'{delim}'\n{content}{delim}\n",
+    let agent_installed = format!("{}/etc/pipeform.json", places.agent_dir);
+    let agent_fallback = format!("{}/cloudwatch-agent.json", places.prefix);
+    let ctl = format!("{}/bin/amazon-cloudwatch-agent-ctl", places.agent_dir);
+    let files: Vec<(&str, String, &str, &str, String)> = vec![
+        (
+            "job.env",
+            format!("{}/job.env", places.prefix),
+            "600",
+            run_as.as_str(),
+            env.render(),
+        ),
+        (
+            "cron",
+            format!("{}/pipeform-job", places.cron_dir),
+            "644",
+            "root",
+            cron(stack, &places.prefix),
+        ),
+    ];
+    let agent = agent_config(stack);
+    let mut all_paths = vec![q(binary)];
+    all_paths.extend(files.iter().map(|f| q(&f.1)));
+    all_paths.push(q(&agent_installed));
+    all_paths.push(q(&agent_fallback));
+    let all_paths = all_paths.join(" ");
+    let mut s = format!(
+        r#"nl='
+'
+sums=$(sha256sum -- {all_paths} 2>/dev/null || true)
+stats=$(stat -c '%a %U %n' -- {all_paths} 2>/dev/null || true)
+has() {{ case "$nl$1$nl" in *"$nl$2$nl"*) return 0 ;; esac; return 1; }}
+put_file() {{ # name path mode owner sha256 content
+  if has "$sums" "$5  $2" && has "$stats" "$3 $4 $2"; then
+    changed=0; echo "@file $1 same $2"; return 0
+  fi
+  d=${{2%/*}}; [ -d "$d" ] || mkdir -p "$d"
+  t="$d/.${{2##*/}}.pf-$$"
+  printf '%s' "$6" > "$t"
+  chown "$4" "$t"; chmod "$3" "$t"; mv -f "$t" "$2"
+  changed=1; echo "@file $1 changed $2"
+}}
+make_dir() {{ # name path owner
+  if [ -d "$2" ]; then echo "@dir $1 same $2"; else mkdir -p "$2"; chown "$3" "$2"; echo "@dir $1 changed $2"; fi
+}}
+"#
+    );
+    let put = |name: &str, path: &str, mode: &str, owner: &str, content: &str| {
+        format!(
+            "put_file {} {} {mode} {} {} {}\n",
             q(name),
             q(path),
-            q(owner)
-        ));
+            q(owner),
+            sha256_hex(content.as_bytes()),
+            q(content)
+        )
     };
-    file(
-        "job.env",
-        &format!("{}/job.env", places.prefix),
-        "600",
-        run_as,
-        &env.render(),
-    );
-    file(
-        "cron",
-        &format!("{}/pipeform-job", places.cron_dir),
-        "644",
-        "root",
-        &cron(stack, &places.prefix),
-    );
-    let agent = agent_config(stack);
-    let ctl = format!("{}/bin/amazon-cloudwatch-agent-ctl", places.agent_dir);
-    let installed_path = format!("{}/etc/pipeform.json", places.agent_dir);
-    let fallback_path = format!("{}/cloudwatch-agent.json", places.prefix);
-    let delim = heredoc_delimiter(&agent);
+    for (name, path, mode, owner, content) in &files {
+        s.push_str(&put(name, path, mode, owner, content));
+    }
     s.push_str(&format!(
-        r#"if [ -x {ctl} ]; then
-  r=$(put_file agent {installed} 644 root <<'{delim}'
-{agent}{delim}
-)
-  echo "$r"
-  case "$r" in *changed*)
-    if {ctl} -a fetch-config -m ec2 -c file:{installed} -s >/dev/null 2>&1; then echo "@agent restarted"; else echo "@agent restart-failed"; fi ;;
-  *) echo "@agent unchanged" ;; esac
-else
-  put_file agent {fallback} 644 root <<'{delim}'
-{agent}{delim}
-  echo "@agent absent"
-fi
-"#,
+        "if [ -x {ctl} ]; then\n  {}  if [ \"$changed\" = 1 ]; then\n    if {ctl} -a fetch-config -m ec2 -c file:{installed} -s >/dev/null 2>&1; then echo \"@agent restarted\"; else echo \"@agent restart-failed\"; fi\n  else echo \"@agent unchanged\"; fi\nelse\n  {}  echo \"@agent absent\"\nfi\n",
+        put("agent", &agent_installed, "644", "root", &agent),
+        put("agent", &agent_fallback, "644", "root", &agent),
         ctl = q(&ctl),
-        installed = q(&installed_path),
-        fallback = q(&fallback_path),
+        installed = q(&agent_installed),
     ));
-    let mut dir = |name: &str, path: &str| {
+    for (name, path) in [
+        ("csv_dir", &stack.pipeline.csv_dir),
+        ("log_dir", &stack.pipeline.log_dir),
+    ] {
         s.push_str(&format!("make_dir {name} {} {}\n", q(path), q(run_as)));
-    };
-    dir("csv_dir", &stack.pipeline.csv_dir);
-    dir("log_dir", &stack.pipeline.log_dir);
+    }
     s
 }
 
-/// A here-document delimiter that does not occur in `content`.
-fn heredoc_delimiter(content: &str) -> String {
-    let mut n = 0u32;
-    loop {
-        let d = format!("PIPEFORM_EOF_{n}");
-        if !content.lines().any(|l| l == d) {
-            return d;
-        }
-        n += 1;
-    }
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 #[cfg(test)]
@@ -313,11 +316,5 @@ mod tests {
             Err(EnvError::BadOverride(_))
         ));
         assert!(KEYS.iter().all(|k| JobEnv::is_known_key(k)));
-    }
-
-    #[test]
-    fn heredoc_delimiter_avoids_the_content() {
-        assert_eq!(heredoc_delimiter("a\n"), "PIPEFORM_EOF_0");
-        assert_eq!(heredoc_delimiter("PIPEFORM_EOF_0\n"), "PIPEFORM_EOF_1");
     }
 }

@@ -218,6 +218,20 @@ pub fn sha256_file(path: &Path) -> Result<(String, u64), DeployError> {
     Ok((hex::encode(h.finalize()), meta.len()))
 }
 
+/// Checks that `path` is a regular file we can open; returns its size.
+fn readable_file(path: &Path) -> Result<u64, DeployError> {
+    let bad = |reason: String| DeployError::Binary {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let f = File::open(path).map_err(|e| bad(e.to_string()))?;
+    let meta = f.metadata().map_err(|e| bad(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(bad("not a regular file".into()));
+    }
+    Ok(meta.len())
+}
+
 /// Resolves host, user, identity and known_hosts from the options, outputs and config.
 pub fn target_and_login(
     stack: &Stack,
@@ -283,14 +297,31 @@ pub fn run(
     // Everything that can be wrong locally is checked before connecting.
     let local = match &opts.action {
         Action::Deploy { binary } => {
-            let (sha, size) = sha256_file(binary)?;
+            let size = readable_file(binary)?;
             let env = host_files::job_env(stack, outputs, &opts.overrides)?;
-            Some((binary.clone(), sha, size, env))
+            Some((binary.clone(), size, env))
         }
         Action::Rollback => None,
     };
     let (target, login) = target_and_login(stack, outputs, opts)?;
-    let remote = Remote::connect(&target, &login)?;
+    // Hash the binary while the connection is set up: both take tens of milliseconds.
+    let (remote, sha) = std::thread::scope(|scope| {
+        let hashing = local
+            .as_ref()
+            .map(|(binary, _, _)| scope.spawn(move || sha256_file(binary)));
+        let remote = Remote::connect(&target, &login);
+        let sha = hashing.map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(DeployError::Binary {
+                    path: PathBuf::new(),
+                    reason: "hashing thread panicked".into(),
+                })
+            })
+        });
+        (remote, sha)
+    });
+    let sha = sha.transpose()?.map(|(sha, _)| sha);
+    let remote = remote?;
     let sudo = match opts.sudo {
         Sudo::Auto => target.user != "root",
         Sudo::Always => true,
@@ -304,19 +335,18 @@ pub fn run(
             format!("sh -c {q}")
         }
     };
-    let run_step =
-        |step: &str, script: &str, stdin: Option<&mut dyn Read>| -> Result<String, DeployError> {
-            let out = remote.exec(step, &wrap(script), stdin)?;
-            if out.status != 0 {
-                return Err(DeployError::Remote {
-                    step: step.to_string(),
-                    host: remote.describe(),
-                    status: out.status,
-                    stderr: tail(&out.stderr),
-                });
-            }
-            Ok(out.stdout)
-        };
+    let run_step = |step: &str, script: &str| -> Result<String, DeployError> {
+        let out = remote.exec(step, &wrap(script), None)?;
+        if out.status != 0 {
+            return Err(DeployError::Remote {
+                step: step.to_string(),
+                host: remote.describe(),
+                status: out.status,
+                stderr: tail(&out.stderr),
+            });
+        }
+        Ok(out.stdout)
+    };
 
     let mut report = DeployReport {
         host: target.host.clone(),
@@ -337,15 +367,47 @@ pub fn run(
         smoke: None,
     };
 
-    let switch_out = match local {
-        Some((binary, sha, size, env)) => {
-            let files = host_files::script(stack, &env, &places);
-            let out = run_step(
-                "preparing the release",
-                &release::prepare(&prefix, &sha, &files),
-                None,
+    let switch_out = match (local, sha) {
+        (Some((binary, size, env)), Some(sha)) => {
+            let binary_path = format!("{prefix}/releases/{sha}/pipeform-job");
+            let files = host_files::script(stack, &env, &places, &binary_path);
+            let script = release::deploy(&prefix, &sha, &files, &random_suffix());
+            let mut opened: Option<Result<(), std::io::Error>> = None;
+            let out = remote.exec_gated(
+                "deploying the release",
+                &wrap(&script),
+                "@present ",
+                |line| {
+                    if line != "@present no" {
+                        return None;
+                    }
+                    match File::open(&binary) {
+                        Ok(f) => {
+                            opened = Some(Ok(()));
+                            Some(Box::new(f) as Box<dyn Read>)
+                        }
+                        Err(e) => {
+                            opened = Some(Err(e));
+                            None
+                        }
+                    }
+                },
             )?;
-            let facts = release::facts(&out);
+            if let Some(Err(e)) = opened {
+                return Err(DeployError::Binary {
+                    path: binary,
+                    reason: e.to_string(),
+                });
+            }
+            if out.status != 0 {
+                return Err(DeployError::Remote {
+                    step: "deploying the release".into(),
+                    host: remote.describe(),
+                    status: out.status,
+                    stderr: tail(&out.stderr),
+                });
+            }
+            let facts = release::facts(&out.stdout);
             report.cleaned_partials = release::fact(&facts, "cleaned")
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
@@ -364,26 +426,15 @@ pub fn run(
                 }
             }
             report.agent = release::fact(&facts, "agent").map(str::to_string);
-            report.sha256 = sha.clone();
-            if release::fact(&facts, "present") == Some("yes") {
-                out
-            } else {
-                let mut f = File::open(&binary).map_err(|e| DeployError::Binary {
-                    path: binary.clone(),
-                    reason: e.to_string(),
-                })?;
-                let out = run_step(
-                    "uploading and verifying the binary",
-                    &release::upload(&prefix, &sha, &random_suffix()),
-                    Some(&mut f),
-                )?;
+            report.sha256 = sha;
+            if release::fact(&facts, "present") == Some("no") {
                 report.uploaded = true;
                 report.bytes_uploaded = size;
-                out
             }
+            out.stdout
         }
-        None => {
-            let out = run_step("rolling back", &release::rollback(&prefix), None)?;
+        _ => {
+            let out = run_step("rolling back", &release::rollback(&prefix))?;
             report.sha256 = release::fact(&release::facts(&out), "sha")
                 .unwrap_or_default()
                 .to_string();

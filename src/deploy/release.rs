@@ -16,19 +16,21 @@ pub const MARK: char = '@';
 /// release and remembers the old one as `previous`.
 const PRELUDE: &str = r#"set -eu
 umask 022
-sha_of() { sha256sum < "$1" | cut -d' ' -f1; }
+sha_of() { set -- $(sha256sum < "$1"); echo "$1"; }
 relink() { ln -s "$1" "$2.tmp-$$" && mv -T "$2.tmp-$$" "$2"; }
 switch_to() {
   cur=$(readlink "$P/current" 2>/dev/null || true)
   if [ "$cur" = "$1" ]; then
     echo "@switched no"
+    prev=$(readlink "$P/previous" 2>/dev/null || true)
   else
     relink "$1" "$P/current"
     if [ -n "$cur" ]; then relink "$cur" "$P/previous"; fi
+    prev=$cur
     echo "@switched yes"
   fi
-  echo "@current $(readlink "$P/current" 2>/dev/null || true)"
-  echo "@previous $(readlink "$P/previous" 2>/dev/null || true)"
+  echo "@current $1"
+  echo "@previous $prev"
 }
 "#;
 
@@ -38,7 +40,7 @@ fn header(prefix: &str) -> String {
     format!("{PRELUDE}P={}\n{LOCK}", sh_quote(prefix))
 }
 
-const LOCK: &str = r#"mkdir -p "$P"
+const LOCK: &str = r#"[ -d "$P" ] || mkdir -p "$P"
 exec 9>>"$P/.deploy.lock"
 if ! flock -w 600 9; then
   echo "another pipeform deploy has held $P/.deploy.lock for 10 minutes; is one stuck?" >&2
@@ -46,41 +48,30 @@ if ! flock -w 600 9; then
 fi
 "#;
 
-/// The first script of a deploy: clean up partial uploads, install the host files (`files`,
-/// from [`super::host_files::script`]), then either switch to the release if it is already on
-/// the host and verifies (no upload needed), or create its directory for the upload.
-pub fn prepare(prefix: &str, sha: &str, files: &str) -> String {
+/// The whole deploy in one script on one channel: clean up partial uploads, install the host
+/// files (`files`, from [`super::host_files::script`], which also checksums the release binary
+/// into `$sums`), then either switch to the release if it is already on the host and verifies
+/// (`@present yes`; nothing is read from stdin), or print `@present no` and receive the binary
+/// on stdin under a temporary name, verify it, rename it into place and switch.
+pub fn deploy(prefix: &str, sha: &str, files: &str, tmp_suffix: &str) -> String {
     format!(
         r#"{h}S={sha}
-mkdir -p "$P/releases"
+D="$P/releases/$S"
+B="$D/pipeform-job"
 n=0
 for f in "$P"/releases/*/*.tmp-* "$P"/*.tmp-*; do
   if [ -e "$f" ] || [ -L "$f" ]; then rm -f "$f"; n=$((n+1)); fi
 done
 echo "@cleaned $n"
 {files}
-B="$P/releases/$S/pipeform-job"
-if [ -f "$B" ] && [ "$(sha_of "$B")" = "$S" ]; then
+if has "$sums" "$S  $B"; then
   echo "@present yes"
   switch_to "releases/$S"
-else
-  mkdir -p "$P/releases/$S"
-  echo "@present no"
+  exit 0
 fi
-"#,
-        h = header(prefix),
-        sha = sh_quote(sha),
-    )
-}
-
-/// Receives the binary on stdin into a temporary name, verifies it, renames it into place and
-/// switches `current` to it.
-pub fn upload(prefix: &str, sha: &str, tmp_suffix: &str) -> String {
-    format!(
-        r#"{h}S={sha}
-D="$P/releases/$S"
+echo "@present no"
 T="$D/pipeform-job.tmp-{tmp}"
-mkdir -p "$D"
+[ -d "$D" ] || mkdir -p "$D"
 cat > "$T"
 got=$(sha_of "$T")
 if [ "$got" != "$S" ]; then
@@ -89,7 +80,7 @@ if [ "$got" != "$S" ]; then
   exit 4
 fi
 chmod 0755 "$T"
-mv -f "$T" "$D/pipeform-job"
+mv -f "$T" "$B"
 echo "@verified $got"
 switch_to "releases/$S"
 "#,
@@ -196,8 +187,8 @@ mod tests {
 
     #[test]
     fn scripts_quote_the_prefix() {
-        let s = prepare("/opt/my prefix", "ab", "");
+        let s = deploy("/opt/my prefix", "ab", "", "x1");
         assert!(s.contains("P='/opt/my prefix'"));
-        assert!(upload("/opt/p", "ab", "x1").contains("pipeform-job.tmp-x1"));
+        assert!(s.contains("pipeform-job.tmp-x1"));
     }
 }

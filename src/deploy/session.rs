@@ -277,6 +277,67 @@ impl Remote {
     }
 }
 
+impl Remote {
+    /// Runs `command`, reads its output up to the first line starting with `gate`, and asks
+    /// `upload` (given that line) for the data to stream into its stdin, if any. One channel
+    /// and one round trip whether or not anything is sent.
+    pub fn exec_gated(
+        &self,
+        what: &str,
+        command: &str,
+        gate: &str,
+        upload: impl FnOnce(&str) -> Option<Box<dyn Read>>,
+    ) -> Result<ExecOutput, SshError> {
+        let fail = |e: &dyn std::fmt::Display| SshError::Channel {
+            what: format!("{what} on {}", self.describe()),
+            reason: e.to_string(),
+        };
+        let mut channel = self.session.channel_session().map_err(|e| fail(&e))?;
+        channel.exec(command).map_err(|e| fail(&e))?;
+        let mut head = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let gate_line = loop {
+            let text = String::from_utf8_lossy(&head);
+            if let Some(line) = text
+                .split_inclusive('\n')
+                .find(|l| l.starts_with(gate) && l.ends_with('\n'))
+            {
+                break Some(line.trim_end().to_string());
+            }
+            let n = channel.read(&mut buf).map_err(|e| fail(&e))?;
+            if n == 0 {
+                break None;
+            }
+            head.extend_from_slice(&buf[..n]);
+        };
+        if let Some(mut input) = gate_line.as_deref().and_then(upload) {
+            let mut chunk = vec![0u8; CHUNK];
+            loop {
+                let n = input.read(&mut chunk).map_err(|e| fail(&e))?;
+                if n == 0 {
+                    break;
+                }
+                channel.write_all(&chunk[..n]).map_err(|e| fail(&e))?;
+            }
+            channel.flush().map_err(|e| fail(&e))?;
+        }
+        channel.send_eof().map_err(|e| fail(&e))?;
+        channel.read_to_end(&mut head).map_err(|e| fail(&e))?;
+        let mut stderr = String::new();
+        channel
+            .stderr()
+            .read_to_string(&mut stderr)
+            .map_err(|e| fail(&e))?;
+        channel.wait_close().map_err(|e| fail(&e))?;
+        let status = channel.exit_status().map_err(|e| fail(&e))?;
+        Ok(ExecOutput {
+            status,
+            stdout: String::from_utf8_lossy(&head).into_owned(),
+            stderr,
+        })
+    }
+}
+
 fn describe(t: &Target) -> String {
     format!("{}@{}:{}", t.user, t.host, t.port)
 }
