@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, DriftArgs, Format};
-use crate::drift::with_checks::{run_checks, ChecksError};
+use crate::drift::with_checks::run_checks;
 use crate::drift::{self, DriftError, Waivers};
 use crate::exit::{CommandResult, Failure};
 use crate::report::drift::DriftReport;
@@ -28,30 +28,22 @@ pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
     };
     let dir = args.terraform_dir.clone();
     drift::ensure_root_module(&dir).map_err(Failure::usage)?;
-    // The checks (a child process, about a second) and the refresh (seconds to minutes) are
-    // independent reads of the account: run them side by side.
-    let checks_task = args.with_checks.then(|| {
-        let config = cli.config.clone();
-        let endpoint = args.aws.endpoint_url.clone();
-        let region = args.aws.region.clone();
-        tokio::task::spawn_blocking(move || {
-            run_checks(&config, endpoint.as_deref(), region.as_deref())
-        })
-    });
+    // The checks (about a second) and the refresh (seconds to minutes) are independent reads
+    // of the account: run them side by side.
     let refresh_task = tokio::task::spawn_blocking(move || drift::refresh(&dir));
-    let refreshed = refresh_task.await;
-    let checks = match checks_task {
-        Some(task) => Some(
-            task.await
-                .map_err(|e| Failure::runtime(anyhow::anyhow!("the check run was cancelled: {e}")))?
-                .map_err(|e| match e {
-                    ChecksError::Config(_) => Failure::usage(e),
-                    other => Failure::runtime(other),
-                })?,
+    let checks = match (&stack, args.with_checks) {
+        (Some(stack), true) => Some(
+            run_checks(
+                stack,
+                args.aws.endpoint_url.as_deref(),
+                args.aws.region.as_deref(),
+            )
+            .await,
         ),
-        None => None,
+        _ => None,
     };
-    let refreshed = refreshed
+    let refreshed = refresh_task
+        .await
         .map_err(|e| Failure::runtime(anyhow::anyhow!("the terraform run was cancelled: {e}")))?
         .map_err(|e| match e {
             DriftError::NotARootModule { .. } | DriftError::EmptyState { .. } => Failure::usage(e),
@@ -61,7 +53,7 @@ pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
     let report = DriftReport {
         project: stack.map(|s| s.project.name),
         audit: drift::audit(&refreshed, &waivers, today),
-        checks: checks.map(|c| c.rows),
+        checks,
     };
     print_report(&report, args.format)?;
     Ok(report.exit_status())
