@@ -453,3 +453,63 @@ async fn multipart(
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn plan_lists_csvs_and_logs_under_rendered_prefixes() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (csv, logs) = (tmp.path().join("csv"), tmp.path().join("logs"));
+        std::fs::create_dir_all(&csv).expect("mkdir");
+        std::fs::create_dir_all(logs.join("sub")).expect("mkdir");
+        for (dir, name) in [
+            (&csv, "b.csv"),
+            (&csv, "a.csv"),
+            (&csv, "readme.txt"),
+            (&logs, "app.log"),
+            (&logs, "app.log.1"),
+            (&logs, ".pipeform-job.lock"),
+            (&logs, "pipeform-job.log"),
+        ] {
+            std::fs::write(dir.join(name), "x").expect("write");
+        }
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 7, 4, 0, 0)
+            .single()
+            .expect("time");
+        let p = plan(
+            "b",
+            &csv,
+            &logs,
+            &PrefixTemplate::parse("csv/{date}").expect("t"),
+            &PrefixTemplate::parse("logs/year={year}/month={month}/day={day}/hour={hour}")
+                .expect("t"),
+            at,
+            Some(&logs.join("pipeform-job.log")),
+        )
+        .expect("plan");
+        let keys: Vec<&str> = p.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "csv/2026-03-07/a.csv.gz",
+                "csv/2026-03-07/b.csv.gz",
+                "logs/year=2026/month=03/day=07/hour=04/app.log.gz",
+                "logs/year=2026/month=03/day=07/hour=04/app.log.1.gz",
+            ]
+        );
+        assert!(plan(
+            "b",
+            &tmp.path().join("missing"),
+            &logs,
+            &PrefixTemplate::parse("csv/{date}").expect("t"),
+            &PrefixTemplate::parse("logs/{date}").expect("t"),
+            at,
+            None
+        )
+        .is_err());
+    }
+}
