@@ -195,6 +195,8 @@ pub struct ShipOptions {
     pub multipart_threshold: usize,
     /// Size of each part.
     pub part_size: usize,
+    /// gzip level (1-9).
+    pub gzip_level: u32,
     /// Log pseudonymisation (may be empty).
     pub pseudonymiser: Arc<Pseudonymiser>,
 }
@@ -219,7 +221,7 @@ pub async fn ship(
         let stop = Arc::clone(&stop);
         let tx = tx.clone();
         let pseudo = Arc::clone(&opts.pseudonymiser);
-        let sizes = (opts.multipart_threshold, opts.part_size);
+        let sizes = (opts.multipart_threshold, opts.part_size, opts.gzip_level);
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             if stop.load(Ordering::SeqCst) {
@@ -281,7 +283,7 @@ async fn ship_one(
     bucket: &str,
     file: &ShipFile,
     pseudo: Arc<Pseudonymiser>,
-    (threshold, part_size): (usize, usize),
+    (threshold, part_size, level): (usize, usize, u32),
 ) -> Result<(Outcome, String), String> {
     let path = file.path.clone();
     let is_log = file.is_log;
@@ -329,7 +331,7 @@ async fn ship_one(
     let gz = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
         let mut enc = GzEncoder::new(
             Vec::with_capacity(raw_len / 4 + 64),
-            flate2::Compression::default(),
+            flate2::Compression::new(level),
         );
         enc.write_all(&content)
             .map_err(|e| format!("gzip failed: {e}"))?;
