@@ -89,6 +89,9 @@ pub struct S3Args {
     /// Compressed files larger than this go up as multipart uploads.
     #[arg(long, default_value_t = ship::MULTIPART_THRESHOLD, value_name = "BYTES")]
     pub multipart_threshold: usize,
+    /// gzip level, 1 (fastest) to 9 (smallest); 6 is gzip's own default.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=9), value_name = "N")]
+    pub gzip_level: u32,
     /// Part size of multipart uploads (S3's minimum is 5 MiB).
     #[arg(long, default_value_t = ship::PART_SIZE, value_name = "BYTES")]
     pub part_size: usize,
@@ -376,6 +379,7 @@ async fn run_ship(job: &ShipJob<'_>, log: &mut JobLog) -> Result<(), JobError> {
     let opts = ship::ShipOptions {
         concurrency: job.s3.concurrency,
         multipart_threshold: job.s3.multipart_threshold,
+        gzip_level: job.s3.gzip_level,
         part_size: job.s3.part_size.max(5 * 1024 * 1024),
         pseudonymiser: Arc::new(pseudonymiser),
     };

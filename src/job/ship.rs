@@ -195,6 +195,8 @@ pub struct ShipOptions {
     pub multipart_threshold: usize,
     /// Size of each part.
     pub part_size: usize,
+    /// gzip level (1-9).
+    pub gzip_level: u32,
     /// Log pseudonymisation (may be empty).
     pub pseudonymiser: Arc<Pseudonymiser>,
 }
@@ -219,7 +221,7 @@ pub async fn ship(
         let stop = Arc::clone(&stop);
         let tx = tx.clone();
         let pseudo = Arc::clone(&opts.pseudonymiser);
-        let sizes = (opts.multipart_threshold, opts.part_size);
+        let sizes = (opts.multipart_threshold, opts.part_size, opts.gzip_level);
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             if stop.load(Ordering::SeqCst) {
@@ -281,7 +283,7 @@ async fn ship_one(
     bucket: &str,
     file: &ShipFile,
     pseudo: Arc<Pseudonymiser>,
-    (threshold, part_size): (usize, usize),
+    (threshold, part_size, level): (usize, usize, u32),
 ) -> Result<(Outcome, String), String> {
     let path = file.path.clone();
     let is_log = file.is_log;
@@ -329,7 +331,7 @@ async fn ship_one(
     let gz = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
         let mut enc = GzEncoder::new(
             Vec::with_capacity(raw_len / 4 + 64),
-            flate2::Compression::default(),
+            flate2::Compression::new(level),
         );
         enc.write_all(&content)
             .map_err(|e| format!("gzip failed: {e}"))?;
@@ -452,4 +454,64 @@ async fn multipart(
             .await;
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn plan_lists_csvs_and_logs_under_rendered_prefixes() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (csv, logs) = (tmp.path().join("csv"), tmp.path().join("logs"));
+        std::fs::create_dir_all(&csv).expect("mkdir");
+        std::fs::create_dir_all(logs.join("sub")).expect("mkdir");
+        for (dir, name) in [
+            (&csv, "b.csv"),
+            (&csv, "a.csv"),
+            (&csv, "readme.txt"),
+            (&logs, "app.log"),
+            (&logs, "app.log.1"),
+            (&logs, ".pipeform-job.lock"),
+            (&logs, "pipeform-job.log"),
+        ] {
+            std::fs::write(dir.join(name), "x").expect("write");
+        }
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 7, 4, 0, 0)
+            .single()
+            .expect("time");
+        let p = plan(
+            "b",
+            &csv,
+            &logs,
+            &PrefixTemplate::parse("csv/{date}").expect("t"),
+            &PrefixTemplate::parse("logs/year={year}/month={month}/day={day}/hour={hour}")
+                .expect("t"),
+            at,
+            Some(&logs.join("pipeform-job.log")),
+        )
+        .expect("plan");
+        let keys: Vec<&str> = p.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "csv/2026-03-07/a.csv.gz",
+                "csv/2026-03-07/b.csv.gz",
+                "logs/year=2026/month=03/day=07/hour=04/app.log.gz",
+                "logs/year=2026/month=03/day=07/hour=04/app.log.1.gz",
+            ]
+        );
+        assert!(plan(
+            "b",
+            &tmp.path().join("missing"),
+            &logs,
+            &PrefixTemplate::parse("csv/{date}").expect("t"),
+            &PrefixTemplate::parse("logs/{date}").expect("t"),
+            at,
+            None
+        )
+        .is_err());
+    }
 }
