@@ -35,9 +35,10 @@ PF=$ROOT/target/debug/pipeform
 JOB=$ROOT/target/debug/pipeform-job
 
 step "testbed: moto, sshd, MariaDB on loopback"
-scripts/testbed.sh start >/dev/null
+# The demo's own moto (run dir demo-run), so a demo never disturbs the stack a test run holds.
+export PIPEFORM_TESTBED_RUN=$TESTBED/demo-run
 # shellcheck disable=SC1091
-. "$TESTBED/env"
+. "$(scripts/testbed.sh start)"
 curl -fsS -X POST "$AWS_ENDPOINT_URL/moto-api/reset" >/dev/null
 scripts/sshd.sh start >/dev/null
 # shellcheck disable=SC1091
@@ -121,4 +122,4 @@ run_expect 0 "$PF" drift
 
 step "done in $((SECONDS - started)) s"
 echo "The stack stays up in moto ($AWS_ENDPOINT_URL) with its state in $DEMO/terraform;"
-echo "stop the servers with: scripts/testbed.sh stop; scripts/sshd.sh stop; scripts/mariadb.sh stop"
+echo "stop the servers with: PIPEFORM_TESTBED_RUN=$TESTBED/demo-run scripts/testbed.sh stop; scripts/sshd.sh stop; scripts/mariadb.sh stop"
