@@ -48,9 +48,11 @@ echo "moto $AWS_ENDPOINT_URL | sshd $SSHD_HOST:$SSHD_PORT | MariaDB 127.0.0.1:$D
 
 # A fresh work dir: the example config as it is, and a copy of the root module for its state.
 rm -rf "$DEMO"; mkdir -p "$DEMO/keys"
-# One change: the local host has no `ubuntu` user, so the job runs as the root we log in as.
-sed 's/^# run_as = "ubuntu" .*/run_as = "root"/' examples/pipeform.toml >"$DEMO/pipeform.toml"
-grep -q '^run_as = "root"' "$DEMO/pipeform.toml"
+# Two changes for this machine: the local host has no `ubuntu` user, so the job runs as the
+# root we log in as; and moto speaks plain HTTP, which the bucket's TLS-only policy would deny.
+sed -e 's/^# run_as = "ubuntu" .*/run_as = "root"/' -e 's/^# require_tls = true .*/require_tls = false/' \
+  examples/pipeform.toml >"$DEMO/pipeform.toml"
+[ "$(grep -cE '^(run_as = "root"|require_tls = false)' "$DEMO/pipeform.toml")" = 2 ]
 cp examples/keys/offsets.pub "$DEMO/keys/offsets.pub"
 mkdir -p "$DEMO/terraform"
 cp -r terraform/*.tf terraform/modules "$DEMO/terraform/"

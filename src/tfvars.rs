@@ -226,6 +226,7 @@ pub fn render(stack: &Stack) -> Result<Tfvars, TfvarsError> {
     put("csv_prefix", json!(s.bucket.csv_prefix.as_str()));
     put("logs_prefix", json!(s.bucket.logs_prefix.as_str()));
     put("bucket_force_destroy", json!(s.bucket.force_destroy));
+    put("bucket_require_tls", json!(s.bucket.require_tls));
     Ok(m)
 }
 
@@ -455,7 +456,7 @@ mod tests {
             })
         );
         assert_eq!(get("project_name").map(|v| v.has_default), Some(false));
-        assert_eq!(vars.len(), 34);
+        assert_eq!(vars.len(), 35);
     }
 
     #[test]

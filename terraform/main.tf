@@ -193,6 +193,7 @@ module "bucket" {
 
   bucket_name   = var.bucket_name
   force_destroy = var.bucket_force_destroy
+  require_tls   = var.bucket_require_tls
 }
 
 module "iamrole" {

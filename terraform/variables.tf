@@ -335,6 +335,12 @@ variable "logs_prefix" {
   }
 }
 
+variable "bucket_require_tls" {
+  description = "Deny S3 requests without TLS. Only a local plain-HTTP testbed (moto) sets false."
+  type        = bool
+  default     = true
+}
+
 variable "bucket_force_destroy" {
   description = "Let destroy delete the bucket with its objects. Tests set true."
   type        = bool

@@ -69,6 +69,7 @@ fn stack() -> Stack {
             logs_prefix: PrefixTemplate::parse("logs/{date}").expect("template"),
             freshness_hours: 26,
             force_destroy: false,
+            require_tls: true,
         },
         pipeline: Pipeline {
             schedule: "15 2 * * *".into(),

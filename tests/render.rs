@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 /// The fixture root module's variables (tests/fixtures/root/variables.tf).
-const ROOT_VARIABLES: [&str; 34] = [
+const ROOT_VARIABLES: [&str; 35] = [
     "project_name",
     "region",
     "environment",
@@ -45,6 +45,7 @@ const ROOT_VARIABLES: [&str; 34] = [
     "csv_prefix",
     "logs_prefix",
     "bucket_force_destroy",
+    "bucket_require_tls",
 ];
 
 /// A project dir with the example config, its key, and `terraform/` holding `variables_tf`.
@@ -102,7 +103,7 @@ fn writes_exactly_the_declared_variables() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
     assert!(
-        stdout.contains("terraform/pipeform.auto.tfvars.json (32 variables)"),
+        stdout.contains("terraform/pipeform.auto.tfvars.json (33 variables)"),
         "{stdout}"
     );
     let expected: BTreeSet<String> = ROOT_VARIABLES
@@ -142,7 +143,7 @@ fn out_writes_elsewhere_and_rerendering_replaces_the_file() {
     fs::write(&target, "old").expect("write");
     let out = render(dir.path(), &["--out", "vars.json"]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(written_keys(&target).len(), 32);
+    assert_eq!(written_keys(&target).len(), 33);
     assert!(!tfvars(dir.path()).exists());
 }
 
@@ -253,5 +254,5 @@ fn the_repository_root_module_takes_what_render_writes() {
         .output()
         .expect("runs");
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(written_keys(&target).len(), 32);
+    assert_eq!(written_keys(&target).len(), 33);
 }

@@ -86,6 +86,7 @@ pub(crate) struct RawBucket {
     pub logs_prefix: Option<String>,
     pub freshness_hours: Option<i64>,
     pub force_destroy: Option<bool>,
+    pub require_tls: Option<bool>,
 }
 
 /// `[pipeline]` as written.

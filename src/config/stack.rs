@@ -134,6 +134,8 @@ pub struct Bucket {
     pub freshness_hours: u32,
     /// Let `terraform destroy` delete a non-empty bucket (default false).
     pub force_destroy: bool,
+    /// Deny S3 requests without TLS (default true; only a plain-HTTP testbed turns it off).
+    pub require_tls: bool,
 }
 
 /// `[pipeline]`.

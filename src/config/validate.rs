@@ -495,6 +495,7 @@ fn bucket(c: &mut Checker, raw: RawBucket) -> Option<Bucket> {
         logs_prefix: logs?,
         freshness_hours: freshness?,
         force_destroy: raw.force_destroy.unwrap_or(false),
+        require_tls: raw.require_tls.unwrap_or(true),
     })
 }
 

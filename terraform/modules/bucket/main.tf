@@ -72,6 +72,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 }
 
 data "aws_iam_policy_document" "tls_only" {
+  count = var.require_tls ? 1 : 0
+
   statement {
     sid     = "DenyInsecureTransport"
     effect  = "Deny"
@@ -95,8 +97,10 @@ data "aws_iam_policy_document" "tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
+  count = var.require_tls ? 1 : 0
+
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.tls_only.json
+  policy = data.aws_iam_policy_document.tls_only[0].json
 
   # A policy put before the public access block could be judged public; order them.
   depends_on = [aws_s3_bucket_public_access_block.this]

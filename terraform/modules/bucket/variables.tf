@@ -8,6 +8,12 @@ variable "bucket_name" {
   }
 }
 
+variable "require_tls" {
+  description = "Deny every request that does not use TLS (a bucket policy). Only a local plain-HTTP testbed turns this off."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Let terraform destroy delete a bucket that still holds objects (tests set true)."
   type        = bool
