@@ -12,7 +12,7 @@ case "${1:-}" in
       exit 0
     fi
     # shellcheck disable=SC1091
-    . "$TESTBED/env"
+    . "$TESTBED/run/env"
     start=$SECONDS
     terraform -chdir="$STACK/terraform" destroy -auto-approve -input=false -no-color -lock-timeout=60s >"$STACK/destroy.log" 2>&1 || {
       echo "stack: terraform destroy FAILED; last lines of $STACK/destroy.log:" >&2

@@ -2,13 +2,13 @@
 # Starts and stops the shared local testbed on free loopback ports.
 #   scripts/testbed.sh start   -> starts moto (and writes .testbed/env), prints the env file path
 #   scripts/testbed.sh stop    -> stops everything this script started
-#   scripts/testbed.sh env     -> prints the env file (source it: `. .testbed/env`)
+#   scripts/testbed.sh env     -> prints the env file (source it: `. .testbed/run/env`)
 # Servers a single test needs on its own (sshd, MariaDB, a throwaway moto) are started by the
 # test support code instead; this shared moto holds the one applied stack of a test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TESTBED=${PIPEFORM_TESTBED_DIR:-$PWD/.testbed}
-RUN=$TESTBED/run
+RUN=${PIPEFORM_TESTBED_RUN:-$TESTBED/run}
 mkdir -p "$RUN"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -35,7 +35,7 @@ start_moto() {
 }
 
 write_env() {
-  cat >"$TESTBED/env" <<ENV
+  cat >"$RUN/env" <<ENV
 export AWS_ENDPOINT_URL=http://127.0.0.1:$(cat "$RUN/moto.port")
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
@@ -62,8 +62,8 @@ stop_pidfile() {
 }
 
 case "${1:-}" in
-  start) start_moto; write_env; echo "$TESTBED/env" ;;
+  start) start_moto; write_env; echo "$RUN/env" ;;
   stop) for f in "$RUN"/*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done; true ;;
-  env) cat "$TESTBED/env" ;;
+  env) cat "$RUN/env" ;;
   *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
 esac

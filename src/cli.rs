@@ -152,6 +152,32 @@ pub struct DeployArgs {
     /// Output format (table or json).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Override one job env file entry, e.g. `--set PIPEFORM_DB_HOST=127.0.0.1` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Run host commands through `sudo -n`: auto (unless the user is root), always, never.
+    #[arg(long, value_enum, default_value_t = SudoMode::Auto)]
+    pub sudo: SudoMode,
+    /// Seconds to keep retrying the SSH connection (a fresh instance boots slowly).
+    #[arg(long, default_value_t = 60)]
+    pub connect_timeout: u64,
+    /// Directory of the cron entry (tests and demos point it away from /etc).
+    #[arg(long, default_value = "/etc/cron.d", hide = true)]
+    pub cron_dir: String,
+    /// CloudWatch agent install directory.
+    #[arg(long, default_value = "/opt/aws/amazon-cloudwatch-agent", hide = true)]
+    pub agent_dir: String,
+}
+
+/// When `deploy` runs host commands through `sudo -n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SudoMode {
+    /// Unless the login user is root.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// `pipeform check`.
@@ -179,9 +205,10 @@ pub struct DriftArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Waiver file: drift to accept, each with a reason and an expiry date.
-    #[arg(long, default_value = ".pipeform-waivers.toml")]
-    pub waivers: PathBuf,
+    /// Waiver file: drift to accept, each with a reason and an expiry date
+    /// [default: .pipeform-waivers.toml, when it exists].
+    #[arg(long)]
+    pub waivers: Option<PathBuf>,
     /// Also run `pipeform check` and report both with one exit code.
     #[arg(long)]
     pub with_checks: bool,

@@ -78,12 +78,14 @@ fn the_plan_right_after_apply_is_empty() {
 fn apply_refuses_a_plan_that_replaces_the_database() {
     let s = stack::shared();
     let _lock = stack::exclusive();
+    // The initial database name cannot change in place (renaming the instance can, so an
+    // identifier change is an update, not a replace).
     let cfg = changed_config(
         s,
         "replace-db.toml",
         "rds",
-        "identifier",
-        toml::Value::String("offsets-db-2".into()),
+        "database",
+        toml::Value::String("offsets2".into()),
     );
     let plan = s
         .pipeform()
@@ -97,12 +99,15 @@ fn apply_refuses_a_plan_that_replaces_the_database() {
         Some(1),
         "a plan with changes exits 1:\n{plan_out}"
     );
+    let db_line = plan_out
+        .lines()
+        .find(|l| l.starts_with("module.rds.aws_db_instance.this "))
+        .unwrap_or_else(|| panic!("the summary names the DB instance:\n{plan_out}"));
     assert!(
-        plan_out.contains("module.rds.aws_db_instance.this"),
-        "{plan_out}"
+        db_line.contains("replace") && db_line.contains("forced by db_name"),
+        "{db_line}"
     );
-    assert!(plan_out.contains("replace"), "{plan_out}");
-
+    // Refuse before anything runs: a failed guard must never reach terraform apply.
     let apply = s
         .pipeform()
         .args(["apply", "--config"])
@@ -112,7 +117,7 @@ fn apply_refuses_a_plan_that_replaces_the_database() {
     let err = String::from_utf8_lossy(&apply.stderr);
     assert_eq!(apply.status.code(), Some(2), "apply must refuse:\n{err}");
     assert!(
-        err.contains("module.rds.aws_db_instance.this") && err.contains("identifier"),
+        err.contains("module.rds.aws_db_instance.this: replace (forced by db_name)"),
         "{err}"
     );
     assert!(err.contains("--allow-destroy"), "{err}");
@@ -127,7 +132,11 @@ fn apply_refuses_a_plan_that_replaces_the_database() {
         ])
         .output()
         .expect("runs");
-    assert!(String::from_utf8_lossy(&live.stdout).contains("\"offsets-db\""));
+    let live = String::from_utf8_lossy(&live.stdout);
+    assert!(
+        live.contains("db_name") && live.contains("= \"offsets\""),
+        "{live}"
+    );
     restore(s);
 }
 

@@ -1,9 +1,97 @@
 //! `pipeform deploy`.
 
-use crate::cli::{Cli, DeployArgs};
-use crate::exit::CommandResult;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::anyhow;
+
+use crate::cli::{Cli, DeployArgs, Format, SudoMode};
+use crate::deploy::{self, Action, DeployOptions, Places, Sudo};
+use crate::exit::{CommandResult, ExitStatus, Failure};
+use crate::terraform::{Outputs, Terraform};
 
 /// Runs `pipeform deploy`.
-pub async fn exec(_cli: &Cli, _args: &DeployArgs) -> CommandResult {
-    super::not_implemented("deploy")
+pub async fn exec(cli: &Cli, args: &DeployArgs) -> CommandResult {
+    let stack = crate::config::load_for_command(&cli.config)?;
+    let overrides = args
+        .set
+        .iter()
+        .map(|s| deploy::host_files::parse_override(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::usage)?;
+    let outputs = outputs(&args.terraform_dir);
+    let opts = DeployOptions {
+        action: match (&args.binary, args.rollback) {
+            (_, true) => Action::Rollback,
+            (Some(b), false) => Action::Deploy { binary: b.clone() },
+            (None, false) => {
+                return Err(Failure::usage(anyhow!(
+                    "pass --binary PATH (the pipeform-job to install) or --rollback"
+                )))
+            }
+        },
+        host: args.host.clone(),
+        port: args.port,
+        user: args.user.clone(),
+        identity: args.identity.clone(),
+        passphrase: std::env::var("PIPEFORM_SSH_PASSPHRASE").ok(),
+        known_hosts: args.known_hosts.clone(),
+        accept_new_host_key: args.accept_new_host_key,
+        places: Places {
+            prefix: args.prefix.clone(),
+            cron_dir: args.cron_dir.clone(),
+            agent_dir: args.agent_dir.clone(),
+        },
+        overrides,
+        smoke: args.smoke,
+        connect_timeout: Duration::from_secs(args.connect_timeout),
+        sudo: match args.sudo {
+            SudoMode::Auto => Sudo::Auto,
+            SudoMode::Always => Sudo::Always,
+            SudoMode::Never => Sudo::Never,
+        },
+    };
+    let report = tokio::task::spawn_blocking(move || deploy::run(&stack, outputs.as_ref(), &opts))
+        .await
+        .map_err(|e| Failure::runtime(anyhow!("deploy task failed: {e}")))?
+        .map_err(|e| {
+            if e.is_usage() {
+                Failure::usage(e)
+            } else {
+                Failure::runtime(e)
+            }
+        })?;
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report)
+                .map_err(|e| Failure::runtime(anyhow!("cannot encode the report: {e}")))?
+        ),
+        _ => print!("{}", deploy::summary(&report)),
+    }
+    match &report.smoke {
+        Some(s) if !s.ok => Err(Failure::runtime(anyhow!(
+            "smoke test failed on {}: --version {:?}, dry run {}",
+            report.host,
+            s.version,
+            s.dry_run
+        ))),
+        _ => Ok(ExitStatus::Clean),
+    }
+}
+
+/// The Terraform outputs, when the root module has state; `None` otherwise (then `--host` and
+/// `--set` must supply what they would have).
+fn outputs(dir: &Path) -> Option<Outputs> {
+    if !dir.is_dir() {
+        return None;
+    }
+    match Terraform::new(dir).outputs() {
+        Ok(o) if !o.is_empty() => Some(o),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!("no Terraform outputs from {}: {e}", dir.display());
+            None
+        }
+    }
 }

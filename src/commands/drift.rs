@@ -1,9 +1,89 @@
-//! `pipeform drift`.
+//! `pipeform drift`: a refresh-only plan, judged attribute by attribute (contract §8).
 
-use crate::cli::{Cli, DriftArgs};
-use crate::exit::CommandResult;
+use std::path::{Path, PathBuf};
 
-/// Runs `pipeform drift`.
-pub async fn exec(_cli: &Cli, _args: &DriftArgs) -> CommandResult {
-    super::not_implemented("drift")
+use crate::cli::{Cli, DriftArgs, Format};
+use crate::drift::with_checks::run_checks;
+use crate::drift::{self, DriftError, Waivers};
+use crate::exit::{CommandResult, Failure};
+use crate::report::drift::DriftReport;
+
+/// The waiver file read when `--waivers` is not given (and only if it exists).
+pub const DEFAULT_WAIVERS: &str = ".pipeform-waivers.toml";
+
+/// Runs `pipeform drift`. Plain drift needs only the root module and its state: a missing
+/// `pipeform.toml` is fine (an existing one must be valid, as for every command, and gives the
+/// report its project name); `--with-checks` needs the config.
+pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
+    // Everything local is validated before terraform touches the account.
+    let waivers = read_waivers(args.waivers.as_deref())?;
+    let stack = if args.with_checks || cli.config.exists() {
+        Some(crate::config::load_for_command(&cli.config)?)
+    } else {
+        tracing::info!(
+            "no config at {}: auditing the terraform state alone",
+            cli.config.display()
+        );
+        None
+    };
+    let dir = args.terraform_dir.clone();
+    drift::ensure_root_module(&dir).map_err(Failure::usage)?;
+    // The checks (about a second) and the refresh (seconds to minutes) are independent reads
+    // of the account: run them side by side.
+    let refresh_task = tokio::task::spawn_blocking(move || drift::refresh(&dir));
+    let checks = match (&stack, args.with_checks) {
+        (Some(stack), true) => Some(
+            run_checks(
+                stack,
+                args.aws.endpoint_url.as_deref(),
+                args.aws.region.as_deref(),
+            )
+            .await,
+        ),
+        _ => None,
+    };
+    let refreshed = refresh_task
+        .await
+        .map_err(|e| Failure::runtime(anyhow::anyhow!("the terraform run was cancelled: {e}")))?
+        .map_err(|e| match e {
+            DriftError::NotARootModule { .. } | DriftError::EmptyState { .. } => Failure::usage(e),
+            other => Failure::runtime(other),
+        })?;
+    let today = chrono::Utc::now().date_naive();
+    let report = DriftReport {
+        project: stack.map(|s| s.project.name),
+        audit: drift::audit(&refreshed, &waivers, today),
+        checks,
+    };
+    print_report(&report, args.format)?;
+    Ok(report.exit_status())
+}
+
+/// Reads the waiver file: an explicit `--waivers` must exist; the default one may be absent.
+fn read_waivers(explicit: Option<&Path>) -> Result<Waivers, Failure> {
+    let path = explicit.map_or_else(|| PathBuf::from(DEFAULT_WAIVERS), Path::to_path_buf);
+    match Waivers::read(&path).map_err(Failure::usage)? {
+        Some(w) => Ok(w),
+        None if explicit.is_some() => Err(Failure::usage(anyhow::anyhow!(
+            "waiver file {} does not exist; create it or drop --waivers",
+            path.display()
+        ))),
+        None => Ok(Waivers::default()),
+    }
+}
+
+fn print_report(report: &DriftReport, format: Format) -> Result<(), Failure> {
+    let text = match format {
+        Format::Table => report.to_table(crate::report::table::colour_enabled()),
+        Format::Json => serde_json::to_string_pretty(&report.to_json())
+            .map(|s| s + "\n")
+            .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot write the JSON report: {e}")))?,
+        Format::Junit => report.to_junit(),
+    };
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not worth a different exit code than the finding itself.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    Ok(())
 }

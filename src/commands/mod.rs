@@ -23,10 +23,3 @@ pub async fn run(cli: &Cli) -> CommandResult {
         Command::Drift(args) => drift::exec(cli, args).await,
     }
 }
-
-/// The answer of a command that a later issue builds.
-fn not_implemented(command: &str) -> CommandResult {
-    Err(crate::exit::Failure::runtime(anyhow::anyhow!(
-        "`pipeform {command}` is not implemented yet"
-    )))
-}

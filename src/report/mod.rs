@@ -2,5 +2,6 @@
 //! drift, plan) builds its rows and hands them to these writers.
 
 pub mod check;
+pub mod drift;
 pub mod junit;
 pub mod table;

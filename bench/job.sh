@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Benchmark of pipeform-job (issue 5), run from the repo root by `make bench`.
+# Starts its own MariaDB and moto, prints a markdown section on stdout (progress on stderr):
+#   load of a 500,000-row CSV: pipeform-job load vs the `mariadb` client's LOAD DATA LOCAL INFILE
+#                              vs pandas read_csv + to_sql (what the original pipeline ran)
+#   ship of 200 MB of logs:    pipeform-job ship vs a Python gzip + boto3 upload_file script
+# Whole-process wall times; every row measured in this same run. REPS=3 by default (median).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TESTBED=${PIPEFORM_TESTBED_DIR:-$PWD/.testbed}
+REPS=${REPS:-3}
+ROWS=${ROWS:-500000}
+LOG_MB=${LOG_MB:-200}
+say() { echo "bench/job: $*" >&2; }
+
+# --- tools --------------------------------------------------------------------------------
+say "building pipeform-job (release)"
+cargo build --release --quiet --bin pipeform-job
+BIN=$PWD/target/release/pipeform-job
+VENV=$TESTBED/venv-bench
+SPEC="pandas==3.1.1 sqlalchemy==2.1.9 pymysql==1.2.4 boto3==1.44.5"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.spec" 2>/dev/null)" != "$SPEC" ]; then
+  say "installing $SPEC into $VENV"
+  rm -rf "$VENV"; python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check $SPEC
+  echo "$SPEC" >"$VENV/.spec"
+fi
+PY=$VENV/bin/python
+MOTO=${PIPEFORM_MOTO_SERVER:-$TESTBED/venv-moto/bin/moto_server}
+
+W=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# Wall time of a command in seconds (whole process, start to exit).
+timeit() { local t0 t1; t0=$(date +%s.%N); "$@" >>"$W/cmd.log" 2>&1; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+
+# --- MariaDB ------------------------------------------------------------------------------
+DBP=$(free_port); PW="bench-$(head -c 9 /dev/urandom | base64 | tr -dc A-Za-z0-9)"
+mkdir -p "$W/db"
+cat >"$W/db/my.cnf" <<CNF
+[mysqld]
+user=root
+datadir=$W/db/data
+socket=$W/db/sock
+pid-file=$W/db/pid
+port=$DBP
+bind-address=127.0.0.1
+local_infile=ON
+skip-name-resolve
+log-error=$W/db/error.log
+[client]
+socket=$W/db/sock
+user=root
+CNF
+mariadb-install-db --defaults-file="$W/db/my.cnf" --auth-root-authentication-method=normal --skip-test-db >"$W/db/install.log" 2>&1
+/usr/sbin/mariadbd --defaults-file="$W/db/my.cnf" >/dev/null 2>&1 &
+PIDS+=($!)
+wait_port "$DBP" || { say "mariadbd did not start"; cat "$W/db/error.log" >&2; exit 1; }
+mariadb --defaults-file="$W/db/my.cnf" -e "CREATE DATABASE bench; CREATE USER 'bench'@'%' IDENTIFIED BY '$PW'; GRANT ALL ON bench.* TO 'bench'@'%';"
+SQL="mariadb --defaults-file=$W/db/my.cnf bench"
+
+# --- data ---------------------------------------------------------------------------------
+say "generating $ROWS-row CSV and $LOG_MB MB of logs"
+"$PY" - "$W/orders.csv" "$ROWS" "$W/logs" "$LOG_MB" <<'PY'
+import os, random, sys, datetime
+path, rows, logdir, mb = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+r = random.Random(5)
+names = ["Kim", "Lee", "Park", "Choi", "Jung, Ji-woo", 'The "Big" Co', "Smith & Sons"]
+d0 = datetime.date(2020, 1, 1)
+with open(path, "w", newline="") as f:
+    f.write("id,customer,amount,placed_on,quantity,note\n")
+    for i in range(rows):
+        name = r.choice(names)
+        if "," in name or '"' in name:
+            name = '"' + name.replace('"', '""') + '"'
+        note = "" if i % 7 == 0 else "order %d for %s via web checkout" % (i, r.choice(["mobile", "desktop", "api"]))
+        day = "" if i % 11 == 0 else (d0 + datetime.timedelta(days=r.randrange(2000))).isoformat()
+        f.write("%d,%s,%d.%02d,%s,%d,%s\n" % (i + 1, name, r.randrange(100000), r.randrange(100), day, r.randrange(1, 50), note))
+os.makedirs(logdir, exist_ok=True)
+per = 10 * 1024 * 1024
+levels = ["INFO", "INFO", "INFO", "WARN", "DEBUG", "ERROR"]
+paths = ["/api/orders", "/api/customers", "/health", "/api/orders/%d", "/login"]
+for n in range(mb // 10):
+    with open(os.path.join(logdir, "app-%02d.log" % n), "w") as f:
+        size = 0
+        while size < per:
+            p = r.choice(paths)
+            if "%d" in p:
+                p = p % r.randrange(10**6)
+            line = "2026-11-%02dT%02d:%02d:%02d.%03dZ %s req=%016x user_id=%d ip=10.%d.%d.%d path=%s status=%d ms=%d\n" % (
+                1 + n % 28, r.randrange(24), r.randrange(60), r.randrange(60), r.randrange(1000), r.choice(levels),
+                r.getrandbits(64), r.randrange(10**6), r.randrange(256), r.randrange(256), r.randrange(256), p,
+                r.choice([200, 200, 200, 201, 404, 500]), r.randrange(2000))
+            f.write(line)
+            size += len(line)
+PY
+CSV_MB=$(du -m "$W/orders.csv" | cut -f1)
+LOGS_MB=$(du -sm "$W/logs" | cut -f1)
+
+# --- load ---------------------------------------------------------------------------------
+URL="mysql://bench:$PW@127.0.0.1:$DBP/bench"
+LOAD_OURS="target/release/pipeform-job load --db-url mysql://bench:***@127.0.0.1:PORT/bench --table orders=orders.csv"
+say "load: pipeform-job"
+ours=(); for _ in $(seq "$REPS"); do ours+=("$(timeit "$BIN" load --db-url "$URL" --table "orders=$W/orders.csv" --log-file "$W/job.log")"); done
+grep -q "JOB_STATUS=SUCCEEDED" "$W/job.log" || { say "pipeform-job load failed"; tail "$W/job.log" >&2; exit 1; }
+loaded=$($SQL -N -e "SELECT COUNT(*) FROM orders")
+# The client loads into the same column types that the job inferred, created beforehand.
+DDL=$($SQL -N -e "SHOW CREATE TABLE orders" | cut -f2- | sed 's/CREATE TABLE `orders`/CREATE TABLE `orders_cli`/; s/\\n/ /g')
+cat >"$W/client.sql" <<SQLX
+DROP TABLE IF EXISTS orders_cli;
+$DDL;
+LOAD DATA LOCAL INFILE '$W/orders.csv' INTO TABLE orders_cli CHARACTER SET utf8mb4
+  FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' LINES TERMINATED BY '\n' IGNORE 1 LINES;
+SQLX
+say "load: mariadb client"
+cli=(); for _ in $(seq "$REPS"); do cli+=("$(timeit mariadb --defaults-file="$W/db/my.cnf" --local-infile=1 bench -e "source $W/client.sql")"); done
+cli_rows=$($SQL -N -e "SELECT COUNT(*) FROM orders_cli")
+cat >"$W/pandas_load.py" <<'PY'
+import sys, pandas as pd, sqlalchemy
+engine = sqlalchemy.create_engine(sys.argv[1])
+pd.read_csv(sys.argv[2]).to_sql("orders_pd", engine, if_exists="replace", index=False)
+PY
+say "load: pandas to_sql"
+pd_t=(); for _ in $(seq "$REPS"); do pd_t+=("$(timeit "$PY" "$W/pandas_load.py" "mysql+pymysql://bench:$PW@127.0.0.1:$DBP/bench" "$W/orders.csv")"); done
+pd_rows=$($SQL -N -e "SELECT COUNT(*) FROM orders_pd")
+
+# --- ship ---------------------------------------------------------------------------------
+MP=$(free_port)
+"$MOTO" -H 127.0.0.1 -p "$MP" >"$W/moto.log" 2>&1 &
+PIDS+=($!)
+wait_port "$MP" || { say "moto did not start"; cat "$W/moto.log" >&2; exit 1; }
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+EP=http://127.0.0.1:$MP
+"$PY" -c "import boto3; boto3.client('s3', endpoint_url='$EP').create_bucket(Bucket='bench')"
+mkdir -p "$W/nocsv"
+cat >"$W/ship.py" <<'PY'
+# What the original pipeline did: gzip each log file, then boto3 upload_file, one after another.
+import gzip, os, shutil, sys, tempfile, boto3
+endpoint, bucket, logdir, prefix = sys.argv[1:5]
+s3 = boto3.client("s3", endpoint_url=endpoint)
+tmp = tempfile.mkdtemp()
+for name in sorted(os.listdir(logdir)):
+    gz = os.path.join(tmp, name + ".gz")
+    with open(os.path.join(logdir, name), "rb") as src, gzip.open(gz, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    s3.upload_file(gz, bucket, prefix + name + ".gz")
+    os.remove(gz)
+PY
+# Each repetition ships under a new date, so nothing is skipped as already uploaded.
+say "ship: pipeform-job"
+sh_ours=(); i=0; for _ in $(seq "$REPS"); do i=$((i+1)); sh_ours+=("$(timeit "$BIN" ship --bucket bench --csv-dir "$W/nocsv" --log-dir "$W/logs" --date "2026-01-0$i" --endpoint-url "$EP" --log-file "$W/ship.log")"); done
+grep -q "JOB_STATUS=SUCCEEDED" "$W/ship.log" || { say "pipeform-job ship failed"; tail "$W/ship.log" >&2; exit 1; }
+say "ship: pipeform-job --concurrency 1"
+sh_one=(); for _ in $(seq "$REPS"); do i=$((i+1)); sh_one+=("$(timeit "$BIN" ship --bucket bench --csv-dir "$W/nocsv" --log-dir "$W/logs" --date "2026-01-0$i" --endpoint-url "$EP" --concurrency 1 --log-file "$W/ship.log")"); done
+say "ship: pipeform-job --gzip-level 1"
+sh_fast=(); for _ in $(seq "$REPS"); do i=$((i+1)); sh_fast+=("$(timeit "$BIN" ship --bucket bench --csv-dir "$W/nocsv" --log-dir "$W/logs" --date "2026-01-0$i" --endpoint-url "$EP" --gzip-level 1 --log-file "$W/ship.log")"); done
+say "ship: python gzip + boto3"
+sh_py=(); j=0; for _ in $(seq "$REPS"); do j=$((j+1)); sh_py+=("$(timeit "$PY" "$W/ship.py" "$EP" bench "$W/logs" "py/2026-01-0$j/")"); done
+n_ours=$("$PY" -c "import boto3; print(sum(1 for o in boto3.client('s3', endpoint_url='$EP').list_objects_v2(Bucket='bench', Prefix='logs/2026-01-01/')['Contents']))")
+n_py=$("$PY" -c "import boto3; print(sum(1 for o in boto3.client('s3', endpoint_url='$EP').list_objects_v2(Bucket='bench', Prefix='py/2026-01-01/')['Contents']))")
+gz_ours=$("$PY" -c "import boto3; print(round(sum(o['Size'] for o in boto3.client('s3', endpoint_url='$EP').list_objects_v2(Bucket='bench', Prefix='logs/2026-01-01/')['Contents'])/2**20,1))")
+gz_fast=$("$PY" -c "import boto3; print(round(sum(o['Size'] for o in boto3.client('s3', endpoint_url='$EP').list_objects_v2(Bucket='bench', Prefix='logs/2026-01-07/')['Contents'])/2**20,1))")
+gz_py=$("$PY" -c "import boto3; print(round(sum(o['Size'] for o in boto3.client('s3', endpoint_url='$EP').list_objects_v2(Bucket='bench', Prefix='py/2026-01-01/')['Contents'])/2**20,1))")
+
+# --- report -------------------------------------------------------------------------------
+m_ours=$(median "${ours[@]}"); m_cli=$(median "${cli[@]}"); m_pd=$(median "${pd_t[@]}")
+m_sh=$(median "${sh_ours[@]}"); m_one=$(median "${sh_one[@]}"); m_fast=$(median "${sh_fast[@]}"); m_py=$(median "${sh_py[@]}")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1fx", a/b}'; }
+rate() { awk -v r="$1" -v t="$2" 'BEGIN{printf "%.0fk rows/s", r/t/1000}'; }
+mbs() { awk -v m="$1" -v t="$2" 'BEGIN{printf "%.0f MB/s", m/t}'; }
+cat <<MD
+## pipeform-job: load and ship
+
+\`bench/job.sh\` (REPS=$REPS, median of $REPS; all times in seconds). Release build of \`pipeform-job\`,
+private MariaDB $(mariadbd --version | grep -o '[0-9]*\.[0-9]*\.[0-9]*-MariaDB' | head -1) and moto on loopback, started by the script.
+
+### load: $ROWS-row CSV (${CSV_MB} MB; quoted fields, embedded commas and quotes, empty fields)
+
+| what | command | seconds (runs) | median | rate | vs pipeform-job |
+| --- | --- | --- | --- | --- | --- |
+| **pipeform-job load** (parse, infer types, staging table, LOAD DATA LOCAL, count, atomic RENAME) | \`$LOAD_OURS\` | ${ours[*]} | **$m_ours** | $(rate "$ROWS" "$m_ours") | 1.0x |
+| \`mariadb\` client LOAD DATA LOCAL INFILE into a pre-created table of the same types | \`mariadb --local-infile=1 bench -e "source client.sql"\` | ${cli[*]} | $m_cli | $(rate "$ROWS" "$m_cli") | $(ratio "$m_cli" "$m_ours") |
+| pandas \`read_csv\` + \`to_sql(if_exists="replace")\` (pymysql) | \`python pandas_load.py\` | ${pd_t[*]} | $m_pd | $(rate "$ROWS" "$m_pd") | $(ratio "$m_pd" "$m_ours") |
+
+Rows in the table afterwards: pipeform-job $loaded, client $cli_rows, pandas $pd_rows. The client's LOAD DATA
+turns empty fields into 0 / '' (with warnings) where the job stores NULL, does no type inference and
+no swap: it is the floor for getting bytes into InnoDB, not an equivalent job.
+
+### ship: ${LOGS_MB} MB of logs in $(ls "$W/logs" | wc -l) files -> S3 (moto), gzip
+
+| what | command | seconds (runs) | median | throughput | vs pipeform-job |
+| --- | --- | --- | --- | --- | --- |
+| **pipeform-job ship** (4 files at once, gzip level 6, SHA-256, HeadObject, multipart > 16 MiB) | \`target/release/pipeform-job ship --bucket bench --csv-dir nocsv --log-dir logs --date D --endpoint-url \$EP\` | ${sh_ours[*]} | **$m_sh** | $(mbs "$LOGS_MB" "$m_sh") | 1.0x |
+| pipeform-job ship \`--concurrency 1\` | same, plus \`--concurrency 1\` | ${sh_one[*]} | $m_one | $(mbs "$LOGS_MB" "$m_one") | $(ratio "$m_one" "$m_sh") |
+| pipeform-job ship \`--gzip-level 1\` | same, plus \`--gzip-level 1\` | ${sh_fast[*]} | $m_fast | $(mbs "$LOGS_MB" "$m_fast") | $(ratio "$m_fast" "$m_sh") |
+| Python \`gzip.open\` (level 9, its default) + boto3 \`upload_file\`, file by file | \`python ship.py \$EP bench logs py/D/\` | ${sh_py[*]} | $m_py | $(mbs "$LOGS_MB" "$m_py") | $(ratio "$m_py" "$m_sh") |
+
+Objects per run: pipeform-job $n_ours ($gz_ours MiB gzipped at level 6, $gz_fast MiB at level 1), Python $n_py ($gz_py MiB gzipped). Each
+repetition ships under a new date so nothing is skipped as already present.
+MD

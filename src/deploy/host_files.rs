@@ -1,0 +1,320 @@
+//! The files `deploy` installs next to the binary: the job's env file, the cron entry and the
+//! CloudWatch agent configuration. Each is rendered here (pure, unit-tested), then installed by
+//! a shell fragment that compares before writing, so a rerun reports "already in place".
+
+use std::collections::BTreeMap;
+
+use crate::config::Stack;
+use crate::jobenv::{JobEnv, JobEnvError};
+use crate::terraform::Outputs;
+
+use super::session::sh_quote;
+
+/// Where the CloudWatch agent lives when installed (Amazon Linux package layout).
+pub const AGENT_DIR: &str = "/opt/aws/amazon-cloudwatch-agent";
+
+/// The env file cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvError {
+    /// `--set` named a key the env file does not have.
+    #[error("--set {key}: unknown key; the env file keys are {known}")]
+    UnknownKey {
+        /// The key.
+        key: String,
+        /// All keys.
+        known: String,
+    },
+    /// `--set` without `=`, or a value with a newline.
+    #[error("--set {0:?}: expected KEY=VALUE on one line")]
+    BadOverride(String),
+    /// A value has no source.
+    #[error("{key} has no value: {hint}")]
+    Missing {
+        /// The key.
+        key: &'static str,
+        /// Where it would come from.
+        hint: String,
+    },
+    /// A value of the wrong form.
+    #[error("job env file: {0}")]
+    Invalid(JobEnvError),
+}
+
+/// Parses one `--set KEY=VALUE`.
+pub fn parse_override(s: &str) -> Result<(String, String), EnvError> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| EnvError::BadOverride(s.to_string()))?;
+    let k = k.trim();
+    if v.contains('\n') || v.contains('\r') {
+        return Err(EnvError::BadOverride(s.to_string()));
+    }
+    if !JobEnv::is_known_key(k) {
+        return Err(EnvError::UnknownKey {
+            key: k.to_string(),
+            known: known_keys(),
+        });
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+fn known_keys() -> String {
+    KEYS.join(", ")
+}
+
+/// Every key of the env file, in file order (for messages).
+const KEYS: &[&str] = &[
+    "PIPEFORM_DB_HOST",
+    "PIPEFORM_DB_PORT",
+    "PIPEFORM_DB_NAME",
+    "PIPEFORM_DB_USER",
+    "PIPEFORM_DB_PASSWORD_SOURCE",
+    "PIPEFORM_BUCKET",
+    "PIPEFORM_CSV_PREFIX",
+    "PIPEFORM_LOGS_PREFIX",
+    "PIPEFORM_CSV_DIR",
+    "PIPEFORM_LOG_DIR",
+    "PIPEFORM_REGION",
+    "PIPEFORM_ENDPOINT_URL",
+    "PIPEFORM_PSEUDONYMISE_FIELDS",
+    "PIPEFORM_HMAC_KEY_SOURCE",
+];
+
+/// The job's settings: Terraform outputs for what Terraform created, the config for the rest,
+/// then `--set` overrides (e.g. a local MariaDB and S3 endpoint for the demo).
+pub fn job_env(
+    stack: &Stack,
+    outputs: Option<&Outputs>,
+    overrides: &[(String, String)],
+) -> Result<JobEnv, EnvError> {
+    let out = |name: &str| {
+        outputs
+            .and_then(|o| o.string(name))
+            .filter(|s| !s.is_empty())
+    };
+    let mut m: BTreeMap<String, String> = BTreeMap::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), v);
+        }
+    };
+    put("PIPEFORM_DB_HOST", out("rds_address"));
+    put(
+        "PIPEFORM_DB_PORT",
+        Some(out("rds_port").unwrap_or_else(|| "3306".into())),
+    );
+    put(
+        "PIPEFORM_DB_NAME",
+        Some(out("rds_database").unwrap_or_else(|| stack.rds.database.clone())),
+    );
+    put(
+        "PIPEFORM_DB_USER",
+        Some(out("rds_username").unwrap_or_else(|| stack.rds.username.clone())),
+    );
+    put(
+        "PIPEFORM_DB_PASSWORD_SOURCE",
+        out("rds_master_user_secret_arn").map(|arn| format!("secretsmanager:{arn}")),
+    );
+    put(
+        "PIPEFORM_BUCKET",
+        Some(out("bucket_name").unwrap_or_else(|| stack.bucket.name.clone())),
+    );
+    put(
+        "PIPEFORM_CSV_PREFIX",
+        Some(stack.bucket.csv_prefix.as_str().to_string()),
+    );
+    put(
+        "PIPEFORM_LOGS_PREFIX",
+        Some(stack.bucket.logs_prefix.as_str().to_string()),
+    );
+    put("PIPEFORM_CSV_DIR", Some(stack.pipeline.csv_dir.clone()));
+    put("PIPEFORM_LOG_DIR", Some(stack.pipeline.log_dir.clone()));
+    put("PIPEFORM_REGION", Some(stack.project.region.clone()));
+    put(
+        "PIPEFORM_PSEUDONYMISE_FIELDS",
+        Some(stack.pipeline.pseudonymise_fields.join(",")),
+    );
+    for (k, v) in overrides {
+        m.insert(k.clone(), v.clone());
+    }
+    JobEnv::from_map(&m).map_err(|e| match e {
+        JobEnvError::Missing(key) => EnvError::Missing {
+            key,
+            hint: match key {
+                "PIPEFORM_DB_HOST" => {
+                    "no `rds_address` Terraform output (apply the stack first, or pass --set PIPEFORM_DB_HOST=HOST)".into()
+                }
+                "PIPEFORM_DB_PASSWORD_SOURCE" => {
+                    "no `rds_master_user_secret_arn` Terraform output (apply the stack first, or pass --set PIPEFORM_DB_PASSWORD_SOURCE=env:NAME|file:PATH|secretsmanager:ARN)".into()
+                }
+                _ => format!("pass --set {key}=VALUE"),
+            },
+        },
+        other => EnvError::Invalid(other),
+    })
+}
+
+/// `/etc/cron.d/pipeform-job`: the schedule is UTC (contract), hence `CRON_TZ`.
+pub fn cron(stack: &Stack, prefix: &str) -> String {
+    format!(
+        "# Installed by `pipeform deploy`; rerun it instead of editing.\n\
+         SHELL=/bin/sh\n\
+         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n\
+         CRON_TZ=UTC\n\
+         {} {} {prefix}/current/pipeform-job run --env-file {prefix}/job.env\n",
+        stack.pipeline.schedule, stack.pipeline.run_as
+    )
+}
+
+/// CloudWatch agent configuration shipping `<log_dir>/*.log` to `monitoring.log_group`.
+pub fn agent_config(stack: &Stack) -> String {
+    let doc = serde_json::json!({
+        "agent": { "run_as_user": "root" },
+        "logs": {
+            "logs_collected": {
+                "files": {
+                    "collect_list": [{
+                        "file_path": format!("{}/*.log", stack.pipeline.log_dir.trim_end_matches('/')),
+                        "log_group_name": stack.monitoring.log_group,
+                        "log_stream_name": "{instance_id}",
+                        "timezone": "UTC"
+                    }]
+                }
+            }
+        }
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Where host files go (overridable so tests never write the real /etc).
+#[derive(Debug, Clone)]
+pub struct Places {
+    /// Install prefix.
+    pub prefix: String,
+    /// Directory of the cron entry.
+    pub cron_dir: String,
+    /// CloudWatch agent install directory.
+    pub agent_dir: String,
+}
+
+/// A shell fragment (for [`super::release::deploy`]) that installs every host file
+/// idempotently and prints `@file NAME changed|same PATH` / `@dir ...` / `@agent ...` lines.
+///
+/// Speed matters here because every deploy runs it: whether a file is already in place is
+/// decided from one `sha256sum` and one `stat` over all files (plus the release binary, whose
+/// path the caller passes as `binary`), with shell builtins only; a file costs processes only
+/// when it has to be written. The caller's script reads `$sums` for the binary's checksum.
+pub fn script(stack: &Stack, env: &JobEnv, places: &Places, binary: &str) -> String {
+    let run_as = &stack.pipeline.run_as;
+    let q = sh_quote;
+    let agent_installed = format!("{}/etc/pipeform.json", places.agent_dir);
+    let agent_fallback = format!("{}/cloudwatch-agent.json", places.prefix);
+    let ctl = format!("{}/bin/amazon-cloudwatch-agent-ctl", places.agent_dir);
+    let files: Vec<(&str, String, &str, &str, String)> = vec![
+        (
+            "job.env",
+            format!("{}/job.env", places.prefix),
+            "600",
+            run_as.as_str(),
+            env.render(),
+        ),
+        (
+            "cron",
+            format!("{}/pipeform-job", places.cron_dir),
+            "644",
+            "root",
+            cron(stack, &places.prefix),
+        ),
+    ];
+    let agent = agent_config(stack);
+    let mut all_paths = vec![q(binary)];
+    all_paths.extend(files.iter().map(|f| q(&f.1)));
+    all_paths.push(q(&agent_installed));
+    all_paths.push(q(&agent_fallback));
+    let all_paths = all_paths.join(" ");
+    let mut s = format!(
+        r#"nl='
+'
+sums=$(sha256sum -- {all_paths} 2>/dev/null || true)
+stats=$(stat -c '%a %U %n' -- {all_paths} 2>/dev/null || true)
+has() {{ case "$nl$1$nl" in *"$nl$2$nl"*) return 0 ;; esac; return 1; }}
+put_file() {{ # name path mode owner sha256 content
+  if has "$sums" "$5  $2" && has "$stats" "$3 $4 $2"; then
+    changed=0; echo "@file $1 same $2"; return 0
+  fi
+  d=${{2%/*}}; [ -d "$d" ] || mkdir -p "$d"
+  t="$d/.${{2##*/}}.pf-$$"
+  printf '%s' "$6" > "$t"
+  chown "$4" "$t"; chmod "$3" "$t"; mv -f "$t" "$2"
+  changed=1; echo "@file $1 changed $2"
+}}
+make_dir() {{ # name path owner
+  if [ -d "$2" ]; then echo "@dir $1 same $2"; else mkdir -p "$2"; chown "$3" "$2"; echo "@dir $1 changed $2"; fi
+}}
+"#
+    );
+    let put = |name: &str, path: &str, mode: &str, owner: &str, content: &str| {
+        format!(
+            "put_file {} {} {mode} {} {} {}\n",
+            q(name),
+            q(path),
+            q(owner),
+            sha256_hex(content.as_bytes()),
+            q(content)
+        )
+    };
+    for (name, path, mode, owner, content) in &files {
+        s.push_str(&put(name, path, mode, owner, content));
+    }
+    s.push_str(&format!(
+        "if [ -x {ctl} ]; then\n  {}  if [ \"$changed\" = 1 ]; then\n    if {ctl} -a fetch-config -m ec2 -c file:{installed} -s >/dev/null 2>&1; then echo \"@agent restarted\"; else echo \"@agent restart-failed\"; fi\n  else echo \"@agent unchanged\"; fi\nelse\n  {}  echo \"@agent absent\"\nfi\n",
+        put("agent", &agent_installed, "644", "root", &agent),
+        put("agent", &agent_fallback, "644", "root", &agent),
+        ctl = q(&ctl),
+        installed = q(&agent_installed),
+    ));
+    for (name, path) in [
+        ("csv_dir", &stack.pipeline.csv_dir),
+        ("log_dir", &stack.pipeline.log_dir),
+    ] {
+        s.push_str(&format!("make_dir {name} {} {}\n", q(path), q(run_as)));
+    }
+    s
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_are_checked_against_the_env_file_keys() {
+        assert_eq!(
+            parse_override("PIPEFORM_DB_HOST=127.0.0.1").ok(),
+            Some(("PIPEFORM_DB_HOST".into(), "127.0.0.1".into()))
+        );
+        assert_eq!(
+            parse_override("PIPEFORM_ENDPOINT_URL=").ok(),
+            Some(("PIPEFORM_ENDPOINT_URL".into(), String::new()))
+        );
+        assert!(matches!(
+            parse_override("PIPEFORM_BUKCET=x"),
+            Err(EnvError::UnknownKey { .. })
+        ));
+        assert!(matches!(
+            parse_override("PIPEFORM_BUCKET"),
+            Err(EnvError::BadOverride(_))
+        ));
+        assert!(matches!(
+            parse_override("PIPEFORM_BUCKET=a\nPIPEFORM_DB_HOST=b"),
+            Err(EnvError::BadOverride(_))
+        ));
+        assert!(KEYS.iter().all(|k| JobEnv::is_known_key(k)));
+    }
+}

@@ -1,0 +1,252 @@
+//! Host key verification against an OpenSSH known_hosts file, before anything is sent.
+//!
+//! libssh2 negotiates one host key algorithm per handshake, and `KnownHosts::check_port`
+//! reports `Mismatch` (not `NotFound`) when the file holds a *different type* of key for the
+//! host. So a mismatch on the first handshake is only final once every other algorithm the
+//! server offers has also been tried; and accepting a new host records every type it offers, so
+//! the next connection matches whatever libssh2 picks.
+
+use std::io::Write as _;
+use std::os::unix::fs::DirBuilderExt as _;
+use std::path::{Path, PathBuf};
+
+use ssh2::{CheckResult, HostKeyType, KnownHostFileKind, KnownHostKeyFormat, Session};
+
+/// Host key algorithms tried one at a time, as `method_pref` strings.
+pub const ALGORITHMS: &[&str] = &[
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "rsa-sha2-512,rsa-sha2-256,ssh-rsa",
+];
+
+/// The outcome of checking one presented host key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The file holds this key for this host.
+    Match,
+    /// The file holds no key for this host.
+    NotFound,
+    /// The file holds another key (of this or another type) for this host.
+    Mismatch,
+}
+
+/// A host key the server presented.
+#[derive(Debug, Clone)]
+pub struct HostKey {
+    /// Raw key blob.
+    pub blob: Vec<u8>,
+    /// Its type.
+    pub kind: HostKeyType,
+}
+
+impl HostKey {
+    /// The key the session negotiated.
+    pub fn of(session: &Session) -> Option<Self> {
+        session.host_key().map(|(blob, kind)| Self {
+            blob: blob.to_vec(),
+            kind,
+        })
+    }
+
+    /// The OpenSSH name of the key type.
+    pub fn type_name(&self) -> &'static str {
+        type_name(self.kind)
+    }
+
+    /// `SHA256:...` fingerprint, as `ssh-keygen -l` prints it.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(&self.blob);
+        format!("SHA256:{}", base64_nopad(&digest))
+    }
+}
+
+/// The OpenSSH name of a host key type.
+pub fn type_name(kind: HostKeyType) -> &'static str {
+    match kind {
+        HostKeyType::Rsa => "ssh-rsa",
+        HostKeyType::Dss => "ssh-dss",
+        HostKeyType::Ecdsa256 => "ecdsa-sha2-nistp256",
+        HostKeyType::Ecdsa384 => "ecdsa-sha2-nistp384",
+        HostKeyType::Ecdsa521 => "ecdsa-sha2-nistp521",
+        HostKeyType::Ed25519 => "ssh-ed25519",
+        HostKeyType::Unknown => "unknown",
+    }
+}
+
+/// The algorithm preference string that selects keys of `kind`.
+pub fn algorithm_of(kind: HostKeyType) -> Option<&'static str> {
+    let name = type_name(kind);
+    ALGORITHMS
+        .iter()
+        .copied()
+        .find(|a| a.split(',').any(|x| x == name))
+}
+
+/// The known_hosts file, as read when the deploy started.
+pub struct KnownHostsFile {
+    path: PathBuf,
+    text: String,
+}
+
+/// A known_hosts file that cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("known_hosts file {path}: {reason}")]
+pub struct KnownHostsError {
+    /// The file.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub reason: String,
+}
+
+impl KnownHostsFile {
+    /// Reads the file; a missing file is an empty one (it is created when a key is recorded).
+    pub fn load(path: &Path) -> Result<Self, KnownHostsError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                return Err(KnownHostsError {
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                })
+            }
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            text,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Checks the key `session` negotiated for `host`:`port`.
+    pub fn check(
+        &self,
+        session: &Session,
+        host: &str,
+        port: u16,
+        key: &HostKey,
+    ) -> Result<Verdict, KnownHostsError> {
+        let mut kh = session.known_hosts().map_err(|e| self.err(e))?;
+        if !self.text.trim().is_empty() {
+            kh.read_str(&self.text, KnownHostFileKind::OpenSSH)
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(match kh.check_port(host, port, &key.blob) {
+            CheckResult::Match => Verdict::Match,
+            CheckResult::NotFound => Verdict::NotFound,
+            // A malformed entry or a failure inside libssh2 must not let a host through.
+            CheckResult::Mismatch | CheckResult::Failure => Verdict::Mismatch,
+        })
+    }
+
+    /// Appends one line per key for `host`:`port` (existing lines are never rewritten).
+    pub fn record(
+        &mut self,
+        session: &Session,
+        host: &str,
+        port: u16,
+        keys: &[HostKey],
+    ) -> Result<(), KnownHostsError> {
+        let name = host_pattern(host, port);
+        let mut lines = String::new();
+        for key in keys {
+            let mut kh = session.known_hosts().map_err(|e| self.err(e))?;
+            kh.add(&name, &key.blob, "", KnownHostKeyFormat::from(key.kind))
+                .map_err(|e| self.err(e))?;
+            let hosts = kh.hosts().map_err(|e| self.err(e))?;
+            for h in &hosts {
+                let line = kh
+                    .write_string(h, KnownHostFileKind::OpenSSH)
+                    .map_err(|e| self.err(e))?;
+                lines.push_str(line.trim_end());
+                lines.push('\n');
+            }
+        }
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // Like ssh: a new ~/.ssh is private.
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| self.io(e))?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| self.io(e))?;
+        let sep = if self.text.is_empty() || self.text.ends_with('\n') {
+            ""
+        } else {
+            "\n"
+        };
+        file.write_all(format!("{sep}{lines}").as_bytes())
+            .map_err(|e| self.io(e))?;
+        self.text.push_str(sep);
+        self.text.push_str(&lines);
+        Ok(())
+    }
+
+    fn err(&self, e: ssh2::Error) -> KnownHostsError {
+        KnownHostsError {
+            path: self.path.clone(),
+            reason: e.message().to_string(),
+        }
+    }
+
+    fn io(&self, e: std::io::Error) -> KnownHostsError {
+        KnownHostsError {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// How OpenSSH names a host in known_hosts: bare on port 22, `[host]:port` otherwise.
+pub fn host_pattern(host: &str, port: u16) -> String {
+    if port == 22 {
+        host.to_string()
+    } else {
+        format!("[{host}]:{port}")
+    }
+}
+
+fn base64_nopad(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_and_fingerprint_encoding() {
+        assert_eq!(host_pattern("10.0.0.1", 22), "10.0.0.1");
+        assert_eq!(host_pattern("127.0.0.1", 2222), "[127.0.0.1]:2222");
+        assert_eq!(base64_nopad(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64_nopad(b"fooba"), "Zm9vYmE");
+        assert_eq!(base64_nopad(b"foob"), "Zm9vYg");
+        assert_eq!(algorithm_of(HostKeyType::Rsa), Some(ALGORITHMS[4]));
+        assert_eq!(algorithm_of(HostKeyType::Ed25519), Some("ssh-ed25519"));
+    }
+}

@@ -1,0 +1,194 @@
+//! Releases on the host: `<prefix>/releases/<sha256>/pipeform-job`, the `current` and
+//! `previous` symlinks, and the shell scripts that move them. Each step is one script run on
+//! one exec channel, so an identical redeploy is a single round trip.
+//!
+//! Safety: the binary is written under a temporary name (`pipeform-job.tmp-<random>`), its
+//! SHA-256 is checked on the host, and only then is it renamed into place; `current` is
+//! switched by renaming a new symlink over it (`mv -T`, atomic). An interrupted upload leaves
+//! `current` alone, and the next run deletes any `*.tmp-*` left behind.
+
+use super::session::sh_quote;
+
+/// Lines the scripts print for us start with this marker; anything else is diagnostics.
+pub const MARK: char = '@';
+
+/// Shell functions shared by the scripts. `switch_to releases/<sha>` points `current` at a
+/// release and remembers the old one as `previous`.
+const PRELUDE: &str = r#"set -eu
+umask 022
+sha_of() { set -- $(sha256sum < "$1"); echo "$1"; }
+relink() { ln -s "$1" "$2.tmp-$$" && mv -T "$2.tmp-$$" "$2"; }
+switch_to() {
+  cur=$(readlink "$P/current" 2>/dev/null || true)
+  if [ "$cur" = "$1" ]; then
+    echo "@switched no"
+    prev=$(readlink "$P/previous" 2>/dev/null || true)
+  else
+    relink "$1" "$P/current"
+    if [ -n "$cur" ]; then relink "$cur" "$P/previous"; fi
+    prev=$cur
+    echo "@switched yes"
+  fi
+  echo "@current $1"
+  echo "@previous $prev"
+}
+"#;
+
+/// Every script takes the prefix's lock first: a second deploy to the same host waits for the
+/// first (up to 10 minutes) instead of deleting its upload in flight as a "partial".
+fn header(prefix: &str) -> String {
+    format!("{PRELUDE}P={}\n{LOCK}", sh_quote(prefix))
+}
+
+const LOCK: &str = r#"[ -d "$P" ] || mkdir -p "$P"
+exec 9>>"$P/.deploy.lock"
+if ! flock -w 600 9; then
+  echo "another pipeform deploy has held $P/.deploy.lock for 10 minutes; is one stuck?" >&2
+  exit 7
+fi
+"#;
+
+/// The whole deploy in one script on one channel: clean up partial uploads, install the host
+/// files (`files`, from [`super::host_files::script`], which also checksums the release binary
+/// into `$sums`), then either switch to the release if it is already on the host and verifies
+/// (`@present yes`; nothing is read from stdin), or print `@present no` and receive the binary
+/// on stdin under a temporary name, verify it, rename it into place and switch.
+pub fn deploy(prefix: &str, sha: &str, files: &str, tmp_suffix: &str) -> String {
+    format!(
+        r#"{h}S={sha}
+D="$P/releases/$S"
+B="$D/pipeform-job"
+n=0
+for f in "$P"/releases/*/*.tmp-* "$P"/*.tmp-*; do
+  if [ -e "$f" ] || [ -L "$f" ]; then rm -f "$f"; n=$((n+1)); fi
+done
+echo "@cleaned $n"
+{files}
+if has "$sums" "$S  $B"; then
+  echo "@present yes"
+  switch_to "releases/$S"
+  exit 0
+fi
+echo "@present no"
+T="$D/pipeform-job.tmp-{tmp}"
+[ -d "$D" ] || mkdir -p "$D"
+cat > "$T"
+got=$(sha_of "$T")
+if [ "$got" != "$S" ]; then
+  rm -f "$T"
+  echo "checksum on the host is $got, expected $S: the upload was cut short or corrupted" >&2
+  exit 4
+fi
+chmod 0755 "$T"
+mv -f "$T" "$B"
+echo "@verified $got"
+switch_to "releases/$S"
+"#,
+        h = header(prefix),
+        sha = sh_quote(sha),
+        tmp = sh_quote(tmp_suffix),
+    )
+}
+
+/// Swaps `current` and `previous`, after checking the previous release still verifies.
+pub fn rollback(prefix: &str) -> String {
+    format!(
+        r#"{h}cur=$(readlink "$P/current" 2>/dev/null || true)
+prev=$(readlink "$P/previous" 2>/dev/null || true)
+if [ -z "$prev" ]; then
+  echo "no previous release under $P: nothing to roll back to (deploy twice first)" >&2
+  exit 5
+fi
+S=${{prev##*/}}
+B="$P/$prev/pipeform-job"
+if ! [ -f "$B" ] || [ "$(sha_of "$B")" != "$S" ]; then
+  echo "the previous release $P/$prev is missing or does not match its checksum; deploy it again with --binary" >&2
+  exit 6
+fi
+echo "@sha $S"
+relink "$prev" "$P/current"
+if [ -n "$cur" ]; then relink "$cur" "$P/previous"; fi
+echo "@switched yes"
+echo "@current $prev"
+echo "@previous $cur"
+"#,
+        h = header(prefix)
+    )
+}
+
+/// Runs `current/pipeform-job --version`, and `run --dry-run` as the run-as user when the job
+/// supports it. Not run under sudo as a whole: only the dry run switches user.
+pub fn smoke(prefix: &str, run_as: &str) -> String {
+    format!(
+        r#"P={p}
+U={u}
+B="$P/current/pipeform-job"
+cd /
+as_user() {{
+  if [ "$(id -un)" = "$U" ]; then "$@"
+  elif [ "$(id -u)" = 0 ]; then runuser -u "$U" -- "$@"
+  else sudo -n -u "$U" -- "$@"; fi
+}}
+v=$("$B" --version 2>&1) && rc=0 || rc=$?
+echo "@version $v"
+echo "@version_exit $rc"
+if "$B" run --help 2>/dev/null | grep -q -- --dry-run; then
+  out=$(as_user "$B" run --env-file "$P/job.env" --dry-run 2>&1) && rc=0 || rc=$?
+  echo "@dryrun $rc"
+  printf '%s\n' "$out" | sed 's/^/@out /'
+else
+  echo "@dryrun unsupported"
+fi
+"#,
+        p = sh_quote(prefix),
+        u = sh_quote(run_as),
+    )
+}
+
+/// The `@key value` lines a script printed, in order.
+pub fn facts(stdout: &str) -> Vec<(&str, &str)> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix(MARK))
+        .map(|l| l.split_once(' ').unwrap_or((l, "")))
+        .collect()
+}
+
+/// The last value printed for `key`.
+pub fn fact<'a>(facts: &[(&'a str, &'a str)], key: &str) -> Option<&'a str> {
+    facts.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+/// The sha256 a `releases/<sha>` symlink target names.
+pub fn sha_of_target(target: &str) -> Option<&str> {
+    let sha = target.strip_prefix("releases/")?;
+    (sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit())).then_some(sha)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_fact_lines() {
+        let out = "noise\n@cleaned 2\n@file job.env changed\n@previous \n@previous releases/ab\n";
+        let f = facts(out);
+        assert_eq!(fact(&f, "cleaned"), Some("2"));
+        assert_eq!(fact(&f, "file"), Some("job.env changed"));
+        assert_eq!(fact(&f, "previous"), Some("releases/ab"));
+        assert_eq!(fact(&f, "missing"), None);
+        let sha = "a".repeat(64);
+        assert_eq!(
+            sha_of_target(&format!("releases/{sha}")),
+            Some(sha.as_str())
+        );
+        assert_eq!(sha_of_target("releases/x"), None);
+    }
+
+    #[test]
+    fn scripts_quote_the_prefix() {
+        let s = deploy("/opt/my prefix", "ab", "", "x1");
+        assert!(s.contains("P='/opt/my prefix'"));
+        assert!(s.contains("pipeform-job.tmp-x1"));
+    }
+}

@@ -1,0 +1,476 @@
+//! One SSH session to the app host, reused for every step: connect with retries inside a
+//! deadline, verify the host key before anything is sent, authenticate with a key, and run
+//! commands on exec channels (optionally streaming a file into their stdin).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ssh2::{MethodType, Session};
+
+use super::known_hosts::{self, HostKey, KnownHostsError, KnownHostsFile, Verdict};
+
+/// Size of each write into a channel: large writes are what make the upload fast
+/// (8 KiB writes are 3x slower on loopback).
+pub const CHUNK: usize = 1 << 20;
+
+/// Where and as whom to log in.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Host name or address.
+    pub host: String,
+    /// SSH port.
+    pub port: u16,
+    /// Login user.
+    pub user: String,
+}
+
+/// How to log in and whom to trust.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// Private key file (ed25519, RSA or ECDSA; OpenSSH, PEM or PKCS#8).
+    pub identity: PathBuf,
+    /// Its passphrase, if it has one.
+    pub passphrase: Option<String>,
+    /// The known_hosts file.
+    pub known_hosts: PathBuf,
+    /// Record the keys of a host not in known_hosts instead of refusing it.
+    pub accept_new_host_key: bool,
+    /// How long to keep retrying the connection (a fresh instance boots slowly).
+    pub connect_timeout: Duration,
+}
+
+/// What went wrong talking SSH.
+#[derive(Debug, thiserror::Error)]
+pub enum SshError {
+    /// No connection within the deadline.
+    #[error("cannot connect to {target} within {waited:?}: {reason}; check the host, the port and that the security group admits this machine")]
+    Connect {
+        /// `user@host:port`.
+        target: String,
+        /// How long was spent retrying.
+        waited: Duration,
+        /// The last error.
+        reason: String,
+    },
+    /// The host is not in known_hosts.
+    #[error("host key of {host} ({key_type} {fingerprint}) is not in {known_hosts}; nothing was sent. If this is the host you expect, run again with --accept-new-host-key to record it")]
+    UnknownHost {
+        /// known_hosts host pattern.
+        host: String,
+        /// Key type presented.
+        key_type: String,
+        /// Its fingerprint.
+        fingerprint: String,
+        /// The file.
+        known_hosts: String,
+    },
+    /// The host presented a key other than the one recorded.
+    #[error("HOST KEY CHANGED for {host}: it presented {key_type} {fingerprint}, which does not match {known_hosts}; nothing was sent or changed on the host. If the instance was replaced on purpose, remove its line with `ssh-keygen -R '{host}' -f {known_hosts}` and run again with --accept-new-host-key; otherwise someone may be intercepting the connection")]
+    HostKeyChanged {
+        /// known_hosts host pattern.
+        host: String,
+        /// Key type presented.
+        key_type: String,
+        /// Its fingerprint.
+        fingerprint: String,
+        /// The file.
+        known_hosts: String,
+    },
+    /// Reading or writing known_hosts failed.
+    #[error(transparent)]
+    KnownHosts(#[from] KnownHostsError),
+    /// The private key file is missing or unreadable.
+    #[error("identity {path}: {reason}; pass --identity KEY or set app.public_key_path")]
+    Identity {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The server refused the key.
+    #[error("authentication as {user} with {identity} failed: {reason}; check that its public key is in the user's authorized_keys (and PIPEFORM_SSH_PASSPHRASE if the key has one)")]
+    Auth {
+        /// Login user.
+        user: String,
+        /// Key file.
+        identity: PathBuf,
+        /// libssh2's message.
+        reason: String,
+    },
+    /// A channel failed (the connection dropped, or the server refused the request).
+    #[error("{what}: {reason}")]
+    Channel {
+        /// The step.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What a remote command printed and how it ended.
+#[derive(Debug, Clone)]
+pub struct ExecOutput {
+    /// Exit status.
+    pub status: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// An authenticated session.
+pub struct Remote {
+    session: Session,
+    target: Target,
+    /// Host key types recorded into known_hosts by this connection (with --accept-new-host-key).
+    pub recorded: Vec<String>,
+    /// The verified host key's fingerprint.
+    pub fingerprint: String,
+}
+
+impl Remote {
+    /// Connects, verifies the host key, and logs in. Nothing is sent to the host's shell
+    /// before the host key has been verified.
+    pub fn connect(target: &Target, login: &Login) -> Result<Self, SshError> {
+        // Fail on a missing key before touching the network: the fix is local. Without the
+        // file, a running agent may still hold the key.
+        if let Err(e) = std::fs::metadata(&login.identity) {
+            if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+                tracing::debug!(
+                    "{}: {e}; trying the SSH agent only",
+                    login.identity.display()
+                );
+            } else {
+                return Err(SshError::Identity {
+                    path: login.identity.clone(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+        let mut known = KnownHostsFile::load(&login.known_hosts)?;
+        let start = Instant::now();
+        let deadline = start + login.connect_timeout;
+        let session = handshake_with_retries(target, None, deadline, start)?;
+        let key = host_key(&session, target)?;
+        let pattern = known_hosts::host_pattern(&target.host, target.port);
+        let mut recorded = Vec::new();
+        let (session, key) = match known.check(&session, &target.host, target.port, &key)? {
+            Verdict::Match => (session, key),
+            Verdict::NotFound if login.accept_new_host_key => {
+                let mut keys = vec![key.clone()];
+                for alg in known_hosts::ALGORITHMS {
+                    if keys
+                        .iter()
+                        .any(|k| known_hosts::algorithm_of(k.kind) == Some(alg))
+                    {
+                        continue;
+                    }
+                    if let Ok(s) = handshake(target, Some(alg), login.connect_timeout) {
+                        if let Ok(k) = host_key(&s, target) {
+                            keys.push(k);
+                        }
+                    }
+                }
+                known.record(&session, &target.host, target.port, &keys)?;
+                recorded = keys.iter().map(|k| k.type_name().to_string()).collect();
+                (session, key)
+            }
+            Verdict::NotFound => {
+                return Err(SshError::UnknownHost {
+                    host: pattern,
+                    key_type: key.type_name().into(),
+                    fingerprint: key.fingerprint(),
+                    known_hosts: known.path().display().to_string(),
+                })
+            }
+            Verdict::Mismatch => {
+                // The file may hold another *type* of key for this host: ask the server for
+                // each other type and accept only an exact match.
+                let mut found = None;
+                for alg in known_hosts::ALGORITHMS {
+                    if known_hosts::algorithm_of(key.kind) == Some(alg) {
+                        continue;
+                    }
+                    let Ok(s) = handshake(target, Some(alg), login.connect_timeout) else {
+                        continue;
+                    };
+                    let Ok(k) = host_key(&s, target) else {
+                        continue;
+                    };
+                    if known.check(&s, &target.host, target.port, &k)? == Verdict::Match {
+                        found = Some((s, k));
+                        break;
+                    }
+                }
+                match found {
+                    Some(pair) => pair,
+                    None => {
+                        return Err(SshError::HostKeyChanged {
+                            host: pattern,
+                            key_type: key.type_name().into(),
+                            fingerprint: key.fingerprint(),
+                            known_hosts: known.path().display().to_string(),
+                        })
+                    }
+                }
+            }
+        };
+        authenticate(&session, target, login)?;
+        // Long uploads must not trip a per-call timeout; a dead peer still errors out.
+        session.set_timeout(120_000);
+        session.set_keepalive(true, 15);
+        Ok(Self {
+            session,
+            target: target.clone(),
+            recorded,
+            fingerprint: key.fingerprint(),
+        })
+    }
+
+    /// `user@host:port`, for messages.
+    pub fn describe(&self) -> String {
+        describe(&self.target)
+    }
+
+    /// Runs `command` through the login shell; `stdin`, if given, is streamed in `CHUNK` writes
+    /// and closed. Returns what the command printed and its exit status.
+    pub fn exec(
+        &self,
+        what: &str,
+        command: &str,
+        stdin: Option<&mut dyn Read>,
+    ) -> Result<ExecOutput, SshError> {
+        let fail = |e: &dyn std::fmt::Display| SshError::Channel {
+            what: format!("{what} on {}", self.describe()),
+            reason: e.to_string(),
+        };
+        let mut channel = self.session.channel_session().map_err(|e| fail(&e))?;
+        channel.exec(command).map_err(|e| fail(&e))?;
+        if let Some(input) = stdin {
+            let mut buf = vec![0u8; CHUNK];
+            loop {
+                let n = input.read(&mut buf).map_err(|e| fail(&e))?;
+                if n == 0 {
+                    break;
+                }
+                channel.write_all(&buf[..n]).map_err(|e| fail(&e))?;
+            }
+            channel.flush().map_err(|e| fail(&e))?;
+        }
+        channel.send_eof().map_err(|e| fail(&e))?;
+        let mut stdout = String::new();
+        channel.read_to_string(&mut stdout).map_err(|e| fail(&e))?;
+        let mut stderr = String::new();
+        channel
+            .stderr()
+            .read_to_string(&mut stderr)
+            .map_err(|e| fail(&e))?;
+        channel.wait_close().map_err(|e| fail(&e))?;
+        let status = channel.exit_status().map_err(|e| fail(&e))?;
+        Ok(ExecOutput {
+            status,
+            stdout,
+            stderr,
+        })
+    }
+}
+
+impl Remote {
+    /// Runs `command`, reads its output up to the first line starting with `gate`, and asks
+    /// `upload` (given that line) for the data to stream into its stdin, if any. One channel
+    /// and one round trip whether or not anything is sent.
+    pub fn exec_gated(
+        &self,
+        what: &str,
+        command: &str,
+        gate: &str,
+        upload: impl FnOnce(&str) -> Option<Box<dyn Read>>,
+    ) -> Result<ExecOutput, SshError> {
+        let fail = |e: &dyn std::fmt::Display| SshError::Channel {
+            what: format!("{what} on {}", self.describe()),
+            reason: e.to_string(),
+        };
+        let mut channel = self.session.channel_session().map_err(|e| fail(&e))?;
+        channel.exec(command).map_err(|e| fail(&e))?;
+        let mut head = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let gate_line = loop {
+            let text = String::from_utf8_lossy(&head);
+            if let Some(line) = text
+                .split_inclusive('\n')
+                .find(|l| l.starts_with(gate) && l.ends_with('\n'))
+            {
+                break Some(line.trim_end().to_string());
+            }
+            let n = channel.read(&mut buf).map_err(|e| fail(&e))?;
+            if n == 0 {
+                break None;
+            }
+            head.extend_from_slice(&buf[..n]);
+        };
+        if let Some(mut input) = gate_line.as_deref().and_then(upload) {
+            let mut chunk = vec![0u8; CHUNK];
+            loop {
+                let n = input.read(&mut chunk).map_err(|e| fail(&e))?;
+                if n == 0 {
+                    break;
+                }
+                channel.write_all(&chunk[..n]).map_err(|e| fail(&e))?;
+            }
+            channel.flush().map_err(|e| fail(&e))?;
+        }
+        channel.send_eof().map_err(|e| fail(&e))?;
+        channel.read_to_end(&mut head).map_err(|e| fail(&e))?;
+        let mut stderr = String::new();
+        channel
+            .stderr()
+            .read_to_string(&mut stderr)
+            .map_err(|e| fail(&e))?;
+        channel.wait_close().map_err(|e| fail(&e))?;
+        let status = channel.exit_status().map_err(|e| fail(&e))?;
+        Ok(ExecOutput {
+            status,
+            stdout: String::from_utf8_lossy(&head).into_owned(),
+            stderr,
+        })
+    }
+}
+
+fn describe(t: &Target) -> String {
+    format!("{}@{}:{}", t.user, t.host, t.port)
+}
+
+fn addr(target: &Target) -> Result<SocketAddr, String> {
+    (target.host.as_str(), target.port)
+        .to_socket_addrs()
+        .map_err(|e| e.to_string())?
+        .next()
+        .ok_or_else(|| format!("{} resolves to no address", target.host))
+}
+
+/// One TCP connection and SSH handshake, optionally pinned to host key algorithms.
+fn handshake(target: &Target, pref: Option<&str>, timeout: Duration) -> Result<Session, String> {
+    let addr = addr(target)?;
+    let tcp = TcpStream::connect_timeout(
+        &addr,
+        timeout.clamp(Duration::from_secs(1), Duration::from_secs(10)),
+    )
+    .map_err(|e| e.to_string())?;
+    let _ = tcp.set_nodelay(true);
+    let mut session = Session::new().map_err(|e| e.to_string())?;
+    session.set_timeout(15_000);
+    if let Some(p) = pref {
+        session
+            .method_pref(MethodType::HostKey, p)
+            .map_err(|e| e.to_string())?;
+    }
+    session.set_tcp_stream(tcp);
+    session.handshake().map_err(|e| e.to_string())?;
+    Ok(session)
+}
+
+/// Retries connection and handshake with backoff until `deadline`: a fresh instance refuses
+/// connections, or drops them mid-handshake, while it boots.
+fn handshake_with_retries(
+    target: &Target,
+    pref: Option<&str>,
+    deadline: Instant,
+    start: Instant,
+) -> Result<Session, SshError> {
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match handshake(target, pref, left) {
+            Ok(s) => return Ok(s),
+            Err(reason) => {
+                let now = Instant::now();
+                if now + delay >= deadline {
+                    return Err(SshError::Connect {
+                        target: describe(target),
+                        waited: now.duration_since(start),
+                        reason,
+                    });
+                }
+                tracing::debug!(
+                    "connect to {} failed ({reason}); retrying in {delay:?}",
+                    describe(target)
+                );
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+fn host_key(session: &Session, target: &Target) -> Result<HostKey, SshError> {
+    HostKey::of(session).ok_or_else(|| SshError::Channel {
+        what: format!("handshake with {}", describe(target)),
+        reason: "the server presented no host key".into(),
+    })
+}
+
+fn authenticate(session: &Session, target: &Target, login: &Login) -> Result<(), SshError> {
+    let by_key = if login.identity.exists() {
+        session.userauth_pubkey_file(
+            &target.user,
+            None,
+            Path::new(&login.identity),
+            login.passphrase.as_deref(),
+        )
+    } else {
+        Err(ssh2::Error::new(
+            ssh2::ErrorCode::Session(-16),
+            "the identity file does not exist and the agent has no key the server accepts",
+        ))
+    };
+    if by_key.is_ok() && session.authenticated() {
+        return Ok(());
+    }
+    // The key may live only in an agent (a passphrase-protected key loaded with ssh-add).
+    if std::env::var_os("SSH_AUTH_SOCK").is_some()
+        && session.userauth_agent(&target.user).is_ok()
+        && session.authenticated()
+    {
+        return Ok(());
+    }
+    let reason = match by_key {
+        Err(e) if e.message().contains("Unsupported private key format") => {
+            "the key could not be decrypted or parsed (wrong or missing PIPEFORM_SSH_PASSPHRASE?)"
+                .to_string()
+        }
+        Err(e) => e.message().to_string(),
+        Ok(()) => "the server did not accept the key".to_string(),
+    };
+    Err(SshError::Auth {
+        user: target.user.clone(),
+        identity: login.identity.clone(),
+        reason,
+    })
+}
+
+/// Quotes `s` for a POSIX shell.
+pub fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@,+%".contains(&b))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(sh_quote("/opt/pipeform"), "/opt/pipeform");
+        assert_eq!(sh_quote(""), "''");
+        assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(sh_quote("it's"), "'it'\\''s'");
+        assert_eq!(sh_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+    }
+}

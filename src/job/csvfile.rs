@@ -1,0 +1,466 @@
+//! One CSV file, read once: validated row by row, column types inferred from the whole file,
+//! and turned into the tab-separated text `LOAD DATA` reads (`\N` for NULL).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Longest identifier MySQL accepts.
+const MAX_IDENT: usize = 64;
+
+/// A column type inferred from every value of the column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnType {
+    /// Whole numbers that fit in 64 bits (no leading zeros, which would be lost).
+    BigInt,
+    /// Fixed-point numbers: `precision` digits, `scale` after the point.
+    Decimal {
+        /// Total digits.
+        precision: u32,
+        /// Digits after the point.
+        scale: u32,
+    },
+    /// `YYYY-MM-DD` calendar dates.
+    Date,
+    /// Short text: at most this many characters.
+    Varchar(usize),
+    /// Longer text, by the largest value in bytes.
+    Text(usize),
+}
+
+impl ColumnType {
+    /// The SQL type.
+    pub fn sql(&self) -> String {
+        match self {
+            Self::BigInt => "BIGINT".into(),
+            Self::Decimal { precision, scale } => format!("DECIMAL({precision},{scale})"),
+            Self::Date => "DATE".into(),
+            Self::Varchar(n) => format!("VARCHAR({})", (*n).max(1)),
+            Self::Text(bytes) if *bytes < 65_536 => "TEXT".into(),
+            Self::Text(bytes) if *bytes < 16_777_216 => "MEDIUMTEXT".into(),
+            Self::Text(_) => "LONGTEXT".into(),
+        }
+    }
+}
+
+/// A column: header name and inferred type. Every column is nullable (empty field = NULL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Name from the header row.
+    pub name: String,
+    /// Inferred type.
+    pub ty: ColumnType,
+}
+
+/// A CSV file ready to load.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Columns, in file order.
+    pub columns: Vec<Column>,
+    /// Data rows (header excluded).
+    pub rows: u64,
+    /// The rows as `LOAD DATA` text: tab-separated, `\N` for NULL, `\t` `\n` `\\` escaped.
+    pub tsv: Vec<u8>,
+}
+
+/// Why a file cannot be loaded. Every variant names the file; row errors name line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    /// The file cannot be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// No header row.
+    #[error("{path}: the file is empty; it needs a header row with column names")]
+    NoHeader {
+        /// The file.
+        path: String,
+    },
+    /// A header name MySQL cannot take, or a duplicate.
+    #[error("{path}: line 1, column {column}: bad column name {name:?}: {reason}")]
+    BadHeader {
+        /// The file.
+        path: String,
+        /// 1-based column.
+        column: usize,
+        /// The name.
+        name: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A row that cannot be loaded.
+    #[error("{path}: line {line}{}: {reason}; fix the file and run again (no table was changed)", column.map(|c| format!(", column {c}")).unwrap_or_default())]
+    BadRow {
+        /// The file.
+        path: String,
+        /// 1-based line where the record starts.
+        line: u64,
+        /// 1-based column, when one column is at fault.
+        column: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Running inference state of one column.
+#[derive(Debug, Clone)]
+struct Infer {
+    int: bool,
+    dec: bool,
+    date: bool,
+    int_digits: u32,
+    scale: u32,
+    max_chars: usize,
+    max_bytes: usize,
+    non_empty: bool,
+}
+
+impl Infer {
+    fn new() -> Self {
+        Self {
+            int: true,
+            dec: true,
+            date: true,
+            int_digits: 0,
+            scale: 0,
+            max_chars: 0,
+            max_bytes: 0,
+            non_empty: false,
+        }
+    }
+
+    fn see(&mut self, v: &str) {
+        self.non_empty = true;
+        self.max_bytes = self.max_bytes.max(v.len());
+        if v.len() > self.max_chars {
+            // chars <= bytes, so counting is only needed when it could raise the maximum.
+            self.max_chars = self.max_chars.max(v.chars().count());
+        }
+        if self.int || self.dec {
+            match number_shape(v) {
+                Some((int_digits, scale)) => {
+                    self.int_digits = self.int_digits.max(int_digits);
+                    self.scale = self.scale.max(scale);
+                    if scale > 0 || v.parse::<i64>().is_err() {
+                        self.int = false;
+                    }
+                }
+                None => {
+                    self.int = false;
+                    self.dec = false;
+                }
+            }
+        }
+        if self.date && !is_date(v) {
+            self.date = false;
+        }
+    }
+
+    fn finish(&self) -> ColumnType {
+        if !self.non_empty {
+            return ColumnType::Text(0);
+        }
+        if self.int {
+            return ColumnType::BigInt;
+        }
+        if self.dec && self.int_digits + self.scale <= 65 && self.scale <= 30 {
+            return ColumnType::Decimal {
+                precision: (self.int_digits + self.scale).max(1),
+                scale: self.scale,
+            };
+        }
+        if self.date {
+            return ColumnType::Date;
+        }
+        if self.max_chars <= 255 {
+            ColumnType::Varchar(self.max_chars)
+        } else {
+            ColumnType::Text(self.max_bytes)
+        }
+    }
+}
+
+/// `-?digits(.digits)?` without leading zeros: (digits before the point, digits after).
+fn number_shape(v: &str) -> Option<(u32, u32)> {
+    let body = v.strip_prefix('-').unwrap_or(v);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // "007" is an identifier (a code, a zip), not the number 7.
+    if int.len() > 1 && int.starts_with('0') {
+        return None;
+    }
+    let scale = match frac {
+        Some(f) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => f.len() as u32,
+        Some(_) => return None,
+        None => 0,
+    };
+    Some((int.len() as u32, scale))
+}
+
+fn is_date(v: &str) -> bool {
+    v.len() == 10
+        && v.as_bytes()[4] == b'-'
+        && v.as_bytes()[7] == b'-'
+        && chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+}
+
+/// A safe SQL identifier for a table: letters, digits, `_`, not starting with a digit, and
+/// short enough that the staging and old names (`__pf_staging`, `__pf_old`) still fit.
+pub fn check_table_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_IDENT - 12
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit();
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "bad table name {name:?}: use letters, digits and '_' (not starting with a digit), at most {} characters",
+            MAX_IDENT - 12
+        ))
+    }
+}
+
+/// A quoted identifier for SQL text. Names were validated to hold no backtick.
+pub fn quote_ident(name: &str) -> String {
+    format!("`{name}`")
+}
+
+/// Reads, validates and converts one CSV file. A UTF-8 BOM is skipped; quoted fields may hold
+/// commas, quotes and newlines. Any bad row fails the whole file.
+pub fn prepare(path: &Path) -> Result<Prepared, CsvError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| CsvError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let data = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let bad_row = |line: u64, column: Option<usize>, reason: String| CsvError::BadRow {
+        path: shown.clone(),
+        line,
+        column,
+        reason,
+    };
+
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
+    let mut record = csv::ByteRecord::new();
+
+    // Header.
+    let got = rdr
+        .read_byte_record(&mut record)
+        .map_err(|e| bad_row(1, None, e.to_string()))?;
+    if !got {
+        return Err(CsvError::NoHeader { path: shown });
+    }
+    let mut columns_names: Vec<String> = Vec::with_capacity(record.len());
+    for (i, raw) in record.iter().enumerate() {
+        let bad = |name: String, reason| CsvError::BadHeader {
+            path: shown.clone(),
+            column: i + 1,
+            name,
+            reason,
+        };
+        let name = std::str::from_utf8(raw)
+            .map_err(|_| bad(String::from_utf8_lossy(raw).into_owned(), "not UTF-8"))?
+            .trim()
+            .to_string();
+        if name.is_empty() {
+            return Err(bad(name, "empty; every column needs a name"));
+        }
+        if name.chars().count() > MAX_IDENT {
+            return Err(bad(name, "longer than 64 characters"));
+        }
+        if name.contains('`') || name.chars().any(char::is_control) || name.ends_with(' ') {
+            return Err(bad(name, "holds a backtick or a control character"));
+        }
+        if columns_names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            return Err(bad(name, "duplicate (MySQL column names ignore case)"));
+        }
+        columns_names.push(name);
+    }
+    let width = columns_names.len();
+    let mut infer = vec![Infer::new(); width];
+    let mut tsv = Vec::with_capacity(data.len() + data.len() / 8);
+    let mut rows = 0u64;
+    let mut start = rdr.position().byte() as usize;
+    let mut start_line = rdr.position().line();
+
+    loop {
+        let got = match rdr.read_byte_record(&mut record) {
+            Ok(g) => g,
+            Err(e) => {
+                let line = e.position().map_or(start_line, |p| p.line());
+                return Err(bad_row(line, None, e.to_string()));
+            }
+        };
+        if !got {
+            break;
+        }
+        let end = rdr.position().byte() as usize;
+        let end_line = rdr.position().line();
+        let line = record.position().map_or(start_line, |p| p.line());
+        // The csv crate reads an unterminated quote to the end of the file without an error;
+        // a record whose raw text holds an odd number of quotes and spans lines (or runs to
+        // the end of the file) is exactly that.
+        let raw = data.get(start..end).unwrap_or_default();
+        let quotes = raw.iter().filter(|&&b| b == b'"').count();
+        if quotes % 2 == 1 && (end_line > start_line + 1 || end >= data.len()) {
+            return Err(bad_row(
+                line,
+                None,
+                "unterminated quoted field (a '\"' is opened and never closed)".into(),
+            ));
+        }
+        start = end;
+        start_line = end_line;
+
+        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
+            // A blank line: no row.
+            continue;
+        }
+        if record.len() != width {
+            return Err(bad_row(
+                line,
+                None,
+                format!(
+                    "{} fields, but the header has {width} columns",
+                    record.len()
+                ),
+            ));
+        }
+        for (i, raw) in record.iter().enumerate() {
+            if i > 0 {
+                tsv.push(b'\t');
+            }
+            if raw.is_empty() {
+                tsv.extend_from_slice(b"\\N");
+                continue;
+            }
+            let v = std::str::from_utf8(raw).map_err(|e| {
+                bad_row(
+                    line,
+                    Some(i + 1),
+                    format!("invalid UTF-8 at byte {} of the field", e.valid_up_to()),
+                )
+            })?;
+            infer[i].see(v);
+            escape_into(&mut tsv, raw);
+        }
+        tsv.push(b'\n');
+        rows += 1;
+    }
+
+    let columns = columns_names
+        .into_iter()
+        .zip(&infer)
+        .map(|(name, inf)| Column {
+            name,
+            ty: inf.finish(),
+        })
+        .collect();
+    Ok(Prepared {
+        path: path.to_path_buf(),
+        columns,
+        rows,
+        tsv,
+    })
+}
+
+/// `LOAD DATA`'s default escaping: backslash, tab, newline and carriage return.
+fn escape_into(out: &mut Vec<u8>, raw: &[u8]) {
+    if !raw
+        .iter()
+        .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+    {
+        out.extend_from_slice(raw);
+        return;
+    }
+    for &b in raw {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
+impl fmt::Display for Column {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.name, self.ty.sql())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prep(text: &[u8]) -> Result<Prepared, CsvError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("t.csv");
+        std::fs::write(&p, text).expect("write");
+        prepare(&p)
+    }
+
+    #[test]
+    fn infers_types_from_the_whole_file() {
+        let p = prep(
+            b"\xEF\xBB\xBFid,price,day,name,code,empty\n1,2.5,2026-01-02,a,007,\n-20,13,2026-12-31,\"b, \"\"q\"\"\nline\",12,\n",
+        )
+        .expect("valid");
+        let types: Vec<String> = p.columns.iter().map(|c| c.ty.sql()).collect();
+        assert_eq!(
+            types,
+            [
+                "BIGINT",
+                "DECIMAL(3,1)",
+                "DATE",
+                "VARCHAR(11)",
+                "VARCHAR(3)",
+                "TEXT"
+            ]
+        );
+        assert_eq!(p.columns[0].name, "id");
+        assert_eq!(p.rows, 2);
+        assert_eq!(
+            String::from_utf8(p.tsv).expect("utf8"),
+            "1\t2.5\t2026-01-02\ta\t007\t\\N\n-20\t13\t2026-12-31\tb, \"q\"\\nline\t12\t\\N\n"
+        );
+    }
+
+    #[test]
+    fn bad_rows_name_line_and_column() {
+        let e = prep(b"a,b\n1,2\n3\n").expect_err("short row");
+        assert!(e.to_string().contains("line 3"), "{e}");
+        let e = prep(b"a,b\n1,2\n3,\xff\xfe\n").expect_err("bad utf8");
+        assert!(e.to_string().contains("line 3, column 2"), "{e}");
+        let e = prep(b"a,b\n1,2\n3,\"open\n4,5\n").expect_err("unterminated");
+        assert!(e.to_string().contains("line 3"), "{e}");
+        assert!(e.to_string().contains("unterminated"), "{e}");
+        let e = prep(b"a,A\n1,2\n").expect_err("dup");
+        assert!(e.to_string().contains("duplicate"), "{e}");
+        assert!(prep(b"").is_err());
+    }
+
+    #[test]
+    fn table_names_are_safe_identifiers() {
+        assert!(check_table_name("orders_2026").is_ok());
+        for bad in ["", "1x", "a-b", "a`b", "a b", &"x".repeat(60)] {
+            assert!(check_table_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,517 @@
+//! `ship`: every CSV and log file, gzip-compressed, to S3 under date-templated prefixes.
+//!
+//! Each object carries the SHA-256 of its uncompressed content in its metadata; an object that
+//! is already there with the same hash is skipped, so a re-run uploads only what is missing.
+//! Files go up concurrently; after the first file fails for good (the SDK has already retried
+//! it with backoff), no new file is started, and the run lists what was and was not uploaded.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use chrono::{DateTime, Utc};
+use flate2::write::GzEncoder;
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use super::error::JobError;
+use super::log::JobLog;
+use super::pseudo::Pseudonymiser;
+use crate::prefix::PrefixTemplate;
+
+/// Metadata key holding the SHA-256 (hex) of the uncompressed content.
+pub const SHA_META: &str = "pipeform-sha256";
+/// Compressed objects larger than this go up as multipart uploads.
+pub const MULTIPART_THRESHOLD: usize = 16 * 1024 * 1024;
+/// Part size of multipart uploads.
+pub const PART_SIZE: usize = 8 * 1024 * 1024;
+
+/// What to ship, and where.
+#[derive(Debug)]
+pub struct ShipPlan {
+    /// Target bucket.
+    pub bucket: String,
+    /// Files and their keys.
+    pub files: Vec<ShipFile>,
+}
+
+/// One file to upload.
+#[derive(Debug, Clone)]
+pub struct ShipFile {
+    /// Local path.
+    pub path: PathBuf,
+    /// Object key (`.gz` appended).
+    pub key: String,
+    /// Log files are pseudonymised; CSVs are shipped as they are.
+    pub is_log: bool,
+}
+
+/// Builds the plan: every `*.csv` in `csv_dir` under the CSV prefix, every other regular file
+/// in `log_dir` under the logs prefix. Hidden files (the lock) and the job's active log (still
+/// being written; it is shipped once rotated) are left out.
+pub fn plan(
+    bucket: &str,
+    csv_dir: &Path,
+    log_dir: &Path,
+    csv_prefix: &PrefixTemplate,
+    logs_prefix: &PrefixTemplate,
+    at: DateTime<Utc>,
+    active_log: Option<&Path>,
+) -> Result<ShipPlan, JobError> {
+    let mut files = Vec::new();
+    let csv_at = csv_prefix.render(at);
+    for path in list(csv_dir, "--csv-dir")? {
+        if path.extension().is_some_and(|e| e == "csv") {
+            files.push(ShipFile {
+                key: format!("{csv_at}{}.gz", file_name(&path)),
+                path,
+                is_log: false,
+            });
+        }
+    }
+    let logs_at = logs_prefix.render(at);
+    let active = active_log.and_then(|p| p.canonicalize().ok());
+    for path in list(log_dir, "--log-dir")? {
+        if active
+            .as_deref()
+            .is_some_and(|a| path.canonicalize().ok().as_deref() == Some(a))
+        {
+            continue;
+        }
+        files.push(ShipFile {
+            key: format!("{logs_at}{}.gz", file_name(&path)),
+            path,
+            is_log: true,
+        });
+    }
+    Ok(ShipPlan {
+        bucket: bucket.to_string(),
+        files,
+    })
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Regular, non-hidden files of `dir`, sorted.
+fn list(dir: &Path, what: &str) -> Result<Vec<PathBuf>, JobError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        JobError::usage(format!(
+            "{what} {}: cannot read the directory: {e}",
+            dir.display()
+        ))
+    })?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| JobError::failed(format!("{}: cannot list: {e}", dir.display())))?;
+        let path = entry.path();
+        if file_name(&path).starts_with('.') || !path.is_file() {
+            continue;
+        }
+        out.push(path);
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The outcome of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Uploaded now.
+    Uploaded,
+    /// Already there with the same content.
+    Skipped,
+    /// Tried and failed, with the reason.
+    Failed(String),
+    /// Not tried: an earlier file failed and the run stopped starting new uploads.
+    NotAttempted,
+}
+
+/// The outcome of a ship.
+#[derive(Debug, Default)]
+pub struct ShipReport {
+    /// (key, outcome) per file, in plan order.
+    pub results: Vec<(String, Outcome)>,
+}
+
+impl ShipReport {
+    fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.results.iter().filter(|(_, o)| f(o)).count()
+    }
+
+    /// Files uploaded now.
+    pub fn uploaded(&self) -> usize {
+        self.count(|o| *o == Outcome::Uploaded)
+    }
+
+    /// Files already present.
+    pub fn skipped(&self) -> usize {
+        self.count(|o| *o == Outcome::Skipped)
+    }
+
+    /// True when every file is in the bucket.
+    pub fn complete(&self) -> bool {
+        self.results
+            .iter()
+            .all(|(_, o)| matches!(o, Outcome::Uploaded | Outcome::Skipped))
+    }
+
+    /// One line for the FAILED status: what is missing.
+    pub fn failure_summary(&self) -> String {
+        let missing: Vec<&str> = self
+            .results
+            .iter()
+            .filter(|(_, o)| !matches!(o, Outcome::Uploaded | Outcome::Skipped))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let first = self.results.iter().find_map(|(k, o)| match o {
+            Outcome::Failed(r) => Some(format!("{k}: {r}")),
+            _ => None,
+        });
+        format!(
+            "ship incomplete: {} uploaded, {} already present, {} not uploaded ({}); first error: {}; run again to upload the rest",
+            self.uploaded(),
+            self.skipped(),
+            missing.len(),
+            missing.join(" "),
+            first.unwrap_or_default()
+        )
+    }
+}
+
+/// Settings of an upload run.
+#[derive(Debug, Clone)]
+pub struct ShipOptions {
+    /// Files uploaded at once.
+    pub concurrency: usize,
+    /// Compressed size above which a file goes up in parts.
+    pub multipart_threshold: usize,
+    /// Size of each part.
+    pub part_size: usize,
+    /// gzip level (1-9).
+    pub gzip_level: u32,
+    /// Log pseudonymisation (may be empty).
+    pub pseudonymiser: Arc<Pseudonymiser>,
+}
+
+/// Uploads the plan. Returns the per-file report; the caller turns an incomplete one into a
+/// failed run.
+pub async fn ship(
+    client: &aws_sdk_s3::Client,
+    plan: &ShipPlan,
+    opts: &ShipOptions,
+    log: &mut JobLog,
+) -> ShipReport {
+    let semaphore = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Outcome, String)>();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, file) in plan.files.iter().enumerate() {
+        let client = client.clone();
+        let bucket = plan.bucket.clone();
+        let file = file.clone();
+        let semaphore = Arc::clone(&semaphore);
+        let stop = Arc::clone(&stop);
+        let tx = tx.clone();
+        let pseudo = Arc::clone(&opts.pseudonymiser);
+        let sizes = (opts.multipart_threshold, opts.part_size, opts.gzip_level);
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            if stop.load(Ordering::SeqCst) {
+                let _ = tx.send((i, Outcome::NotAttempted, String::new()));
+                return;
+            }
+            let (outcome, detail) = match ship_one(&client, &bucket, &file, pseudo, sizes).await {
+                Ok((o, d)) => (o, d),
+                Err(e) => {
+                    stop.store(true, Ordering::SeqCst);
+                    (Outcome::Failed(e.clone()), e)
+                }
+            };
+            let _ = tx.send((i, outcome, detail));
+        });
+    }
+    drop(tx);
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; plan.files.len()];
+    while let Some((i, outcome, detail)) = rx.recv().await {
+        let key = &plan.files[i].key;
+        match &outcome {
+            Outcome::Uploaded => log.info(format!(
+                "ship: uploaded s3://{}/{key} ({detail})",
+                plan.bucket
+            )),
+            Outcome::Skipped => log.info(format!(
+                "ship: skipped s3://{}/{key}: already there with the same content",
+                plan.bucket
+            )),
+            Outcome::Failed(r) => log.warn(format!("ship: FAILED s3://{}/{key}: {r}", plan.bucket)),
+            Outcome::NotAttempted => log.warn(format!(
+                "ship: not attempted s3://{}/{key} (an earlier upload failed)",
+                plan.bucket
+            )),
+        }
+        outcomes[i] = Some(outcome);
+    }
+    while tasks.join_next().await.is_some() {}
+    ShipReport {
+        results: plan
+            .files
+            .iter()
+            .zip(outcomes)
+            .map(|(f, o)| {
+                (
+                    f.key.clone(),
+                    o.unwrap_or_else(|| {
+                        Outcome::Failed("upload task ended without a result".into())
+                    }),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Reads, (pseudonymises,) hashes, checks S3, compresses and uploads one file.
+async fn ship_one(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    file: &ShipFile,
+    pseudo: Arc<Pseudonymiser>,
+    (threshold, part_size, level): (usize, usize, u32),
+) -> Result<(Outcome, String), String> {
+    let path = file.path.clone();
+    let is_log = file.is_log;
+    let p2 = Arc::clone(&pseudo);
+    let (content, sha) =
+        tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, String), String> {
+            let raw =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let content = if is_log && !p2.is_empty() {
+                p2.apply(&raw)
+            } else {
+                raw
+            };
+            let sha = hex::encode(Sha256::digest(&content));
+            Ok((content, sha))
+        })
+        .await
+        .map_err(|e| format!("hashing task failed: {e}"))??;
+
+    match client
+        .head_object()
+        .bucket(bucket)
+        .key(&file.key)
+        .send()
+        .await
+    {
+        Ok(head) => {
+            if head.metadata().and_then(|m| m.get(SHA_META)) == Some(&sha) {
+                return Ok((Outcome::Skipped, String::new()));
+            }
+        }
+        Err(e) => {
+            let not_found = e.as_service_error().is_some_and(|s| s.is_not_found())
+                || e.raw_response().is_some_and(|r| r.status().as_u16() == 404);
+            if !not_found {
+                return Err(format!(
+                    "HeadObject failed: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(&e)
+                ));
+            }
+        }
+    }
+
+    let raw_len = content.len();
+    let gz = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        let mut enc = GzEncoder::new(
+            Vec::with_capacity(raw_len / 4 + 64),
+            flate2::Compression::new(level),
+        );
+        enc.write_all(&content)
+            .map_err(|e| format!("gzip failed: {e}"))?;
+        enc.finish().map_err(|e| format!("gzip failed: {e}"))
+    })
+    .await
+    .map_err(|e| format!("gzip task failed: {e}"))??;
+    let gz_len = gz.len();
+
+    let parts = if gz_len > threshold {
+        multipart(client, bucket, &file.key, &sha, gz, part_size).await?
+    } else {
+        client
+            .put_object()
+            .bucket(bucket)
+            .key(&file.key)
+            .content_type("application/gzip")
+            .metadata(SHA_META, &sha)
+            .body(ByteStream::from(gz))
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "PutObject failed: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(&e)
+                )
+            })?;
+        1
+    };
+    Ok((
+        Outcome::Uploaded,
+        format!(
+            "{raw_len} bytes, {gz_len} gzipped, {parts} part(s), sha256 {}",
+            &sha[..12]
+        ),
+    ))
+}
+
+async fn multipart(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    sha: &str,
+    gz: Vec<u8>,
+    part_size: usize,
+) -> Result<usize, String> {
+    let created = client
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .content_type("application/gzip")
+        .metadata(SHA_META, sha)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "CreateMultipartUpload failed: {}",
+                aws_sdk_s3::error::DisplayErrorContext(&e)
+            )
+        })?;
+    let upload_id = created
+        .upload_id()
+        .ok_or("CreateMultipartUpload returned no upload id")?
+        .to_string();
+    let result = async {
+        let mut parts = Vec::new();
+        for (i, chunk) in gz.chunks(part_size).enumerate() {
+            let n = i as i32 + 1;
+            let out = client
+                .upload_part()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(&upload_id)
+                .part_number(n)
+                .body(ByteStream::from(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "UploadPart {n} failed: {}",
+                        aws_sdk_s3::error::DisplayErrorContext(&e)
+                    )
+                })?;
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(n)
+                    .set_e_tag(out.e_tag().map(str::to_string))
+                    .build(),
+            );
+        }
+        client
+            .complete_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(&upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "CompleteMultipartUpload failed: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(&e)
+                )
+            })?;
+        Ok::<usize, String>(gz.len().div_ceil(part_size))
+    }
+    .await;
+    if result.is_err() {
+        // Parts of an abandoned upload cost storage until aborted.
+        let _ = client
+            .abort_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(&upload_id)
+            .send()
+            .await;
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn plan_lists_csvs_and_logs_under_rendered_prefixes() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (csv, logs) = (tmp.path().join("csv"), tmp.path().join("logs"));
+        std::fs::create_dir_all(&csv).expect("mkdir");
+        std::fs::create_dir_all(logs.join("sub")).expect("mkdir");
+        for (dir, name) in [
+            (&csv, "b.csv"),
+            (&csv, "a.csv"),
+            (&csv, "readme.txt"),
+            (&logs, "app.log"),
+            (&logs, "app.log.1"),
+            (&logs, ".pipeform-job.lock"),
+            (&logs, "pipeform-job.log"),
+        ] {
+            std::fs::write(dir.join(name), "x").expect("write");
+        }
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 7, 4, 0, 0)
+            .single()
+            .expect("time");
+        let p = plan(
+            "b",
+            &csv,
+            &logs,
+            &PrefixTemplate::parse("csv/{date}").expect("t"),
+            &PrefixTemplate::parse("logs/year={year}/month={month}/day={day}/hour={hour}")
+                .expect("t"),
+            at,
+            Some(&logs.join("pipeform-job.log")),
+        )
+        .expect("plan");
+        let keys: Vec<&str> = p.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "csv/2026-03-07/a.csv.gz",
+                "csv/2026-03-07/b.csv.gz",
+                "logs/year=2026/month=03/day=07/hour=04/app.log.gz",
+                "logs/year=2026/month=03/day=07/hour=04/app.log.1.gz",
+            ]
+        );
+        assert!(plan(
+            "b",
+            &tmp.path().join("missing"),
+            &logs,
+            &PrefixTemplate::parse("csv/{date}").expect("t"),
+            &PrefixTemplate::parse("logs/{date}").expect("t"),
+            at,
+            None
+        )
+        .is_err());
+    }
+}

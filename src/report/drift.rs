@@ -1,0 +1,510 @@
+//! The drift report: one document (contract §8), as a table for people, JSON, or JUnit with one
+//! test case per resource checked. With `--with-checks`, the check results join the same
+//! document and the same exit code.
+
+use serde_json::{json, Map, Value};
+
+use super::junit::{self, Case, Outcome};
+use super::table::Table;
+use crate::drift::{Audit, IgnoredBecause, Waiver};
+use crate::exit::ExitStatus;
+
+/// One row of `pipeform check` (contract §5), as drift reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRow {
+    /// Check id, e.g. `nat.source_dest_check`.
+    pub id: String,
+    /// `pass`, `warn`, `fail`, `error` or `skip`.
+    pub status: String,
+    /// The resource judged.
+    pub resource: String,
+    /// What was found.
+    pub detail: String,
+}
+
+/// What one `pipeform drift` run found.
+#[derive(Debug, Clone)]
+pub struct DriftReport {
+    /// `project.name`, when a config was read.
+    pub project: Option<String>,
+    /// The drift audit.
+    pub audit: Audit,
+    /// Check results (`--with-checks`), in check order.
+    pub checks: Option<Vec<CheckRow>>,
+}
+
+impl DriftReport {
+    /// The one exit code: 1 for drift or a failed check, else 3 when a check could not be
+    /// evaluated, else 0 (contract §6).
+    pub fn exit_status(&self) -> ExitStatus {
+        let checks = self.checks.as_deref().unwrap_or_default();
+        if self.audit.has_drift() || checks.iter().any(|c| c.status == "fail") {
+            ExitStatus::Findings
+        } else if checks.iter().any(|c| c.status == "error") {
+            ExitStatus::Runtime
+        } else {
+            ExitStatus::Clean
+        }
+    }
+
+    /// The JSON document: the contract's `drift`/`ignored`/`summary`, plus `expired_waivers`,
+    /// and with checks `checks` and `checks_summary` (the shapes of `pipeform check`).
+    pub fn to_json(&self) -> Value {
+        let a = &self.audit;
+        let drift: Vec<Value> = a
+            .drift
+            .iter()
+            .map(|d| {
+                json!({
+                    "address": d.address,
+                    "type": d.resource_type,
+                    "action": d.action,
+                    "attributes": d.attributes.iter().map(|x| {
+                        let mut o = Map::new();
+                        o.insert("path".into(), json!(x.path));
+                        o.insert("state".into(), x.state.clone());
+                        o.insert("live".into(), x.live.clone());
+                        if let Some(w) = &x.expired_waiver {
+                            o.insert("expired_waiver".into(), waiver_json(w));
+                        }
+                        Value::Object(o)
+                    }).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let ignored: Vec<Value> = a
+            .ignored
+            .iter()
+            .map(|i| {
+                let mut o = Map::new();
+                o.insert("address".into(), json!(i.address));
+                o.insert("path".into(), json!(i.path));
+                match &i.because {
+                    IgnoredBecause::Volatile(reason) => {
+                        o.insert("kind".into(), json!("volatile"));
+                        o.insert("reason".into(), json!(reason));
+                    }
+                    IgnoredBecause::Waived(w) => {
+                        o.insert("kind".into(), json!("waiver"));
+                        o.insert("reason".into(), json!(w.reason));
+                        o.insert("expires".into(), json!(w.expires.to_string()));
+                    }
+                }
+                o.insert("state".into(), i.state.clone());
+                o.insert("live".into(), i.live.clone());
+                Value::Object(o)
+            })
+            .collect();
+        let mut doc = Map::new();
+        if let Some(p) = &self.project {
+            doc.insert("project".into(), json!(p));
+        }
+        doc.insert("drift".into(), Value::Array(drift));
+        doc.insert("ignored".into(), Value::Array(ignored));
+        doc.insert(
+            "expired_waivers".into(),
+            Value::Array(a.expired_waivers.iter().map(waiver_json).collect()),
+        );
+        doc.insert(
+            "summary".into(),
+            json!({
+                "drifted": a.drift.len(),
+                "ignored": a.ignored.len(),
+                "waived": a.waived_count(),
+                "expired_waivers": a.expired_waivers.len(),
+                "resources": a.resources.len(),
+            }),
+        );
+        if let Some(checks) = &self.checks {
+            doc.insert(
+                "checks".into(),
+                Value::Array(
+                    checks
+                        .iter()
+                        .map(|c| {
+                            json!({"id": c.id, "status": c.status, "resource": c.resource, "detail": c.detail})
+                        })
+                        .collect(),
+                ),
+            );
+            let mut summary = Map::new();
+            for status in ["pass", "warn", "fail", "error", "skip"] {
+                let n = checks.iter().filter(|c| c.status == status).count();
+                summary.insert(status.into(), json!(n));
+            }
+            doc.insert("checks_summary".into(), Value::Object(summary));
+        }
+        Value::Object(doc)
+    }
+
+    /// The human report.
+    pub fn to_table(&self, colour: bool) -> String {
+        let a = &self.audit;
+        let paint = |s: &str, code: &str| {
+            if colour {
+                format!("\x1b[{code}m{s}\x1b[0m")
+            } else {
+                s.to_string()
+            }
+        };
+        let mut out = String::new();
+        if a.drift.is_empty() {
+            out.push_str(&format!(
+                "drift: {} resources in sync with the state\n",
+                a.resources.len()
+            ));
+        } else {
+            let mut t = Table::new(["resource", "action", "attribute", "state", "live"]);
+            for d in &a.drift {
+                for (n, x) in d.attributes.iter().enumerate() {
+                    let (address, action) = if n == 0 {
+                        (d.address.as_str(), d.action.as_str())
+                    } else {
+                        ("", "")
+                    };
+                    let mut attribute = x.path.clone();
+                    if x.expired_waiver.is_some() {
+                        attribute.push_str(" (waiver expired)");
+                    }
+                    // A resource deleted out of band has no live value at all.
+                    let live = if d.action == "delete" && x.live.is_null() {
+                        "(deleted)".to_string()
+                    } else {
+                        short(&x.live)
+                    };
+                    t.row([
+                        address.to_string(),
+                        action.to_string(),
+                        attribute,
+                        short(&x.state),
+                        live,
+                    ]);
+                }
+            }
+            out.push_str(&t.render_with(|col, cell| {
+                if col == 0 && !cell.is_empty() {
+                    paint(cell, "31")
+                } else {
+                    cell.to_string()
+                }
+            }));
+        }
+        if !a.ignored.is_empty() {
+            out.push_str("\nignored:\n");
+            let mut t = Table::new(["resource", "attribute", "why", "state", "live"]);
+            for i in &a.ignored {
+                let why = match &i.because {
+                    IgnoredBecause::Volatile(r) => format!("volatile: {r}"),
+                    IgnoredBecause::Waived(w) => {
+                        format!("waived until {}: {}", w.expires, w.reason)
+                    }
+                };
+                t.row([
+                    i.address.clone(),
+                    i.path.clone(),
+                    why,
+                    short(&i.state),
+                    short(&i.live),
+                ]);
+            }
+            out.push_str(&t.render());
+        }
+        if !a.expired_waivers.is_empty() {
+            out.push_str("\nexpired waivers (no longer applied; renew or remove them):\n");
+            let mut t = Table::new(["resource", "attribute", "expired", "reason"]);
+            for w in &a.expired_waivers {
+                t.row([
+                    w.address.clone(),
+                    w.attribute.clone(),
+                    w.expires.to_string(),
+                    w.reason.clone(),
+                ]);
+            }
+            out.push_str(&t.render());
+        }
+        if let Some(checks) = &self.checks {
+            out.push_str("\nchecks:\n");
+            let mut t = Table::new(["id", "status", "resource", "detail"]);
+            for c in checks {
+                t.row([
+                    c.id.clone(),
+                    c.status.clone(),
+                    c.resource.clone(),
+                    c.detail.clone(),
+                ]);
+            }
+            out.push_str(&t.render_with(|col, cell| match (col, cell) {
+                (1, "fail") | (1, "error") => paint(cell, "31"),
+                (1, "warn") => paint(cell, "33"),
+                (1, "pass") => paint(cell, "32"),
+                _ => cell.to_string(),
+            }));
+        }
+        let drifted_attrs: usize = a.drift.iter().map(|d| d.attributes.len()).sum();
+        out.push_str(&format!(
+            "\n{} of {} resources drifted ({} attributes), {} ignored ({} waived), {} expired waivers",
+            a.drift.len(),
+            a.resources.len(),
+            drifted_attrs,
+            a.ignored.len(),
+            a.waived_count(),
+            a.expired_waivers.len()
+        ));
+        if let Some(checks) = &self.checks {
+            let n = |s: &str| checks.iter().filter(|c| c.status == s).count();
+            out.push_str(&format!(
+                "; checks: {} pass, {} warn, {} fail, {} error, {} skip",
+                n("pass"),
+                n("warn"),
+                n("fail"),
+                n("error"),
+                n("skip")
+            ));
+        }
+        out.push('\n');
+        out
+    }
+
+    /// JUnit: one test case per managed resource (drifted ones fail), then one per check.
+    pub fn to_junit(&self) -> String {
+        let a = &self.audit;
+        let mut cases = Vec::new();
+        for m in &a.resources {
+            let ignored: Vec<String> = a
+                .ignored_of(&m.address)
+                .map(|i| {
+                    format!(
+                        "ignored {}: {} -> {}",
+                        i.path,
+                        short(&i.state),
+                        short(&i.live)
+                    )
+                })
+                .collect();
+            let system_out = (!ignored.is_empty()).then(|| ignored.join("\n"));
+            let outcome = match a.drift_of(&m.address) {
+                Some(d) => Outcome::Failure {
+                    message: format!(
+                        "{} drifted: {}",
+                        d.action,
+                        d.attributes
+                            .iter()
+                            .map(|x| x.path.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    body: d
+                        .attributes
+                        .iter()
+                        .map(|x| {
+                            let mut line = format!(
+                                "{}: state {} live {}",
+                                x.path,
+                                compact(&x.state),
+                                compact(&x.live)
+                            );
+                            if let Some(w) = &x.expired_waiver {
+                                line.push_str(&format!(
+                                    " (waiver expired {}: {})",
+                                    w.expires, w.reason
+                                ));
+                            }
+                            line
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                },
+                None => Outcome::Pass,
+            };
+            cases.push(Case {
+                name: m.address.clone(),
+                classname: format!("drift.{}", m.resource_type),
+                outcome,
+                system_out,
+            });
+        }
+        for c in self.checks.iter().flatten() {
+            let body = format!("{}: {}", c.resource, c.detail);
+            let outcome = match c.status.as_str() {
+                "pass" => Outcome::Pass,
+                "fail" => Outcome::Failure {
+                    message: c.detail.clone(),
+                    body,
+                },
+                "error" => Outcome::Error {
+                    message: c.detail.clone(),
+                    body,
+                },
+                other => Outcome::Skipped {
+                    message: format!("{other}: {}", c.detail),
+                },
+            };
+            let area = c.id.split('.').next().unwrap_or("check");
+            cases.push(Case {
+                name: c.id.clone(),
+                classname: format!("check.{area}"),
+                outcome,
+                system_out: None,
+            });
+        }
+        let suite = if self.checks.is_some() {
+            "pipeform drift --with-checks"
+        } else {
+            "pipeform drift"
+        };
+        junit::render(suite, &cases)
+    }
+}
+
+fn waiver_json(w: &Waiver) -> Value {
+    json!({"address": w.address, "attribute": w.attribute, "reason": w.reason,
+           "expires": w.expires.to_string()})
+}
+
+/// A value on one line, as JSON (strings without quotes).
+fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "null".into(),
+        other => other.to_string(),
+    }
+}
+
+/// [`compact`], cut to a table cell.
+fn short(v: &Value) -> String {
+    const MAX: usize = 60;
+    let s = compact(v);
+    if s.chars().count() > MAX {
+        let cut: String = s.chars().take(MAX - 3).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drift::{DriftedAttribute, DriftedResource, Ignored, Managed};
+    use chrono::NaiveDate;
+
+    fn report(with_checks: Option<Vec<CheckRow>>) -> DriftReport {
+        let lg = "module.cloudwatch.aws_cloudwatch_log_group.this";
+        let db = "module.rds.aws_db_instance.this";
+        DriftReport {
+            project: Some("offsets".into()),
+            audit: Audit {
+                resources: vec![
+                    Managed {
+                        address: lg.into(),
+                        resource_type: "aws_cloudwatch_log_group".into(),
+                    },
+                    Managed {
+                        address: db.into(),
+                        resource_type: "aws_db_instance".into(),
+                    },
+                ],
+                drift: vec![DriftedResource {
+                    address: lg.into(),
+                    resource_type: "aws_cloudwatch_log_group".into(),
+                    action: "update".into(),
+                    attributes: vec![DriftedAttribute {
+                        path: "retention_in_days".into(),
+                        state: json!(30),
+                        live: json!(7),
+                        expired_waiver: None,
+                    }],
+                }],
+                ignored: vec![Ignored {
+                    address: db.into(),
+                    path: "latest_restorable_time".into(),
+                    state: json!("2026-11-22T04:00:00Z"),
+                    live: json!("2026-11-22T04:05:00Z"),
+                    because: IgnoredBecause::Volatile("advances"),
+                }],
+                expired_waivers: vec![Waiver {
+                    address: "x".into(),
+                    attribute: "*".into(),
+                    path: None,
+                    reason: "old".into(),
+                    expires: NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+                }],
+            },
+            checks: with_checks,
+        }
+    }
+
+    #[test]
+    fn json_has_the_contract_shape() {
+        let doc = report(None).to_json();
+        assert_eq!(
+            doc["drift"][0]["address"],
+            "module.cloudwatch.aws_cloudwatch_log_group.this"
+        );
+        assert_eq!(doc["drift"][0]["action"], "update");
+        assert_eq!(
+            doc["drift"][0]["attributes"][0],
+            json!({"path": "retention_in_days", "state": 30, "live": 7})
+        );
+        assert_eq!(
+            doc["ignored"][0]["address"],
+            "module.rds.aws_db_instance.this"
+        );
+        assert_eq!(doc["ignored"][0]["path"], "latest_restorable_time");
+        assert_eq!(doc["summary"]["drifted"], 1);
+        assert_eq!(doc["summary"]["ignored"], 1);
+        assert_eq!(doc["expired_waivers"][0]["expires"], "2025-01-01");
+        assert!(doc.get("checks").is_none());
+        assert_eq!(report(None).exit_status(), ExitStatus::Findings);
+    }
+
+    #[test]
+    fn exit_status_combines_drift_and_checks() {
+        let row = |status: &str| CheckRow {
+            id: "nat.eip".into(),
+            status: status.into(),
+            resource: "i-1".into(),
+            detail: "d".into(),
+        };
+        let mut clean = report(Some(vec![row("pass"), row("warn")]));
+        clean.audit.drift.clear();
+        assert_eq!(clean.exit_status(), ExitStatus::Clean);
+        let mut errored = clean.clone();
+        errored.checks = Some(vec![row("error")]);
+        assert_eq!(errored.exit_status(), ExitStatus::Runtime);
+        let mut failed = clean.clone();
+        failed.checks = Some(vec![row("error"), row("fail")]);
+        assert_eq!(failed.exit_status(), ExitStatus::Findings);
+        let doc = failed.to_json();
+        assert_eq!(doc["checks_summary"]["fail"], 1);
+        assert_eq!(doc["checks"][1]["status"], "fail");
+    }
+
+    #[test]
+    fn junit_has_one_case_per_resource_and_check() {
+        let r = report(Some(vec![CheckRow {
+            id: "alarm.actions".into(),
+            status: "fail".into(),
+            resource: "carbon".into(),
+            detail: "no topic".into(),
+        }]));
+        let xml = r.to_junit();
+        assert!(xml.contains("tests=\"3\" failures=\"2\""), "{xml}");
+        assert!(
+            xml.contains("name=\"module.rds.aws_db_instance.this\""),
+            "{xml}"
+        );
+        assert!(xml.contains("retention_in_days: state 30 live 7"), "{xml}");
+        assert!(xml.contains("ignored latest_restorable_time"), "{xml}");
+        assert!(xml.contains("classname=\"check.alarm\""), "{xml}");
+    }
+
+    #[test]
+    fn table_lists_drift_ignored_and_expired() {
+        let t = report(None).to_table(false);
+        assert!(t.contains("retention_in_days  30     7"), "{t}");
+        assert!(t.contains("volatile: advances"), "{t}");
+        assert!(t.contains("expired waivers"), "{t}");
+        assert!(t.contains("1 of 2 resources drifted"), "{t}");
+    }
+}

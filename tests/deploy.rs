@@ -1,0 +1,763 @@
+//! `pipeform deploy` against a real sshd on loopback (run as root): the prefix and the cron
+//! directory live in temporary directories; the "host" is this machine, so the tests inspect
+//! the installed files directly.
+
+mod support;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use pipeform::config::*;
+use pipeform::deploy::{
+    self, host_files, Action, DeployError, DeployOptions, DeployReport, Places, SshError, Sudo,
+};
+use pipeform::jobenv::JobEnv;
+use pipeform::prefix::PrefixTemplate;
+use pipeform::terraform::Outputs;
+use support::sshd::Sshd;
+
+fn stack() -> Stack {
+    Stack {
+        source: PathBuf::from("pipeform.toml"),
+        project: Project {
+            name: "offsets".into(),
+            region: "ap-northeast-2".into(),
+            environment: "test".into(),
+        },
+        network: Network {
+            vpc_cidr: "10.0.0.0/16".parse().expect("cidr"),
+            availability_zones: vec!["ap-northeast-2a".into(), "ap-northeast-2c".into()],
+            public_subnets: vec!["10.0.1.0/24".parse().expect("cidr")],
+            db_subnets: vec!["10.0.11.0/24".parse().expect("cidr")],
+        },
+        nat: Nat {
+            instance_type: "t3.nano".into(),
+            ami_id: None,
+        },
+        app: App {
+            instance_type: "t3.micro".into(),
+            ami_id: None,
+            ssh_user: "root".into(),
+            ssh_allowed_cidrs: vec!["127.0.0.1/32".parse().expect("cidr")],
+            public_key_path: PathBuf::from("keys/deploy.pub"),
+        },
+        rds: Rds {
+            identifier: "offsets-db".into(),
+            instance_class: "db.t3.micro".into(),
+            engine_version: "8.0".into(),
+            database: "offsets".into(),
+            username: "offsets_admin".into(),
+            allocated_storage: 20,
+            deletion_protection: true,
+            skip_final_snapshot: false,
+        },
+        monitoring: Monitoring {
+            log_group: "/pipeform/job".into(),
+            retention_days: 30,
+            failure_pattern: "JOB_STATUS=FAILED".into(),
+            metric_namespace: "Pipeform".into(),
+            metric_name: "JobFailures".into(),
+            alarm_name: "offsets-job-failed".into(),
+            alarm_period_seconds: 300,
+            topic_name: "offsets-alerts".into(),
+            alert_emails: vec![],
+        },
+        bucket: Bucket {
+            name: "vcm-bucket25".into(),
+            csv_prefix: PrefixTemplate::parse("csv/{date}").expect("template"),
+            logs_prefix: PrefixTemplate::parse("logs/{date}").expect("template"),
+            freshness_hours: 26,
+            force_destroy: false,
+        },
+        pipeline: Pipeline {
+            schedule: "15 2 * * *".into(),
+            csv_dir: "/var/lib/pipeform/csv".into(),
+            log_dir: "/var/log/pipeform".into(),
+            run_as: "root".into(),
+            pseudonymise_fields: vec!["user_id".into(), "ip".into()],
+        },
+    }
+}
+
+fn outputs() -> Outputs {
+    Outputs::from_json(serde_json::json!({
+        "app_public_ip": {"value": "203.0.113.10"},
+        "rds_address": {"value": "offsets-db.abc.ap-northeast-2.rds.amazonaws.com"},
+        "rds_port": {"value": 3306},
+        "rds_database": {"value": "offsets"},
+        "rds_username": {"value": "offsets_admin"},
+        "rds_master_user_secret_arn": {"value": "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds-x"},
+        "bucket_name": {"value": "vcm-bucket25"}
+    }))
+}
+
+/// One test's world: an sshd, a temp dir standing for the host's filesystem, a known_hosts.
+struct World {
+    sshd: Sshd,
+    tmp: tempfile::TempDir,
+    stack: Stack,
+}
+
+impl World {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let mut stack = stack();
+        // Job directories inside the temp dir too: deploy creates them on the host.
+        stack.pipeline.csv_dir = tmp.path().join("csv").display().to_string();
+        stack.pipeline.log_dir = tmp.path().join("log").display().to_string();
+        Self {
+            sshd: Sshd::start(),
+            tmp,
+            stack,
+        }
+    }
+    fn prefix(&self) -> PathBuf {
+        self.tmp.path().join("opt/pipeform")
+    }
+    fn cron_dir(&self) -> PathBuf {
+        self.tmp.path().join("cron.d")
+    }
+    fn known_hosts(&self) -> PathBuf {
+        self.tmp.path().join("known_hosts")
+    }
+    fn binary(&self, name: &str, content: &[u8]) -> PathBuf {
+        let p = self.tmp.path().join(name);
+        std::fs::write(&p, content).expect("write fake binary");
+        p
+    }
+    fn opts(&self, action: Action) -> DeployOptions {
+        std::fs::create_dir_all(self.cron_dir()).expect("cron dir");
+        DeployOptions {
+            action,
+            host: Some("127.0.0.1".into()),
+            port: self.sshd.port,
+            user: None,
+            identity: Some(self.sshd.identity()),
+            passphrase: None,
+            known_hosts: Some(self.known_hosts()),
+            accept_new_host_key: true,
+            places: Places {
+                prefix: self.prefix().display().to_string(),
+                cron_dir: self.cron_dir().display().to_string(),
+                agent_dir: self.tmp.path().join("no-agent").display().to_string(),
+            },
+            overrides: vec![],
+            smoke: false,
+            connect_timeout: Duration::from_secs(5),
+            sudo: Sudo::Auto,
+        }
+    }
+    fn deploy(&self, binary: &Path) -> DeployReport {
+        self.run(self.opts(Action::Deploy {
+            binary: binary.to_path_buf(),
+        }))
+    }
+    fn run(&self, opts: DeployOptions) -> DeployReport {
+        match deploy::run(&self.stack, Some(&outputs()), &opts) {
+            Ok(r) => r,
+            Err(e) => panic!("deploy failed: {e}\nsshd log:\n{}", self.sshd.log()),
+        }
+    }
+    fn current(&self) -> String {
+        std::fs::read_link(self.prefix().join("current"))
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    }
+    fn previous(&self) -> String {
+        std::fs::read_link(self.prefix().join("previous"))
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    }
+    fn partials(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let releases = self.prefix().join("releases");
+        for dir in std::fs::read_dir(releases).into_iter().flatten().flatten() {
+            for f in std::fs::read_dir(dir.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if f.file_name().to_string_lossy().contains(".tmp-") {
+                    found.push(f.path());
+                }
+            }
+        }
+        found
+    }
+}
+
+fn sha(content: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(content))
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).expect("stat").permissions().mode() & 0o7777
+}
+
+#[test]
+fn first_deploy_installs_verifies_and_an_identical_redeploy_uploads_nothing() {
+    let w = World::new();
+    let bin = w.binary("job-a", b"#!/bin/sh\necho job a\n");
+    let r = w.deploy(&bin);
+    let s = sha(b"#!/bin/sh\necho job a\n");
+    assert!(r.uploaded, "{r:?}");
+    assert!(r.switched);
+    assert_eq!(r.sha256, s);
+    assert_eq!(r.release, format!("{}/releases/{s}", w.prefix().display()));
+    assert_eq!(r.previous, None);
+    assert_eq!(w.current(), format!("releases/{s}"));
+    let installed = w.prefix().join("current/pipeform-job");
+    assert_eq!(
+        std::fs::read(&installed).expect("installed binary"),
+        b"#!/bin/sh\necho job a\n"
+    );
+    assert_eq!(mode(&installed), 0o755);
+    assert!(r.files.iter().all(|f| f.changed), "{:?}", r.files);
+    // --accept-new-host-key recorded every key type the server offers, so the next
+    // connection matches whichever type libssh2 negotiates.
+    let kh = std::fs::read_to_string(w.known_hosts()).expect("known_hosts written");
+    assert!(kh.contains("ssh-ed25519"), "{kh}");
+    assert!(kh.contains("ecdsa-sha2-nistp256"), "{kh}");
+    assert!(kh.contains(&format!("[127.0.0.1]:{}", w.sshd.port)), "{kh}");
+    assert_eq!(r.host_keys_recorded.len(), 2, "{:?}", r.host_keys_recorded);
+    // The fingerprint shown is the one `ssh-keygen -l` prints for the negotiated key.
+    let prints: Vec<String> = ["ed25519", "ecdsa"]
+        .iter()
+        .map(|k| {
+            let out = std::process::Command::new("ssh-keygen")
+                .arg("-lf")
+                .arg(w.sshd.dir.path().join(format!("host_{k}.pub")))
+                .output()
+                .expect("ssh-keygen -l");
+            String::from_utf8_lossy(&out.stdout).to_string()
+        })
+        .collect();
+    assert!(
+        prints.iter().any(|p| p.contains(&r.host_key)),
+        "{} not in {prints:?}",
+        r.host_key
+    );
+
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.accept_new_host_key = false;
+    let again = w.run(opts);
+    assert!(!again.uploaded);
+    assert_eq!(again.bytes_uploaded, 0);
+    assert!(!again.switched);
+    assert!(again.host_keys_recorded.is_empty());
+    assert!(again.files.iter().all(|f| !f.changed), "{:?}", again.files);
+    let text = deploy::summary(&again);
+    assert!(text.contains("nothing uploaded"), "{text}");
+    assert!(text.contains("already current"), "{text}");
+    assert!(text.contains("already in place"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(w.known_hosts()).expect("known_hosts"),
+        kh,
+        "known_hosts untouched on a known host"
+    );
+}
+
+#[test]
+fn changed_binary_switches_and_rollback_swaps_back_and_forth() {
+    let w = World::new();
+    let a = w.binary("a", b"binary a");
+    let b = w.binary("b", b"binary b, a newer build");
+    let (sa, sb) = (sha(b"binary a"), sha(b"binary b, a newer build"));
+
+    // Nothing to roll back to yet: a clear error, nothing changed.
+    w.deploy(&a);
+    let err = deploy::run(&w.stack, Some(&outputs()), &w.opts(Action::Rollback))
+        .expect_err("no previous release");
+    assert!(err.to_string().contains("nothing to roll back to"), "{err}");
+    assert!(!err.is_usage());
+    assert_eq!(w.current(), format!("releases/{sa}"));
+
+    let r = w.deploy(&b);
+    assert!(r.uploaded && r.switched);
+    assert_eq!(w.current(), format!("releases/{sb}"));
+    assert_eq!(w.previous(), format!("releases/{sa}"));
+    assert_eq!(
+        r.previous,
+        Some(format!("{}/releases/{sa}", w.prefix().display()))
+    );
+
+    let back = w.run(w.opts(Action::Rollback));
+    assert!(back.rollback && back.switched && !back.uploaded);
+    assert_eq!(back.sha256, sa);
+    assert_eq!(w.current(), format!("releases/{sa}"));
+    assert_eq!(w.previous(), format!("releases/{sb}"));
+    assert_eq!(
+        std::fs::read(w.prefix().join("current/pipeform-job")).expect("current binary"),
+        b"binary a"
+    );
+
+    let forth = w.run(w.opts(Action::Rollback));
+    assert_eq!(forth.sha256, sb);
+    assert_eq!(w.current(), format!("releases/{sb}"));
+
+    // Redeploying the older binary: already on the host, so a switch without upload.
+    let r = w.deploy(&a);
+    assert!(!r.uploaded && r.switched);
+    assert_eq!(w.current(), format!("releases/{sa}"));
+}
+
+#[test]
+fn unknown_host_is_refused_and_nothing_is_written() {
+    let w = World::new();
+    let bin = w.binary("a", b"a");
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.accept_new_host_key = false;
+    let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err("unknown host");
+    assert!(
+        matches!(err, DeployError::Ssh(SshError::UnknownHost { .. })),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("--accept-new-host-key"), "{msg}");
+    assert!(
+        msg.contains(&w.known_hosts().display().to_string()),
+        "{msg}"
+    );
+    assert!(!err.is_usage());
+    assert!(!w.prefix().exists(), "nothing may be written on the host");
+    assert!(!w.known_hosts().exists(), "known_hosts must not be created");
+}
+
+#[test]
+fn a_known_host_matches_whichever_key_type_is_on_file() {
+    let w = World::new();
+    let bin = w.binary("a", b"a");
+    // libssh2 negotiates one type; a file holding only the other type must still match.
+    for kind in ["ecdsa", "ed25519"] {
+        std::fs::write(w.known_hosts(), w.sshd.known_hosts_line(kind)).expect("known_hosts");
+        let mut opts = w.opts(Action::Deploy {
+            binary: bin.clone(),
+        });
+        opts.accept_new_host_key = false;
+        let r = w.run(opts);
+        assert!(r.host_keys_recorded.is_empty());
+    }
+}
+
+#[test]
+fn changed_host_key_is_refused_even_with_accept_new_and_nothing_is_written() {
+    let w = World::new();
+    let impostor = Sshd::start();
+    // known_hosts holds the real server's keys under the impostor's address.
+    let lines = [
+        w.sshd.known_hosts_line("ed25519"),
+        w.sshd.known_hosts_line("ecdsa"),
+    ]
+    .concat()
+    .replace(
+        &format!("[127.0.0.1]:{}", w.sshd.port),
+        &format!("[127.0.0.1]:{}", impostor.port),
+    );
+    std::fs::write(w.known_hosts(), &lines).expect("known_hosts");
+    let bin = w.binary("a", b"a");
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.port = impostor.port;
+    opts.identity = Some(impostor.identity());
+    assert!(opts.accept_new_host_key);
+    let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err("changed key");
+    assert!(
+        matches!(err, DeployError::Ssh(SshError::HostKeyChanged { .. })),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("ssh-keygen -R"), "{err}");
+    assert!(!w.prefix().exists(), "nothing may be written on the host");
+    assert_eq!(
+        std::fs::read_to_string(w.known_hosts()).expect("known_hosts"),
+        lines,
+        "known_hosts unchanged"
+    );
+    // Nothing but the key exchange happened: the impostor never saw a login.
+    assert!(
+        !impostor.log().contains("Accepted publickey"),
+        "{}",
+        impostor.log()
+    );
+}
+
+#[test]
+fn a_connection_cut_mid_upload_leaves_current_and_the_next_run_cleans_up() {
+    let w = World::new();
+    let a = w.binary("a", b"the good release");
+    w.deploy(&a);
+    let good = w.current();
+
+    // Big enough that the upload is still running when the test cuts the connection.
+    let big: Vec<u8> = (0..160u32 << 20).map(|i| (i % 251) as u8).collect();
+    let big_path = w.binary("big", &big);
+    let big_sha = sha(&big);
+    drop(big);
+    let opts = w.opts(Action::Deploy {
+        binary: big_path.clone(),
+    });
+    let stack = w.stack.clone();
+    let upload = std::thread::spawn(move || deploy::run(&stack, Some(&outputs()), &opts));
+    let partial_dir = w.prefix().join("releases").join(&big_sha);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut cut = false;
+    while Instant::now() < deadline && !upload.is_finished() {
+        let started = std::fs::read_dir(&partial_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|f| {
+                f.file_name().to_string_lossy().contains(".tmp-")
+                    && f.metadata().map(|m| m.len() > 1 << 20).unwrap_or(false)
+            });
+        if started {
+            cut = w.sshd.cut_connections() > 0;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(cut, "the upload was not caught in flight");
+    let err = upload
+        .join()
+        .expect("deploy thread")
+        .expect_err("a cut connection fails the deploy");
+    assert!(!err.is_usage(), "{err}");
+    assert_eq!(w.current(), good, "current must not move");
+    assert!(!partial_dir.join("pipeform-job").exists());
+
+    // Whatever the cut left behind (and a stale partial of an older crash) goes next run.
+    std::fs::create_dir_all(&partial_dir).expect("release dir");
+    std::fs::write(partial_dir.join("pipeform-job.tmp-stale"), b"half").expect("stale partial");
+    let r = w.deploy(&a);
+    assert!(r.cleaned_partials >= 1, "{r:?}");
+    assert!(w.partials().is_empty(), "{:?}", w.partials());
+    assert!(deploy::summary(&r).contains("partial upload"));
+    assert_eq!(w.current(), good);
+}
+
+#[test]
+fn env_file_cron_and_agent_config_have_the_right_content_owner_and_mode() {
+    let w = World::new();
+    let bin = w.binary("a", b"a");
+    let mut opts = w.opts(Action::Deploy {
+        binary: bin.clone(),
+    });
+    opts.overrides = vec![
+        host_files::parse_override("PIPEFORM_DB_HOST=127.0.0.1").expect("known key"),
+        host_files::parse_override("PIPEFORM_ENDPOINT_URL=http://127.0.0.1:5000").expect("key"),
+    ];
+    let r = w.run(opts.clone());
+
+    let env_path = w.prefix().join("job.env");
+    let text = std::fs::read_to_string(&env_path).expect("job.env");
+    let env = JobEnv::parse(&text).expect("job.env parses");
+    assert_eq!(env.db_host, "127.0.0.1");
+    assert_eq!(env.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
+    assert_eq!(env.db_name, "offsets");
+    assert_eq!(env.db_user, "offsets_admin");
+    assert_eq!(
+        env.db_password,
+        pipeform::jobenv::SecretSource::SecretsManager(
+            "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds-x".into()
+        )
+    );
+    assert_eq!(env.bucket, "vcm-bucket25");
+    assert_eq!(env.csv_prefix, "csv/{date}");
+    assert_eq!(env.pseudonymise_fields, vec!["user_id", "ip"]);
+    assert_eq!(mode(&env_path), 0o600);
+    assert_eq!(std::fs::metadata(&env_path).expect("stat").uid(), 0);
+
+    let cron_path = w.cron_dir().join("pipeform-job");
+    let cron = std::fs::read_to_string(&cron_path).expect("cron entry");
+    let p = w.prefix().display().to_string();
+    assert!(
+        cron.lines()
+            .any(|l| l
+                == format!("15 2 * * * root {p}/current/pipeform-job run --env-file {p}/job.env")),
+        "{cron}"
+    );
+    assert!(cron.contains("CRON_TZ=UTC"));
+    assert_eq!(mode(&cron_path), 0o644);
+
+    let agent: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.prefix().join("cloudwatch-agent.json")).expect("agent config"),
+    )
+    .expect("agent config is JSON");
+    let entry = &agent["logs"]["logs_collected"]["files"]["collect_list"][0];
+    assert_eq!(entry["log_group_name"], "/pipeform/job");
+    assert_eq!(
+        entry["file_path"],
+        format!("{}/*.log", w.stack.pipeline.log_dir)
+    );
+    assert_eq!(r.agent.as_deref(), Some("absent"));
+    assert!(Path::new(&w.stack.pipeline.log_dir).is_dir());
+    assert!(Path::new(&w.stack.pipeline.csv_dir).is_dir());
+
+    // A hand edit or a loosened mode is put right, and reported as a change.
+    std::fs::set_permissions(&env_path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    std::fs::write(&cron_path, "garbage\n").expect("edit cron");
+    let r = w.run(opts.clone());
+    let changed: Vec<&str> = r
+        .files
+        .iter()
+        .filter(|f| f.changed)
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(changed, vec!["job.env", "cron"]);
+    assert_eq!(mode(&env_path), 0o600);
+    assert_eq!(std::fs::read_to_string(&cron_path).expect("cron"), cron);
+}
+
+#[test]
+fn local_mistakes_are_usage_errors_and_touch_nothing() {
+    let w = World::new();
+    let err = host_files::parse_override("PIPEFORM_BUKCET=x").expect_err("typo");
+    assert!(err.to_string().contains("PIPEFORM_BUCKET"), "{err}");
+    assert!(host_files::parse_override("no-equals").is_err());
+
+    let missing = w.tmp.path().join("does-not-exist");
+    let err = deploy::run(
+        &w.stack,
+        Some(&outputs()),
+        &w.opts(Action::Deploy { binary: missing }),
+    )
+    .expect_err("missing binary");
+    assert!(err.is_usage(), "{err}");
+    assert!(err.to_string().contains("--binary"), "{err}");
+
+    let bin = w.binary("a", b"a");
+    let mut opts = w.opts(Action::Deploy {
+        binary: bin.clone(),
+    });
+    opts.identity = Some(w.tmp.path().join("no-key"));
+    let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err("missing key");
+    assert!(err.is_usage(), "{err}");
+
+    // Without Terraform outputs there is no DB endpoint: say which --set supplies it.
+    let err = deploy::run(&w.stack, None, &w.opts(Action::Deploy { binary: bin }))
+        .expect_err("no outputs");
+    assert!(err.is_usage());
+    assert!(err.to_string().contains("--set PIPEFORM_DB_HOST"), "{err}");
+    assert!(!w.prefix().exists());
+    assert!(!w.known_hosts().exists());
+}
+
+#[test]
+fn smoke_runs_the_installed_job() {
+    let w = World::new();
+    let job = PathBuf::from(env!("CARGO_BIN_EXE_pipeform-job"));
+    let mut opts = w.opts(Action::Deploy { binary: job });
+    opts.smoke = true;
+    let r = w.run(opts);
+    let smoke = r.smoke.clone().expect("smoke ran");
+    assert!(smoke.version.starts_with("pipeform-job "), "{smoke:?}");
+    assert!(smoke.ok, "{smoke:?}");
+    let text = deploy::summary(&r);
+    assert!(text.contains("smoke --version"), "{text}");
+}
+
+#[test]
+fn a_non_root_user_deploys_through_sudo_and_owns_the_env_file() {
+    support::sshd::ensure_sudo_user();
+    let user = support::sshd::SUDO_USER;
+    let mut w = World::new();
+    w.stack.app.ssh_user = user.into();
+    w.stack.pipeline.run_as = user.into();
+    // The login user must be able to reach the installed binary for the smoke test.
+    std::fs::set_permissions(w.tmp.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let bin = w.binary("a", b"#!/bin/sh\necho pipeform-job 0.0.0-fake\n");
+
+    // Without sudo the user cannot write the prefix: a runtime error naming the step.
+    let mut opts = w.opts(Action::Deploy {
+        binary: bin.clone(),
+    });
+    opts.sudo = Sudo::Never;
+    let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err("no sudo");
+    assert!(matches!(err, DeployError::Remote { .. }), "{err:?}");
+    assert!(err.to_string().contains("Permission denied"), "{err}");
+    assert!(!w.prefix().exists());
+
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.smoke = true;
+    let r = w.run(opts);
+    assert!(r.uploaded);
+    assert_eq!(r.user, user);
+    let env = std::fs::metadata(w.prefix().join("job.env")).expect("job.env");
+    let uid = std::process::Command::new("id")
+        .args(["-u", user])
+        .output()
+        .expect("id -u");
+    let uid: u32 = String::from_utf8_lossy(&uid.stdout)
+        .trim()
+        .parse()
+        .expect("numeric uid");
+    assert_eq!(env.uid(), uid);
+    assert_eq!(env.permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(w.prefix().join("current/pipeform-job"))
+            .expect("binary")
+            .uid(),
+        0,
+        "releases belong to root"
+    );
+    let cron = std::fs::read_to_string(w.cron_dir().join("pipeform-job")).expect("cron");
+    assert!(cron.contains(&format!("* * * {user} ")), "{cron}");
+    let smoke = r.smoke.expect("smoke ran");
+    assert_eq!(smoke.version, "pipeform-job 0.0.0-fake");
+    assert!(smoke.ok, "{smoke:?}");
+}
+
+/// A pipeform.toml for the CLI tests: the example's shape, logging in as root with the test
+/// sshd's key (`public_key_path` is the `.pub` next to the private key deploy defaults to).
+fn write_config(w: &World) -> PathBuf {
+    let keys = w.tmp.path().join("keys");
+    std::fs::create_dir_all(&keys).expect("keys dir");
+    std::fs::copy(w.sshd.identity(), keys.join("deploy")).expect("copy key");
+    std::fs::copy(
+        w.sshd.identity().with_extension("pub"),
+        keys.join("deploy.pub"),
+    )
+    .expect("copy public key");
+    let config = format!(
+        r#"[project]
+name = "offsets"
+region = "ap-northeast-2"
+environment = "test"
+[network]
+vpc_cidr = "10.20.0.0/16"
+availability_zones = ["ap-northeast-2a", "ap-northeast-2c"]
+public_subnets = ["10.20.1.0/24", "10.20.2.0/24"]
+db_subnets = ["10.20.101.0/24", "10.20.102.0/24"]
+[nat]
+instance_type = "t3.nano"
+[app]
+instance_type = "t3.small"
+ssh_user = "root"
+ssh_allowed_cidrs = ["127.0.0.1/32"]
+public_key_path = "keys/deploy.pub"
+[rds]
+identifier = "offsets-db"
+instance_class = "db.t3.micro"
+engine_version = "8.0"
+database = "offsets"
+username = "offsets_admin"
+[monitoring]
+log_group = "/offsets/carbon_log"
+retention_days = 30
+failure_pattern = "JOB_STATUS=FAILED"
+metric_namespace = "OffsetsPipeline"
+metric_name = "CarbonUnifiedJobFailed"
+alarm_name = "carbon-unified-job-failed-alarm"
+alarm_period_seconds = 300
+topic_name = "offsets-alerts"
+alert_emails = ["ops@example.com"]
+[bucket]
+name = "vcm-bucket25"
+csv_prefix = "csv/{{date}}"
+logs_prefix = "logs/{{date}}"
+freshness_hours = 26
+[pipeline]
+schedule = "0 3 * * *"
+csv_dir = "{csv}"
+log_dir = "{log}"
+"#,
+        csv = w.stack.pipeline.csv_dir,
+        log = w.stack.pipeline.log_dir,
+    );
+    let path = w.tmp.path().join("pipeform.toml");
+    std::fs::write(&path, config).expect("write config");
+    path
+}
+
+fn cli(w: &World, config: &Path) -> assert_cmd::Command {
+    std::fs::create_dir_all(w.cron_dir()).expect("cron dir");
+    let mut cmd = support::pipeform();
+    cmd.env_remove("SSH_AUTH_SOCK")
+        .arg("--config")
+        .arg(config)
+        .arg("deploy")
+        .args(["--host", "127.0.0.1", "--port", &w.sshd.port.to_string()])
+        .arg("--known-hosts")
+        .arg(w.known_hosts())
+        .arg("--prefix")
+        .arg(w.prefix())
+        .arg("--cron-dir")
+        .arg(w.cron_dir())
+        .arg("--terraform-dir")
+        .arg(w.tmp.path().join("no-terraform"))
+        .args(["--connect-timeout", "5"])
+        .args([
+            "--set",
+            "PIPEFORM_DB_HOST=127.0.0.1",
+            "--set",
+            "PIPEFORM_DB_PASSWORD_SOURCE=env:PIPEFORM_DB_PASSWORD",
+        ]);
+    cmd
+}
+
+#[test]
+fn cli_deploys_with_json_output_and_maps_failures_to_exit_codes() {
+    let w = World::new();
+    let config = write_config(&w);
+    let bin = w.binary("a", b"cli binary");
+
+    // Unknown host, no --accept-new-host-key: exit 3, says what to do, nothing written.
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(&bin)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--accept-new-host-key"), "{err}");
+    assert!(err.contains("known_hosts"), "{err}");
+    assert!(!w.prefix().exists());
+
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(&bin)
+        .args(["--accept-new-host-key", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let s = sha(b"cli binary");
+    assert_eq!(doc["host"], "127.0.0.1");
+    assert_eq!(doc["sha256"], s.as_str());
+    assert_eq!(doc["uploaded"], true);
+    assert_eq!(
+        doc["release"],
+        format!("{}/releases/{s}", w.prefix().display())
+    );
+    assert!(doc["previous"].is_null());
+
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(&bin)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("nothing uploaded"), "{text}");
+
+    // Local mistakes: exit 2 before connecting.
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(&bin)
+        .args(["--set", "PIPEFORM_BUKCET=x"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PIPEFORM_BUKCET"));
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(w.tmp.path().join("missing"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+
+    // Rollback with nothing to roll back to is a remote failure: exit 3.
+    let out = cli(&w, &config).arg("--rollback").output().expect("run");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to roll back to"));
+}

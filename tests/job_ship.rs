@@ -1,0 +1,410 @@
+//! `pipeform-job ship` against a real moto server.
+
+mod support;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use support::moto::{Moto, REGION};
+
+const BUCKET: &str = "pf-ship-test";
+
+/// An S3 client for the test's own checks.
+struct S3 {
+    rt: tokio::runtime::Runtime,
+    client: aws_sdk_s3::Client,
+}
+
+impl S3 {
+    fn new(moto: &Moto) -> S3 {
+        for (k, v) in moto.env() {
+            // Only the test process's own client reads these; the binaries get them explicitly.
+            std::env::set_var(k, v);
+        }
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let config = rt.block_on(pipeform::aws::sdk_config(
+            Some(REGION),
+            Some(&moto.endpoint()),
+            pipeform::aws::Timeouts::READ,
+        ));
+        let client = pipeform::aws::s3_client(&config);
+        rt.block_on(
+            client
+                .create_bucket()
+                .bucket(BUCKET)
+                .create_bucket_configuration(
+                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                            REGION,
+                        ))
+                        .build(),
+                )
+                .send(),
+        )
+        .expect("create bucket");
+        S3 { rt, client }
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(self.client.list_objects_v2().bucket(BUCKET).send())
+            .expect("list objects");
+        let mut keys: Vec<String> = out
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_string))
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// (gunzipped body, sha256 metadata, content-encoding)
+    fn get(&self, key: &str) -> (Vec<u8>, Option<String>, Option<String>) {
+        let out = self
+            .rt
+            .block_on(self.client.get_object().bucket(BUCKET).key(key).send())
+            .expect("get object");
+        let sha = out
+            .metadata()
+            .and_then(|m| m.get("pipeform-sha256").cloned());
+        let enc = out.content_encoding().map(str::to_string);
+        let body = self
+            .rt
+            .block_on(out.body.collect())
+            .expect("read body")
+            .into_bytes();
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut plain)
+            .expect("object is a plain gzip file");
+        (plain, sha, enc)
+    }
+}
+
+struct Dirs {
+    _tmp: tempfile::TempDir,
+    csv: PathBuf,
+    logs: PathBuf,
+    job_log: PathBuf,
+}
+
+fn dirs() -> Dirs {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let csv = tmp.path().join("csv");
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&csv).expect("mkdir");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    let job_log = tmp.path().join("job.log");
+    Dirs {
+        _tmp: tmp,
+        csv,
+        logs,
+        job_log,
+    }
+}
+
+fn ship_cmd(moto: &Moto, d: &Dirs, extra: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pipeform-job"));
+    cmd.env_remove("RUST_LOG");
+    for (k, v) in moto.env() {
+        cmd.env(k, v);
+    }
+    cmd.args([
+        "ship",
+        "--bucket",
+        BUCKET,
+        "--endpoint-url",
+        &moto.endpoint(),
+    ])
+    .arg("--csv-dir")
+    .arg(&d.csv)
+    .arg("--log-dir")
+    .arg(&d.logs)
+    .arg("--log-file")
+    .arg(&d.job_log)
+    .args(extra);
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stderr: String,
+    /// The log lines this run added.
+    log: String,
+}
+
+fn ship(moto: &Moto, d: &Dirs, extra: &[&str]) -> Run {
+    let before = std::fs::read_to_string(&d.job_log)
+        .unwrap_or_default()
+        .len();
+    let out = ship_cmd(moto, d, extra)
+        .output()
+        .expect("run pipeform-job ship");
+    run_of(d, before, out.status.code(), &out.stderr)
+}
+
+fn run_of(d: &Dirs, before: usize, code: Option<i32>, stderr: &[u8]) -> Run {
+    let log = std::fs::read_to_string(&d.job_log).unwrap_or_default();
+    let run = Run {
+        code: code.unwrap_or(-1),
+        stderr: String::from_utf8_lossy(stderr).into_owned(),
+        log: log[before..].to_string(),
+    };
+    let status: Vec<&str> = run
+        .log
+        .lines()
+        .filter(|l| l.contains("JOB_STATUS="))
+        .collect();
+    assert_eq!(
+        status.len(),
+        1,
+        "exactly one status line per run:\n{}",
+        run.log
+    );
+    assert_eq!(
+        run.log.lines().last(),
+        Some(status[0]),
+        "the status line ends the run:\n{}",
+        run.log
+    );
+    run
+}
+
+fn count(log: &str, what: &str) -> usize {
+    log.lines().filter(|l| l.contains(what)).count()
+}
+
+#[test]
+fn ships_gzip_under_dated_prefixes_and_a_rerun_uploads_nothing() {
+    let moto = Moto::start();
+    let s3 = S3::new(&moto);
+    let d = dirs();
+    let orders = b"id,name\n1,a\n2,b\n".to_vec();
+    std::fs::write(d.csv.join("orders.csv"), &orders).expect("write");
+    std::fs::write(d.csv.join("notes.txt"), b"not a csv").expect("write");
+    std::fs::write(
+        d.logs.join("app.log"),
+        b"t=1 user_id=4711 ip=10.1.2.3 msg=hello\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.logs.join("app.log.1"),
+        b"{\"user_id\": \"4711\", \"msg\": \"old\"}\n",
+    )
+    .expect("write");
+    std::fs::write(d.logs.join(".hidden"), b"x").expect("write");
+    let extra = [
+        "--date",
+        "2026-03-07",
+        "--logs-prefix",
+        "logs/year={year}/month={month}/day={day}",
+        "--pseudonymise-fields",
+        "user_id,ip",
+        "--hmac-key-source",
+        "env:PF_TEST_HMAC",
+    ];
+    std::env::set_var("PF_TEST_HMAC", "hmac-key-not-in-logs");
+
+    let run = ship(&moto, &d, &extra);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.log.contains("JOB_STATUS=SUCCEEDED"));
+    assert_eq!(count(&run.log, "ship: uploaded"), 3, "{}", run.log);
+    assert_eq!(
+        s3.keys(),
+        [
+            "csv/2026-03-07/orders.csv.gz",
+            "logs/year=2026/month=03/day=07/app.log.1.gz",
+            "logs/year=2026/month=03/day=07/app.log.gz",
+        ]
+    );
+    let (body, sha, enc) = s3.get("csv/2026-03-07/orders.csv.gz");
+    assert_eq!(body, orders);
+    assert_eq!(enc, None, "Content-Encoding must not be set");
+    assert_eq!(sha.as_deref().map(str::len), Some(64));
+    let (log_body, _, _) = s3.get("logs/year=2026/month=03/day=07/app.log.gz");
+    let log_text = String::from_utf8(log_body).expect("utf8");
+    assert!(
+        !log_text.contains("4711") && !log_text.contains("10.1.2.3"),
+        "{log_text}"
+    );
+    assert!(
+        log_text.contains("user_id=h:") && log_text.contains("msg=hello"),
+        "{log_text}"
+    );
+    let (old_body, _, _) = s3.get("logs/year=2026/month=03/day=07/app.log.1.gz");
+    assert!(!String::from_utf8_lossy(&old_body).contains("4711"));
+    assert!(
+        !run.log.contains("hmac-key-not-in-logs") && !run.stderr.contains("hmac-key-not-in-logs")
+    );
+
+    // Same content again: nothing uploaded.
+    let run = ship(&moto, &d, &extra);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count(&run.log, "ship: uploaded"), 0, "{}", run.log);
+    assert_eq!(count(&run.log, "ship: skipped"), 3, "{}", run.log);
+
+    // One file changes: only it goes up again.
+    std::fs::write(d.csv.join("orders.csv"), b"id,name\n1,a\n2,b\n3,c\n").expect("write");
+    let run = ship(&moto, &d, &extra);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count(&run.log, "ship: uploaded"), 1, "{}", run.log);
+    assert_eq!(
+        s3.get("csv/2026-03-07/orders.csv.gz").0,
+        b"id,name\n1,a\n2,b\n3,c\n"
+    );
+    assert_eq!(s3.keys().len(), 3);
+}
+
+#[test]
+fn large_files_go_up_in_parts() {
+    let moto = Moto::start();
+    let s3 = S3::new(&moto);
+    let d = dirs();
+    let big = pseudo_random_text(12 * 1024 * 1024, 7);
+    std::fs::write(d.logs.join("big.log"), &big).expect("write");
+    let run = ship(
+        &moto,
+        &d,
+        &[
+            "--date",
+            "2026-01-01",
+            "--multipart-threshold",
+            "1048576",
+            "--part-size",
+            "5242880",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.log.contains("2 part(s)"), "{}", run.log);
+    assert_eq!(s3.get("logs/2026-01-01/big.log.gz").0, big);
+}
+
+#[test]
+fn missing_bucket_and_bad_arguments_fail_with_one_status_line() {
+    let moto = Moto::start();
+    let d = dirs();
+    std::fs::write(d.csv.join("a.csv"), b"x\n1\n").expect("write");
+    let run = ship(&moto, &d, &["--s3-max-attempts", "1"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.log.contains("NoSuchBucket"), "{}", run.log);
+    assert!(run.log.contains("not uploaded"), "{}", run.log);
+    let run = ship(&moto, &d, &["--csv-prefix", "csv/static"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.log.contains("--csv-prefix"), "{}", run.log);
+    let run = ship(&moto, &d, &["--date", "07/03/2026"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn moto_stopped_mid_ship_fails_and_the_rerun_completes_without_loss_or_duplicates() {
+    let moto = Moto::start();
+    let s3 = S3::new(&moto);
+    let d = dirs();
+    let n = 30;
+    let mut originals = Vec::new();
+    for i in 0..n {
+        let body = pseudo_random_text(1024 * 1024, i as u64 + 1);
+        std::fs::write(d.logs.join(format!("part-{i:02}.log")), &body).expect("write");
+        originals.push((format!("logs/2026-05-05/part-{i:02}.log.gz"), body));
+    }
+    let extra = [
+        "--date",
+        "2026-05-05",
+        "--concurrency",
+        "1",
+        "--s3-attempt-timeout",
+        "2",
+        "--s3-max-attempts",
+        "2",
+    ];
+    let before = std::fs::read_to_string(&d.job_log)
+        .unwrap_or_default()
+        .len();
+    let mut child = ship_cmd(&moto, &d, &extra)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn ship");
+    // Wait until some but not all files are in, then freeze moto.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, body) = moto.http("GET", &format!("/{BUCKET}?list-type=2"));
+        let listed = body.matches("<Key>").count();
+        if listed >= 2 {
+            assert!(listed < n, "the ship finished before moto could be stopped");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no upload arrived within 120 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    moto.pause();
+    let status = wait_timeout(&mut child, Duration::from_secs(120));
+    moto.resume();
+    let mut stderr = Vec::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_end(&mut stderr);
+    }
+    let run = run_of(&d, before, status, &stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.log.contains("JOB_STATUS=FAILED reason=ship incomplete"),
+        "{}",
+        run.log
+    );
+    let first_uploaded = count(&run.log, "ship: uploaded");
+    assert!(first_uploaded >= 2 && first_uploaded < n, "{}", run.log);
+    assert!(count(&run.log, "ship: not attempted") > 0, "{}", run.log);
+
+    let run = ship(&moto, &d, &["--date", "2026-05-05"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        count(&run.log, "ship: skipped") >= first_uploaded,
+        "files of the first run were uploaded again:\n{}",
+        run.log
+    );
+    assert_eq!(
+        count(&run.log, "ship: skipped") + count(&run.log, "ship: uploaded"),
+        n
+    );
+    let keys = s3.keys();
+    assert_eq!(keys.len(), n, "{keys:?}");
+    for (key, body) in &originals {
+        assert_eq!(&s3.get(key).0, body, "{key} differs");
+    }
+}
+
+fn wait_timeout(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("pipeform-job ship did not give up within {limit:?} after moto stopped");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Log-like text that gzip compresses only about 2:1, so uploads take a measurable time.
+fn pseudo_random_text(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(format!("{x:016x}").as_bytes());
+        if out.len() % 81 < 16 {
+            out.push(b'\n');
+        }
+    }
+    out.truncate(len);
+    out
+}
