@@ -38,7 +38,7 @@ fi
 
 # --- moto, with a seeding side door ----------------------------------------------------------
 cat >"$work/moto_bench.py" <<'PY'
-import logging, sys
+import contextlib, logging, sys
 from moto.server import ThreadedMotoServer
 from moto.s3.models import s3_backends
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -47,7 +47,8 @@ handler = logging.FileHandler(log)
 logging.getLogger("werkzeug").addHandler(handler)
 logging.getLogger("werkzeug").setLevel(logging.INFO)
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=True)
-server.start()
+with contextlib.redirect_stdout(sys.stderr):  # stdout is the control channel
+    server.start()
 print("ready", flush=True)
 for line in sys.stdin:
     cmd = line.split()

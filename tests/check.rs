@@ -650,3 +650,42 @@ fn unknown_only_selector_exits_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn hive_style_prefixes_are_walked_level_by_level() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    py(
+        s,
+        r#"
+now = datetime.datetime.now(datetime.timezone.utc)
+def put():
+    for k in (now.strftime("logs/year=%Y/month=%m/day=%d/hour=%H/check-seed.log.gz"),
+              "logs/year=2025/month=01/day=01/hour=00/old.log.gz", "logs/year=latest/x.log.gz"):
+        s3.put_object(Bucket=BUCKET, Key=k, Body=b"x")
+with_bucket_writes(put)
+"#,
+        "",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(&s.config).expect("read the stack config");
+    let hive = text.replace(
+        "logs_prefix = \"logs/{date}\"",
+        "logs_prefix = \"logs/year={year}/month={month}/day={day}/hour={hour}\"",
+    );
+    assert_ne!(
+        text, hive,
+        "the stack config sets logs_prefix = \"logs/{{date}}\""
+    );
+    let config = dir.path().join("pipeform.toml");
+    std::fs::write(&config, hive).expect("write the hive config");
+    let mut cmd = s.pipeform();
+    cmd.arg("--config").arg(&config);
+    let run = check_json(cmd, &["--only", "bucket.prefixes"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
+    let day = chrono::Utc::now()
+        .format("logs/year=%Y/month=%m/day=%d/hour=")
+        .to_string();
+    assert!(run.detail("bucket.prefixes").contains(&day), "{}", run.doc);
+}

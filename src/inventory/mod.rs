@@ -71,7 +71,7 @@ pub struct Ec2Facts {
     pub subnets: Vec<Subnet>,
     /// Every route table of the project's VPCs (tagged or not: associations decide).
     pub route_tables: Vec<RouteTable>,
-    /// Internet gateways attached to the project's VPCs or tagged with the project.
+    /// Internet gateways attached to the project's VPCs.
     pub internet_gateways: Vec<InternetGateway>,
     /// Project instances that are not terminated.
     pub instances: Vec<Instance>,
