@@ -40,6 +40,8 @@ export PIPEFORM_TESTBED_RUN=$TESTBED/demo-run
 # shellcheck disable=SC1091
 . "$(scripts/testbed.sh start)"
 curl -fsS -X POST "$AWS_ENDPOINT_URL/moto-api/reset" >/dev/null
+# A fresh sshd (new host keys, empty known_hosts) so the unknown-host refusal shows every time.
+scripts/sshd.sh stop >/dev/null 2>&1 || true
 scripts/sshd.sh start >/dev/null
 # shellcheck disable=SC1091
 . "$TESTBED/run/sshd/env"

@@ -167,14 +167,14 @@ pub fn cron(stack: &Stack, prefix: &str) -> String {
 }
 
 /// CloudWatch agent configuration shipping `<log_dir>/*.log` to `monitoring.log_group`.
-pub fn agent_config(stack: &Stack) -> String {
+pub fn agent_config(stack: &Stack, log_dir: &str) -> String {
     let doc = serde_json::json!({
         "agent": { "run_as_user": "root" },
         "logs": {
             "logs_collected": {
                 "files": {
                     "collect_list": [{
-                        "file_path": format!("{}/*.log", stack.pipeline.log_dir.trim_end_matches('/')),
+                        "file_path": format!("{}/*.log", log_dir.trim_end_matches('/')),
                         "log_group_name": stack.monitoring.log_group,
                         "log_stream_name": "{instance_id}",
                         "timezone": "UTC"
@@ -228,7 +228,7 @@ pub fn script(stack: &Stack, env: &JobEnv, places: &Places, binary: &str) -> Str
             cron(stack, &places.prefix),
         ),
     ];
-    let agent = agent_config(stack);
+    let agent = agent_config(stack, &env.log_dir);
     let mut all_paths = vec![q(binary)];
     all_paths.extend(files.iter().map(|f| q(&f.1)));
     all_paths.push(q(&agent_installed));
@@ -275,10 +275,8 @@ make_dir() {{ # name path owner
         ctl = q(&ctl),
         installed = q(&agent_installed),
     ));
-    for (name, path) in [
-        ("csv_dir", &stack.pipeline.csv_dir),
-        ("log_dir", &stack.pipeline.log_dir),
-    ] {
+    // The env file's directories, not the config's: `--set` may have moved them.
+    for (name, path) in [("csv_dir", &env.csv_dir), ("log_dir", &env.log_dir)] {
         s.push_str(&format!("make_dir {name} {} {}\n", q(path), q(run_as)));
     }
     s
@@ -316,5 +314,47 @@ mod tests {
             Err(EnvError::BadOverride(_))
         ));
         assert!(KEYS.iter().all(|k| JobEnv::is_known_key(k)));
+    }
+
+    #[test]
+    fn directories_and_agent_follow_the_env_file_after_set_overrides() {
+        let stack = crate::config::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/pipeform.toml"),
+        )
+        .expect("example config");
+        let overrides = vec![
+            ("PIPEFORM_DB_HOST".to_string(), "127.0.0.1".to_string()),
+            (
+                "PIPEFORM_DB_PASSWORD_SOURCE".to_string(),
+                "env:PW".to_string(),
+            ),
+            ("PIPEFORM_CSV_DIR".to_string(), "/srv/demo/csv".to_string()),
+            ("PIPEFORM_LOG_DIR".to_string(), "/srv/demo/log".to_string()),
+        ];
+        let env = job_env(&stack, None, &overrides).expect("env");
+        let places = Places {
+            prefix: "/opt/pipeform".into(),
+            cron_dir: "/etc/cron.d".into(),
+            agent_dir: "/opt/aws/amazon-cloudwatch-agent".into(),
+        };
+        let script = script(
+            &stack,
+            &env,
+            &places,
+            "/opt/pipeform/releases/x/pipeform-job",
+        );
+        assert!(
+            script.contains("make_dir csv_dir /srv/demo/csv "),
+            "{script}"
+        );
+        assert!(
+            script.contains("make_dir log_dir /srv/demo/log "),
+            "{script}"
+        );
+        assert!(
+            !script.contains("/var/lib/pipeform/csv"),
+            "config dir leaked: {script}"
+        );
+        assert!(agent_config(&stack, &env.log_dir).contains("/srv/demo/log/*.log"));
     }
 }
