@@ -173,7 +173,11 @@ fn run_loads_and_ships_with_the_password_from_secrets_manager() {
     );
     assert_eq!(bed.db.sql("SELECT name FROM customers"), "Kim\n");
     let keys = bed.keys();
-    assert_eq!(keys.len(), 3, "{keys:?}");
+    // Two CSVs, the other log, and a snapshot of the job's own log (it may never rotate).
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    assert!(keys
+        .iter()
+        .any(|k| k.starts_with("logs/year=") && k.ends_with("/pipeform-job.log.gz")));
     assert!(keys
         .iter()
         .any(|k| k.starts_with("csv/") && k.ends_with("/orders.csv.gz")));
@@ -185,11 +189,13 @@ fn run_loads_and_ships_with_the_password_from_secrets_manager() {
         "lock released"
     );
 
-    // A second run replaces the tables again and uploads nothing new.
+    // A second run replaces the tables again and uploads nothing new but the job's own log,
+    // which has grown by the first run's lines.
     let (code, _, stderr, log) = bed.run(&env_file, &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(status_lines(&log).len(), 1, "{log}");
-    assert!(log.contains("0 uploaded, 3 already present"), "{log}");
+    assert!(log.contains("1 uploaded, 3 already present"), "{log}");
+    assert!(log.contains("pipeform-job.log.gz"), "{log}");
 }
 
 #[test]

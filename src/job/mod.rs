@@ -358,7 +358,6 @@ async fn run_ship(job: &ShipJob<'_>, log: &mut JobLog) -> Result<(), JobError> {
         &job.csv_prefix,
         &job.logs_prefix,
         job.at,
-        Some(log.path()),
     )?;
     log.info(format!(
         "ship: start, {} file(s) to s3://{}/ (csv under {}, logs under {})",

@@ -50,8 +50,9 @@ pub struct ShipFile {
 }
 
 /// Builds the plan: every `*.csv` in `csv_dir` under the CSV prefix, every other regular file
-/// in `log_dir` under the logs prefix. Hidden files (the lock) and the job's active log (still
-/// being written; it is shipped once rotated) are left out.
+/// in `log_dir` under the logs prefix. Hidden files (the lock) are left out. The job's own
+/// active log is included as a snapshot (each file is read once): with size-based rotation a
+/// small daily log may never rotate, and the day's logs prefix must not stay empty.
 pub fn plan(
     bucket: &str,
     csv_dir: &Path,
@@ -59,7 +60,6 @@ pub fn plan(
     csv_prefix: &PrefixTemplate,
     logs_prefix: &PrefixTemplate,
     at: DateTime<Utc>,
-    active_log: Option<&Path>,
 ) -> Result<ShipPlan, JobError> {
     let mut files = Vec::new();
     let csv_at = csv_prefix.render(at);
@@ -73,14 +73,7 @@ pub fn plan(
         }
     }
     let logs_at = logs_prefix.render(at);
-    let active = active_log.and_then(|p| p.canonicalize().ok());
     for path in list(log_dir, "--log-dir")? {
-        if active
-            .as_deref()
-            .is_some_and(|a| path.canonicalize().ok().as_deref() == Some(a))
-        {
-            continue;
-        }
         files.push(ShipFile {
             key: format!("{logs_at}{}.gz", file_name(&path)),
             path,
@@ -490,7 +483,6 @@ mod tests {
             &PrefixTemplate::parse("logs/year={year}/month={month}/day={day}/hour={hour}")
                 .expect("t"),
             at,
-            Some(&logs.join("pipeform-job.log")),
         )
         .expect("plan");
         let keys: Vec<&str> = p.files.iter().map(|f| f.key.as_str()).collect();
@@ -501,6 +493,7 @@ mod tests {
                 "csv/2026-03-07/b.csv.gz",
                 "logs/year=2026/month=03/day=07/hour=04/app.log.gz",
                 "logs/year=2026/month=03/day=07/hour=04/app.log.1.gz",
+                "logs/year=2026/month=03/day=07/hour=04/pipeform-job.log.gz",
             ]
         );
         assert!(plan(
@@ -510,7 +503,6 @@ mod tests {
             &PrefixTemplate::parse("csv/{date}").expect("t"),
             &PrefixTemplate::parse("logs/{date}").expect("t"),
             at,
-            None
         )
         .is_err());
     }
