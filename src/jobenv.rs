@@ -111,7 +111,8 @@ pub enum JobEnvError {
     BadSecretSource(String),
 }
 
-const KEYS: &[&str] = &[
+/// Every key the file may hold, in file order.
+pub const KEYS: &[&str] = &[
     "PIPEFORM_DB_HOST",
     "PIPEFORM_DB_PORT",
     "PIPEFORM_DB_NAME",

@@ -143,7 +143,11 @@ impl World {
                 cron_dir: self.cron_dir().display().to_string(),
                 agent_dir: self.tmp.path().join("no-agent").display().to_string(),
             },
-            overrides: vec![],
+            // The test stack pseudonymises log fields: the job needs an HMAC key source.
+            overrides: vec![(
+                "PIPEFORM_HMAC_KEY_SOURCE".into(),
+                "env:PIPEFORM_HMAC_KEY".into(),
+            )],
             smoke: false,
             connect_timeout: Duration::from_secs(5),
             sudo: Sudo::Auto,
@@ -446,6 +450,7 @@ fn env_file_cron_and_agent_config_have_the_right_content_owner_and_mode() {
     opts.overrides = vec![
         host_files::parse_override("PIPEFORM_DB_HOST=127.0.0.1").expect("known key"),
         host_files::parse_override("PIPEFORM_ENDPOINT_URL=http://127.0.0.1:5000").expect("key"),
+        host_files::parse_override("PIPEFORM_HMAC_KEY_SOURCE=env:PIPEFORM_HMAC_KEY").expect("key"),
     ];
     let r = w.run(opts.clone());
 
@@ -544,11 +549,33 @@ fn local_mistakes_are_usage_errors_and_touch_nothing() {
 }
 
 #[test]
+fn pseudonymising_without_an_hmac_key_source_is_refused_before_the_host_is_touched() {
+    let w = World::new();
+    let bin = w.binary("a", b"a");
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.overrides.clear();
+    let err = deploy::run(&w.stack, None, &opts).expect_err("no HMAC key source");
+    assert!(err.is_usage(), "{err}");
+    assert!(
+        err.to_string().contains("PIPEFORM_HMAC_KEY_SOURCE"),
+        "{err}"
+    );
+    assert!(!w.prefix().exists());
+}
+
+#[test]
 fn smoke_runs_the_installed_job() {
     let w = World::new();
     let job = PathBuf::from(env!("CARGO_BIN_EXE_pipeform-job"));
     let mut opts = w.opts(Action::Deploy { binary: job });
     opts.smoke = true;
+    // The stack pseudonymises log fields, so the job needs its HMAC key source.
+    let key = w.tmp.path().join("hmac.key");
+    std::fs::write(&key, "test-hmac-key").expect("write the HMAC key");
+    opts.overrides.push((
+        "PIPEFORM_HMAC_KEY_SOURCE".into(),
+        format!("file:{}", key.display()),
+    ));
     let r = w.run(opts);
     let smoke = r.smoke.clone().expect("smoke ran");
     assert!(smoke.version.starts_with("pipeform-job "), "{smoke:?}");

@@ -76,6 +76,21 @@ pub async fn exec(cli: &Cli, args: &ApplyArgs) -> CommandResult {
     )
     .map_err(Failure::runtime)?;
     progress.finish();
+    // Settle the state: right after an apply, the provider's next read differs from what it
+    // stored in harmless ways (a route table's computed `route` list, `{}` vs null), which the
+    // first `pipeform drift` would otherwise report. A refresh-only apply records those reads.
+    tf.capture(
+        [
+            "apply",
+            "-refresh-only",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-lock-timeout=60s",
+        ],
+        &[0],
+    )
+    .map_err(Failure::runtime)?;
     // A saved plan is spent once applied; removing it keeps a second `apply` from trying again.
     let _ = fs::remove_file(&plan_file);
     let _ = fs::remove_file(&fingerprint_file);

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::Stack;
-use crate::jobenv::{JobEnv, JobEnvError};
+use crate::jobenv::{JobEnv, JobEnvError, KEYS};
 use crate::terraform::Outputs;
 
 use super::session::sh_quote;
@@ -62,23 +62,6 @@ fn known_keys() -> String {
     KEYS.join(", ")
 }
 
-/// Every key of the env file, in file order (for messages).
-const KEYS: &[&str] = &[
-    "PIPEFORM_DB_HOST",
-    "PIPEFORM_DB_PORT",
-    "PIPEFORM_DB_NAME",
-    "PIPEFORM_DB_USER",
-    "PIPEFORM_DB_PASSWORD_SOURCE",
-    "PIPEFORM_BUCKET",
-    "PIPEFORM_CSV_PREFIX",
-    "PIPEFORM_LOGS_PREFIX",
-    "PIPEFORM_CSV_DIR",
-    "PIPEFORM_LOG_DIR",
-    "PIPEFORM_REGION",
-    "PIPEFORM_ENDPOINT_URL",
-    "PIPEFORM_PSEUDONYMISE_FIELDS",
-    "PIPEFORM_HMAC_KEY_SOURCE",
-];
 
 /// The job's settings: Terraform outputs for what Terraform created, the config for the rest,
 /// then `--set` overrides (e.g. a local MariaDB and S3 endpoint for the demo).
@@ -137,7 +120,7 @@ pub fn job_env(
     for (k, v) in overrides {
         m.insert(k.clone(), v.clone());
     }
-    JobEnv::from_map(&m).map_err(|e| match e {
+    let env = JobEnv::from_map(&m).map_err(|e| match e {
         JobEnvError::Missing(key) => EnvError::Missing {
             key,
             hint: match key {
@@ -151,7 +134,17 @@ pub fn job_env(
             },
         },
         other => EnvError::Invalid(other),
-    })
+    })?;
+    // The job refuses to pseudonymise without a key; catch that here, before the host is touched.
+    if !env.pseudonymise_fields.is_empty() && env.hmac_key.is_none() {
+        return Err(EnvError::Missing {
+            key: "PIPEFORM_HMAC_KEY_SOURCE",
+            hint: "pipeline.pseudonymise_fields is set, so the job needs an HMAC key: pass \
+                   --set PIPEFORM_HMAC_KEY_SOURCE=secretsmanager:ARN|file:PATH|env:NAME"
+                .into(),
+        });
+    }
+    Ok(env)
 }
 
 /// `/etc/cron.d/pipeform-job`: the schedule is UTC (contract), hence `CRON_TZ`.

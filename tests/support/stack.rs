@@ -178,18 +178,6 @@ impl SharedStack {
         run(plan.arg("plan"), "pipeform plan of the shared stack");
         let mut apply = self.pipeform_std();
         run(apply.arg("apply"), "pipeform apply of the shared stack");
-        // The first refresh after an apply reports harmless {} vs null differences (testbed.md);
-        // one refresh-only apply settles them so drift tests start from a clean state.
-        run(
-            self.terraform().args([
-                "apply",
-                "-refresh-only",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-            ]),
-            "terraform apply -refresh-only of the shared stack",
-        );
         log(&format!(
             "stack: `pipeform plan` + `pipeform apply` of the root module into {}: ok in {:.0} s",
             self.endpoint,
