@@ -62,7 +62,6 @@ fn known_keys() -> String {
     KEYS.join(", ")
 }
 
-
 /// The job's settings: Terraform outputs for what Terraform created, the config for the rest,
 /// then `--set` overrides (e.g. a local MariaDB and S3 endpoint for the demo).
 pub fn job_env(
