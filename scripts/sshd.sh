@@ -9,6 +9,8 @@
 #     --identity "$SSHD_KEY" --known-hosts "$SSHD_KNOWN_HOSTS" --accept-new-host-key ...
 # The known_hosts file starts empty, so the first deploy shows the unknown-host refusal unless
 # --accept-new-host-key is given. Needs root (sshd, and the login user is root).
+# SSHD_PLAIN_USER=NAME also creates (if missing) and admits a user NAME with /bin/sh as its
+# shell, and prints SSHD_PLAIN_USER: a login without root's shell start-up files (bench/deploy.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TESTBED=${PIPEFORM_TESTBED_DIR:-$PWD/.testbed}
@@ -20,12 +22,19 @@ case "${1:-}" in
     if [ -f "$DIR/sshd.pid" ] && kill -0 "$(cat "$DIR/sshd.pid")" 2>/dev/null; then cat "$DIR/env"; exit 0; fi
     if [ "$(id -u)" != 0 ]; then echo "sshd.sh: run as root (sshd and the root login need it)" >&2; exit 1; fi
     command -v /usr/sbin/sshd >/dev/null || { echo "sshd.sh: /usr/sbin/sshd missing: apt-get install -y openssh-server" >&2; exit 1; }
-    rm -rf "$DIR"; mkdir -p "$DIR"; chmod 700 "$DIR"
+    rm -rf "$DIR"; mkdir -p "$DIR"; chmod 755 "$DIR"  # the plain user reads authorized_keys; keys stay 0600
     mkdir -p /run/sshd
     for t in ed25519 ecdsa; do ssh-keygen -q -t "$t" -N '' -C pipeform-demo-host -f "$DIR/host_$t"; done
     ssh-keygen -q -t ed25519 -N '' -C pipeform-demo -f "$DIR/client"
     cp "$DIR/client.pub" "$DIR/authorized_keys"
     : >"$DIR/known_hosts"
+    users=root
+    if [ -n "${SSHD_PLAIN_USER:-}" ]; then
+      id "$SSHD_PLAIN_USER" >/dev/null 2>&1 || useradd -m -s /bin/sh "$SSHD_PLAIN_USER"
+      # useradd locks the password ("!"), which also blocks key logins without PAM.
+      usermod -p '*' "$SSHD_PLAIN_USER"
+      users="root $SSHD_PLAIN_USER"
+    fi
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     cat >"$DIR/sshd_config" <<CFG
 Port $port
@@ -39,7 +48,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 PermitRootLogin prohibit-password
-AllowUsers root
+AllowUsers $users
 Subsystem sftp internal-sftp
 LogLevel VERBOSE
 CFG
@@ -58,6 +67,7 @@ SSHD_USER=root
 SSHD_KEY=$DIR/client
 SSHD_KNOWN_HOSTS=$DIR/known_hosts
 ENV
+    if [ -n "${SSHD_PLAIN_USER:-}" ]; then echo "SSHD_PLAIN_USER=$SSHD_PLAIN_USER" >>"$DIR/env"; fi
     cat "$DIR/env"
     ;;
   stop)

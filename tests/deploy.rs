@@ -427,6 +427,14 @@ fn a_connection_cut_mid_upload_leaves_current_and_the_next_run_cleans_up() {
         .expect("deploy thread")
         .expect_err("a cut connection fails the deploy");
     assert!(!err.is_usage(), "{err}");
+    // The host side may still be finishing its script: its lock is free once it has ended.
+    let lock = std::process::Command::new("flock")
+        .args(["-w", "30"])
+        .arg(w.prefix().join(".deploy.lock"))
+        .arg("true")
+        .status()
+        .expect("flock runs");
+    assert!(lock.success(), "the remote deploy script did not end");
     assert_eq!(w.current(), good, "current must not move");
     assert!(!partial_dir.join("pipeform-job").exists());
 

@@ -195,10 +195,9 @@ pub struct Places {
 /// idempotently and prints `@file NAME changed|same PATH` / `@dir ...` / `@agent ...` lines.
 ///
 /// Speed matters here because every deploy runs it: whether a file is already in place is
-/// decided from one `sha256sum` and one `stat` over all files (plus the release binary, whose
-/// path the caller passes as `binary`), with shell builtins only; a file costs processes only
-/// when it has to be written. The caller's script reads `$sums` for the binary's checksum.
-pub fn script(stack: &Stack, env: &JobEnv, places: &Places, binary: &str) -> String {
+/// decided from one `sha256sum` and one `stat` over all files, with shell builtins only; a
+/// file costs processes only when it has to be written.
+pub fn script(stack: &Stack, env: &JobEnv, places: &Places) -> String {
     let run_as = &stack.pipeline.run_as;
     let q = sh_quote;
     let agent_installed = format!("{}/etc/pipeform.json", places.agent_dir);
@@ -216,19 +215,19 @@ pub fn script(stack: &Stack, env: &JobEnv, places: &Places, binary: &str) -> Str
             "cron",
             format!("{}/pipeform-job", places.cron_dir),
             "644",
-            "root",
+            ADMIN,
             cron(stack, &places.prefix),
         ),
     ];
     let agent = agent_config(stack, &env.log_dir);
-    let mut all_paths = vec![q(binary)];
-    all_paths.extend(files.iter().map(|f| q(&f.1)));
+    let mut all_paths: Vec<String> = files.iter().map(|f| q(&f.1)).collect();
     all_paths.push(q(&agent_installed));
     all_paths.push(q(&agent_fallback));
     let all_paths = all_paths.join(" ");
     let mut s = format!(
         r#"nl='
 '
+admin=$(id -un)
 sums=$(sha256sum -- {all_paths} 2>/dev/null || true)
 stats=$(stat -c '%a %U %n' -- {all_paths} 2>/dev/null || true)
 has() {{ case "$nl$1$nl" in *"$nl$2$nl"*) return 0 ;; esac; return 1; }}
@@ -248,11 +247,16 @@ make_dir() {{ # name path owner
 "#
     );
     let put = |name: &str, path: &str, mode: &str, owner: &str, content: &str| {
+        // The admin owner is a shell variable, not a literal name.
+        let owner = if owner == ADMIN {
+            ADMIN.to_string()
+        } else {
+            q(owner)
+        };
         format!(
-            "put_file {} {} {mode} {} {} {}\n",
+            "put_file {} {} {mode} {owner} {} {}\n",
             q(name),
             q(path),
-            q(owner),
             sha256_hex(content.as_bytes()),
             q(content)
         )
@@ -262,8 +266,8 @@ make_dir() {{ # name path owner
     }
     s.push_str(&format!(
         "if [ -x {ctl} ]; then\n  {}  if [ \"$changed\" = 1 ]; then\n    if {ctl} -a fetch-config -m ec2 -c file:{installed} -s >/dev/null 2>&1; then echo \"@agent restarted\"; else echo \"@agent restart-failed\"; fi\n  else echo \"@agent unchanged\"; fi\nelse\n  {}  echo \"@agent absent\"\nfi\n",
-        put("agent", &agent_installed, "644", "root", &agent),
-        put("agent", &agent_fallback, "644", "root", &agent),
+        put("agent-config", &agent_installed, "644", ADMIN, &agent),
+        put("agent-config", &agent_fallback, "644", ADMIN, &agent),
         ctl = q(&ctl),
         installed = q(&agent_installed),
     ));
@@ -273,6 +277,10 @@ make_dir() {{ # name path owner
     }
     s
 }
+
+/// Owner of the cron entry and agent config: root when deploying with privileges (cron ignores
+/// entries not owned by root), otherwise the login user (`--sudo never` into user-owned dirs).
+const ADMIN: &str = "\"$admin\"";
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
@@ -329,12 +337,7 @@ mod tests {
             cron_dir: "/etc/cron.d".into(),
             agent_dir: "/opt/aws/amazon-cloudwatch-agent".into(),
         };
-        let script = script(
-            &stack,
-            &env,
-            &places,
-            "/opt/pipeform/releases/x/pipeform-job",
-        );
+        let script = script(&stack, &env, &places);
         assert!(
             script.contains("make_dir csv_dir /srv/demo/csv "),
             "{script}"

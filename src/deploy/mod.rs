@@ -305,11 +305,17 @@ pub fn run(
     };
     let (target, login) = target_and_login(stack, outputs, opts)?;
     // Hash the binary while the connection is set up: both take tens of milliseconds.
+    let started = std::time::Instant::now();
     let (remote, sha) = std::thread::scope(|scope| {
-        let hashing = local
-            .as_ref()
-            .map(|(binary, _, _)| scope.spawn(move || sha256_file(binary)));
+        let hashing = local.as_ref().map(|(binary, _, _)| {
+            scope.spawn(move || {
+                let r = sha256_file(binary);
+                tracing::info!("sha256 of {} in {:?}", binary.display(), started.elapsed());
+                r
+            })
+        });
         let remote = Remote::connect(&target, &login);
+        tracing::info!("connected and authenticated in {:?}", started.elapsed());
         let sha = hashing.map(|h| {
             h.join().unwrap_or_else(|_| {
                 Err(DeployError::Binary {
@@ -369,9 +375,9 @@ pub fn run(
 
     let switch_out = match (local, sha) {
         (Some((binary, size, env)), Some(sha)) => {
-            let binary_path = format!("{prefix}/releases/{sha}/pipeform-job");
-            let files = host_files::script(stack, &env, &places, &binary_path);
-            let script = release::deploy(&prefix, &sha, &files, &random_suffix());
+            let files = host_files::script(stack, &env, &places);
+            let script = release::deploy(&prefix, &sha, size, &files, &random_suffix());
+            tracing::debug!("deploy script:\n{script}");
             let mut opened: Option<Result<(), std::io::Error>> = None;
             let out = remote.exec_gated(
                 "deploying the release",
@@ -393,6 +399,7 @@ pub fn run(
                     }
                 },
             )?;
+            tracing::info!("deploy script done at {:?}", started.elapsed());
             if let Some(Err(e)) = opened {
                 return Err(DeployError::Binary {
                     path: binary,

@@ -48,12 +48,12 @@ if ! flock -w 600 9; then
 fi
 "#;
 
-/// The whole deploy in one script on one channel: clean up partial uploads, install the host
-/// files (`files`, from [`super::host_files::script`], which also checksums the release binary
-/// into `$sums`), then either switch to the release if it is already on the host and verifies
-/// (`@present yes`; nothing is read from stdin), or print `@present no` and receive the binary
-/// on stdin under a temporary name, verify it, rename it into place and switch.
-pub fn deploy(prefix: &str, sha: &str, files: &str, tmp_suffix: &str) -> String {
+/// The whole deploy in one script on one channel: clean up partial uploads; if the release
+/// is already on the host and verifies, print `@present yes` (nothing is read from stdin);
+/// otherwise print `@present no` at once and receive the binary on stdin under a temporary name,
+/// verify it and rename it into place. Then install the host files (`files`, from
+/// [`super::host_files::script`]) and switch `current`.
+pub fn deploy(prefix: &str, sha: &str, size: u64, files: &str, tmp_suffix: &str) -> String {
     format!(
         r#"{h}S={sha}
 D="$P/releases/$S"
@@ -63,25 +63,28 @@ for f in "$P"/releases/*/*.tmp-* "$P"/*.tmp-*; do
   if [ -e "$f" ] || [ -L "$f" ]; then rm -f "$f"; n=$((n+1)); fi
 done
 echo "@cleaned $n"
-{files}
-if has "$sums" "$S  $B"; then
+if [ -f "$B" ] && [ "$(sha_of "$B")" = "$S" ]; then
   echo "@present yes"
-  switch_to "releases/$S"
-  exit 0
+else
+  # Said first, so the upload starts while nothing else runs.
+  echo "@present no"
+  T="$D/pipeform-job.tmp-{tmp}"
+  [ -d "$D" ] || mkdir -p "$D"
+  # Hash the bytes as they arrive (tee), so verifying costs no second pass after the upload;
+  # the size check catches a write to the file that failed while the hash still saw the bytes.
+  set -- $(tee "$T" | sha256sum)
+  got=${{1:-none}}
+  size=$(stat -c %s "$T" 2>/dev/null || echo 0)
+  if [ "$got" != "$S" ] || [ "$size" != {size} ]; then
+    rm -f "$T"
+    echo "checksum on the host is $got ($size bytes), expected $S ({size} bytes): the upload was cut short or corrupted" >&2
+    exit 4
+  fi
+  chmod 0755 "$T"
+  mv -f "$T" "$B"
+  echo "@verified $got"
 fi
-echo "@present no"
-T="$D/pipeform-job.tmp-{tmp}"
-[ -d "$D" ] || mkdir -p "$D"
-cat > "$T"
-got=$(sha_of "$T")
-if [ "$got" != "$S" ]; then
-  rm -f "$T"
-  echo "checksum on the host is $got, expected $S: the upload was cut short or corrupted" >&2
-  exit 4
-fi
-chmod 0755 "$T"
-mv -f "$T" "$B"
-echo "@verified $got"
+{files}
 switch_to "releases/$S"
 "#,
         h = header(prefix),
@@ -187,7 +190,7 @@ mod tests {
 
     #[test]
     fn scripts_quote_the_prefix() {
-        let s = deploy("/opt/my prefix", "ab", "", "x1");
+        let s = deploy("/opt/my prefix", "ab", 3, "", "x1");
         assert!(s.contains("P='/opt/my prefix'"));
         assert!(s.contains("pipeform-job.tmp-x1"));
     }

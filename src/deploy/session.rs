@@ -15,6 +15,9 @@ use super::known_hosts::{self, HostKey, KnownHostsError, KnownHostsFile, Verdict
 /// (8 KiB writes are 3x slower on loopback).
 pub const CHUNK: usize = 1 << 20;
 
+/// Cipher preference, fastest first.
+const CIPHERS: &str = "aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes256-ctr,chacha20-poly1305@openssh.com";
+
 /// Where and as whom to log in.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -217,6 +220,12 @@ impl Remote {
                 }
             }
         };
+        tracing::debug!(
+            "kex {:?}, cipher {:?}, mac {:?}",
+            session.methods(MethodType::Kex),
+            session.methods(MethodType::CryptCs),
+            session.methods(MethodType::MacCs)
+        );
         authenticate(&session, target, login)?;
         // Long uploads must not trip a per-call timeout; a dead peer still errors out.
         session.set_timeout(120_000);
@@ -294,6 +303,7 @@ impl Remote {
         };
         let mut channel = self.session.channel_session().map_err(|e| fail(&e))?;
         channel.exec(command).map_err(|e| fail(&e))?;
+        let started = std::time::Instant::now();
         let mut head = Vec::new();
         let mut buf = vec![0u8; 64 * 1024];
         let gate_line = loop {
@@ -310,6 +320,7 @@ impl Remote {
             }
             head.extend_from_slice(&buf[..n]);
         };
+        tracing::debug!("{what}: {gate_line:?} after {:?}", started.elapsed());
         if let Some(mut input) = gate_line.as_deref().and_then(upload) {
             let mut chunk = vec![0u8; CHUNK];
             loop {
@@ -322,6 +333,7 @@ impl Remote {
             channel.flush().map_err(|e| fail(&e))?;
         }
         channel.send_eof().map_err(|e| fail(&e))?;
+        tracing::debug!("{what}: stdin closed after {:?}", started.elapsed());
         channel.read_to_end(&mut head).map_err(|e| fail(&e))?;
         let mut stderr = String::new();
         channel
@@ -330,6 +342,7 @@ impl Remote {
             .map_err(|e| fail(&e))?;
         channel.wait_close().map_err(|e| fail(&e))?;
         let status = channel.exit_status().map_err(|e| fail(&e))?;
+        tracing::debug!("{what}: closed after {:?}", started.elapsed());
         Ok(ExecOutput {
             status,
             stdout: String::from_utf8_lossy(&head).into_owned(),
@@ -361,6 +374,11 @@ fn handshake(target: &Target, pref: Option<&str>, timeout: Duration) -> Result<S
     let _ = tcp.set_nodelay(true);
     let mut session = Session::new().map_err(|e| e.to_string())?;
     session.set_timeout(15_000);
+    // libssh2 prefers chacha20-poly1305, which it implements in portable C: the upload runs
+    // ~5x faster with AES-GCM through OpenSSL (AES-NI). Keep chacha as the last resort.
+    for dir in [MethodType::CryptCs, MethodType::CryptSc] {
+        let _ = session.method_pref(dir, CIPHERS);
+    }
     if let Some(p) = pref {
         session
             .method_pref(MethodType::HostKey, p)
