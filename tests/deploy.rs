@@ -561,7 +561,10 @@ fn pseudonymising_without_an_hmac_key_source_is_refused_before_the_host_is_touch
     let w = World::new();
     let bin = w.binary("a", b"a");
     let mut opts = w.opts(Action::Deploy { binary: bin });
-    opts.overrides.clear();
+    opts.overrides = vec![
+        host_files::parse_override("PIPEFORM_DB_HOST=127.0.0.1").expect("known key"),
+        host_files::parse_override("PIPEFORM_DB_PASSWORD_SOURCE=env:PW").expect("known key"),
+    ];
     let err = deploy::run(&w.stack, None, &opts).expect_err("no HMAC key source");
     assert!(err.is_usage(), "{err}");
     assert!(

@@ -309,8 +309,13 @@ async fn ship_one(
             }
         }
         Err(e) => {
+            // S3 answers a HEAD of a missing key with 403 instead of 404 when the caller may
+            // not list the bucket (our role lists only under the prefixes, and a HEAD carries
+            // no prefix). Either way the object is not known to be there: upload it, and let
+            // PutObject report a real permission problem.
             let not_found = e.as_service_error().is_some_and(|s| s.is_not_found())
-                || e.raw_response().is_some_and(|r| r.status().as_u16() == 404);
+                || e.raw_response()
+                    .is_some_and(|r| matches!(r.status().as_u16(), 403 | 404));
             if !not_found {
                 return Err(format!(
                     "HeadObject failed: {}",
