@@ -33,6 +33,26 @@ fn the_nat<'a>(
     }
 }
 
+/// The EC2 facts and the single running NAT instance, or the finding that says why not.
+fn ec2_and_nat<'a>(
+    id: &'static str,
+    e: &Expectations,
+    inv: &'a Inventory,
+) -> Result<(&'a Ec2Facts, &'a Instance), Finding> {
+    let ec2 = facts(id, &inv.ec2, "EC2", "")?;
+    Ok((ec2, the_nat(id, e, ec2)?))
+}
+
+/// True when an instance id or ENI (of a route or an address) is the NAT instance's.
+fn points_at_nat(
+    nat: &Instance,
+    enis: &[String],
+    instance: Option<&str>,
+    eni: Option<&String>,
+) -> bool {
+    instance == Some(nat.id.as_str()) || eni.is_some_and(|n| enis.contains(n))
+}
+
 /// The NAT instance's ENIs: its own list plus any ENI attached to it.
 fn nat_enis(ec2: &Ec2Facts, nat: &Instance) -> Vec<String> {
     let mut enis = nat.network_interface_ids.clone();
@@ -136,12 +156,8 @@ pub fn instance(e: &Expectations, inv: &Inventory) -> Finding {
 /// `nat.source_dest_check`: disabled on the NAT instance.
 pub fn source_dest_check(e: &Expectations, inv: &Inventory) -> Finding {
     const ID: &str = "nat.source_dest_check";
-    let ec2 = match facts(ID, &inv.ec2, "EC2", "") {
-        Ok(f) => f,
-        Err(f) => return f,
-    };
-    let nat = match the_nat(ID, e, ec2) {
-        Ok(n) => n,
+    let (_, nat) = match ec2_and_nat(ID, e, inv) {
+        Ok(pair) => pair,
         Err(f) => return f,
     };
     match nat.source_dest_check {
@@ -167,20 +183,18 @@ pub fn source_dest_check(e: &Expectations, inv: &Inventory) -> Finding {
 /// `nat.eip`: an Elastic IP is associated with the NAT instance.
 pub fn eip(e: &Expectations, inv: &Inventory) -> Finding {
     const ID: &str = "nat.eip";
-    let ec2 = match facts(ID, &inv.ec2, "EC2", "") {
-        Ok(f) => f,
-        Err(f) => return f,
-    };
-    let nat = match the_nat(ID, e, ec2) {
-        Ok(n) => n,
+    let (ec2, nat) = match ec2_and_nat(ID, e, inv) {
+        Ok(pair) => pair,
         Err(f) => return f,
     };
     let enis = nat_enis(ec2, nat);
     let associated = ec2.addresses.iter().find(|a| {
-        a.instance_id.as_deref() == Some(nat.id.as_str())
-            || a.network_interface_id
-                .as_ref()
-                .is_some_and(|n| enis.contains(n))
+        points_at_nat(
+            nat,
+            &enis,
+            a.instance_id.as_deref(),
+            a.network_interface_id.as_ref(),
+        )
     });
     match associated {
         Some(a) => Finding::new(
@@ -322,21 +336,19 @@ fn judge_routes(
 /// `nat.private_route`: DB subnets' tables send 0.0.0.0/0 to the NAT instance.
 pub fn private_route(e: &Expectations, inv: &Inventory) -> Finding {
     const ID: &str = "nat.private_route";
-    let ec2 = match facts(ID, &inv.ec2, "EC2", "") {
-        Ok(f) => f,
-        Err(f) => return f,
-    };
-    let nat = match the_nat(ID, e, ec2) {
-        Ok(n) => n,
+    let (ec2, nat) = match ec2_and_nat(ID, e, inv) {
+        Ok(pair) => pair,
         Err(f) => return f,
     };
     let enis = nat_enis(ec2, nat);
     let expected = format!("the NAT instance {} ({})", nat.id, enis.join(", "));
     judge_routes(ID, ec2, "subnet-db", "db", &expected, |r| {
-        r.instance_id.as_deref() == Some(nat.id.as_str())
-            || r.network_interface_id
-                .as_ref()
-                .is_some_and(|n| enis.contains(n))
+        points_at_nat(
+            nat,
+            &enis,
+            r.instance_id.as_deref(),
+            r.network_interface_id.as_ref(),
+        )
     })
 }
 
