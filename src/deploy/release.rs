@@ -16,7 +16,14 @@ pub const MARK: char = '@';
 /// release and remembers the old one as `previous`.
 const PRELUDE: &str = r#"set -eu
 umask 022
-sha_of() { set -- $(sha256sum < "$1"); echo "$1"; }
+# openssl uses the CPU's SHA extensions where coreutils' sha256sum does not: 20 MiB in ~30 ms
+# instead of ~120 ms here. sha256sum where openssl is missing.
+if command -v openssl >/dev/null 2>&1; then
+  fast_sha=yes; sha256() { openssl dgst -sha256 -r; }
+else
+  fast_sha=no; sha256() { sha256sum; }
+fi
+sha_of() { set -- $(sha256 < "$1"); echo "$1"; }
 relink() { ln -s "$1" "$2.tmp-$$" && mv -T "$2.tmp-$$" "$2"; }
 switch_to() {
   cur=$(readlink "$P/current" 2>/dev/null || true)
@@ -70,9 +77,10 @@ else
   echo "@present no"
   T="$D/pipeform-job.tmp-{tmp}"
   [ -d "$D" ] || mkdir -p "$D"
-  # Hash the bytes as they arrive (tee), so verifying costs no second pass after the upload;
-  # the size check catches a write to the file that failed while the hash still saw the bytes.
-  set -- $(tee "$T" | sha256sum)
+  # With openssl, receive first and hash after (~30 ms for 20 MiB): cheaper on a small host
+  # than a tee pipeline. sha256sum is ~4x slower, so without openssl hash while receiving.
+  # The size check catches a write to the file that failed while the hash still saw the bytes.
+  if [ "$fast_sha" = yes ]; then cat >"$T"; set -- $(sha256 <"$T"); else set -- $(tee "$T" | sha256); fi
   got=${{1:-none}}
   size=$(stat -c %s "$T" 2>/dev/null || echo 0)
   if [ "$got" != "$S" ] || [ "$size" != {size} ]; then
@@ -186,6 +194,96 @@ mod tests {
             Some(sha.as_str())
         );
         assert_eq!(sha_of_target("releases/x"), None);
+    }
+
+    /// Runs the deploy script locally under `sh` with `bin` on stdin and `path` as PATH.
+    fn run_local(prefix: &std::path::Path, bin: &[u8], sha: &str, path: &str) -> (i32, String) {
+        use std::io::Write as _;
+        let script = deploy(prefix.to_str().unwrap(), sha, bin.len() as u64, "", "t1");
+        let mut child = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(script)
+            .env("PATH", path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(bin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code().unwrap_or(-1), text)
+    }
+
+    /// A PATH holding every tool the scripts use except openssl.
+    fn path_without_openssl(dir: &std::path::Path) -> String {
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for tool in [
+            "cat",
+            "chmod",
+            "flock",
+            "ln",
+            "mkdir",
+            "mv",
+            "readlink",
+            "rm",
+            "sha256sum",
+            "stat",
+            "tee",
+        ] {
+            let found = ["/usr/bin", "/bin"]
+                .iter()
+                .map(|d| std::path::Path::new(d).join(tool))
+                .find(|p| p.exists())
+                .unwrap_or_else(|| panic!("{tool} not found"));
+            std::os::unix::fs::symlink(found, bin.join(tool)).unwrap();
+        }
+        bin.display().to_string()
+    }
+
+    #[test]
+    fn the_upload_is_verified_with_openssl_or_with_sha256sum_alone() {
+        use sha2::Digest as _;
+        let dir = tempfile::tempdir().unwrap();
+        let bin: Vec<u8> = (0..300_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let sha = hex::encode(sha2::Sha256::digest(&bin));
+        let full_path = std::env::var("PATH").unwrap_or_default();
+        let bare = path_without_openssl(dir.path());
+        for (name, path) in [
+            ("openssl", full_path.as_str()),
+            ("sha256sum", bare.as_str()),
+        ] {
+            let prefix = dir.path().join(name);
+            let (code, out) = run_local(&prefix, &bin, &sha, path);
+            assert_eq!(code, 0, "{name}: {out}");
+            assert!(out.contains(&format!("@verified {sha}")), "{name}: {out}");
+            let installed = prefix.join("current/pipeform-job");
+            assert_eq!(std::fs::read(installed).unwrap(), bin, "{name}");
+
+            // Bytes that do not match the checksum: refused, nothing left behind, current kept.
+            let other = "0".repeat(64);
+            let (code, out) = run_local(&prefix, &bin, &other, path);
+            assert_eq!(code, 4, "{name}: {out}");
+            assert!(
+                out.contains("the upload was cut short or corrupted"),
+                "{name}: {out}"
+            );
+            assert!(!prefix
+                .join("releases")
+                .join(&other)
+                .join("pipeform-job")
+                .exists());
+            let left = std::fs::read_dir(prefix.join("releases").join(&other))
+                .map(|d| d.count())
+                .unwrap_or(0);
+            assert_eq!(left, 0, "{name}: a partial file was left");
+            assert_eq!(
+                std::fs::read_link(prefix.join("current")).unwrap(),
+                std::path::PathBuf::from(format!("releases/{sha}"))
+            );
+        }
     }
 
     #[test]
