@@ -236,7 +236,14 @@ fn stage(conn: &mut Conn, table: &str, prepared: Prepared) -> Result<(), JobErro
     // The handler serves exactly one in-memory "file" under a name we chose; a server that
     // asks for anything else (a malicious or confused server) gets an error, not a local file.
     let wanted = format!("pipeform-job/{table}.tsv");
-    let data = Arc::new(prepared.tsv);
+    let col_list = prepared
+        .columns
+        .iter()
+        .map(|c| quote_ident(&c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (path, rows) = (prepared.path.clone(), prepared.rows);
+    let data = Arc::new(prepared);
     let served_name = wanted.clone();
     let served = Arc::clone(&data);
     conn.set_local_infile_handler(Some(LocalInfileHandler::new(move |name, writer| {
@@ -249,31 +256,21 @@ fn stage(conn: &mut Conn, table: &str, prepared: Prepared) -> Result<(), JobErro
                 ),
             ));
         }
-        for chunk in served.chunks(1 << 20) {
-            writer.write_all(chunk)?;
-        }
+        served.write_tsv(writer)?;
         writer.flush()
     })));
-    let col_list = prepared
-        .columns
-        .iter()
-        .map(|c| quote_ident(&c.name))
-        .collect::<Vec<_>>()
-        .join(", ");
     let loaded = conn.query_drop(format!(
         "LOAD DATA LOCAL INFILE '{wanted}' INTO TABLE {staging} CHARACTER SET utf8mb4 \
          FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({col_list})"
     ));
     let affected = conn.affected_rows();
     let warnings = conn.warnings();
+    let report = load_report(&conn.info_str());
     conn.set_local_infile_handler(None);
     drop(data);
     loaded.map_err(|e| {
         db_err(
-            &format!(
-                "{}: the database rejected the rows",
-                prepared.path.display()
-            ),
+            &format!("{}: the database rejected the rows", path.display()),
             e,
         )
     })?;
@@ -287,21 +284,44 @@ fn stage(conn: &mut Conn, table: &str, prepared: Prepared) -> Result<(), JobErro
             .join("; ");
         return Err(JobError::failed(format!(
             "{}: {warnings} warning(s) while loading ({text}); fix the file and run again",
-            prepared.path.display()
+            path.display()
         )));
     }
-    let counted: Option<u64> = conn
-        .query_first(format!("SELECT COUNT(*) FROM {staging}"))
-        .map_err(|e| db_err(&format!("cannot count rows of staging table {table}"), e))?;
-    if affected != prepared.rows || counted != Some(prepared.rows) {
+    // The server's own account of the statement ("Records: N  Deleted: 0  Skipped: 0
+    // Warnings: 0") is the row count of the fresh staging table, which only this connection
+    // writes; a COUNT(*) would scan the whole table again for the same number. Servers that
+    // send no such report get the COUNT(*).
+    let counted: Option<u64> = match report {
+        Some((records, 0)) => Some(records),
+        Some((records, skipped)) => {
+            return Err(JobError::failed(format!(
+                "{}: the server skipped {skipped} of {records} rows; nothing swapped",
+                path.display()
+            )))
+        }
+        None => conn
+            .query_first(format!("SELECT COUNT(*) FROM {staging}"))
+            .map_err(|e| db_err(&format!("cannot count rows of staging table {table}"), e))?,
+    };
+    if affected != rows || counted != Some(rows) {
         return Err(JobError::failed(format!(
             "{}: parsed {} rows but the staging table holds {} (LOAD DATA reported {affected}); nothing swapped",
-            prepared.path.display(),
-            prepared.rows,
+            path.display(),
+            rows,
             counted.unwrap_or(0)
         )));
     }
     Ok(())
+}
+
+/// `(records, skipped)` from a `LOAD DATA` info line such as
+/// `Records: 3  Deleted: 0  Skipped: 0  Warnings: 0`.
+fn load_report(info: &str) -> Option<(u64, u64)> {
+    let field = |name: &str| -> Option<u64> {
+        let rest = info.split(name).nth(1)?.trim_start();
+        rest.split_whitespace().next()?.parse().ok()
+    };
+    Some((field("Records:")?, field("Skipped:")?))
 }
 
 fn swap(conn: &mut Conn, staged: &[&TableFile], log: &mut JobLog) -> Result<(), JobError> {
@@ -360,6 +380,20 @@ fn swap(conn: &mut Conn, staged: &[&TableFile], log: &mut JobLog) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_servers_load_report() {
+        assert_eq!(
+            load_report("Records: 500000  Deleted: 0  Skipped: 0  Warnings: 0"),
+            Some((500000, 0))
+        );
+        assert_eq!(
+            load_report("Records: 3  Deleted: 0  Skipped: 1  Warnings: 1"),
+            Some((3, 1))
+        );
+        assert_eq!(load_report(""), None);
+        assert_eq!(load_report("Records: many"), None);
+    }
 
     #[test]
     fn parses_urls_and_hides_the_password() {
