@@ -709,13 +709,19 @@ log_dir = "{log}"
 }
 
 fn cli(w: &World, config: &Path) -> assert_cmd::Command {
+    cli_on(w, config, w.sshd.port, 5)
+}
+
+/// [`cli`] against another port of 127.0.0.1, retrying the connection for `connect_timeout` s.
+fn cli_on(w: &World, config: &Path, port: u16, connect_timeout: u64) -> assert_cmd::Command {
     std::fs::create_dir_all(w.cron_dir()).expect("cron dir");
     let mut cmd = support::pipeform();
     cmd.env_remove("SSH_AUTH_SOCK")
+        .env_remove("PIPEFORM_SSH_PASSPHRASE")
         .arg("--config")
         .arg(config)
         .arg("deploy")
-        .args(["--host", "127.0.0.1", "--port", &w.sshd.port.to_string()])
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .arg("--known-hosts")
         .arg(w.known_hosts())
         .arg("--prefix")
@@ -724,7 +730,7 @@ fn cli(w: &World, config: &Path) -> assert_cmd::Command {
         .arg(w.cron_dir())
         .arg("--terraform-dir")
         .arg(w.tmp.path().join("no-terraform"))
-        .args(["--connect-timeout", "5"])
+        .args(["--connect-timeout", &connect_timeout.to_string()])
         .args([
             "--set",
             "PIPEFORM_DB_HOST=127.0.0.1",
@@ -799,4 +805,41 @@ fn cli_deploys_with_json_output_and_maps_failures_to_exit_codes() {
     let out = cli(&w, &config).arg("--rollback").output().expect("run");
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to roll back to"));
+}
+
+/// Asserts that sshd logged a login with the key whose public half is `public`.
+fn assert_logged_in_with(w: &World, public: &Path) {
+    let fp = support::sshd::fingerprint(public);
+    let log = w.sshd.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("Accepted publickey") && l.contains(&fp)),
+        "no login with {fp} ({}) in the sshd log:\n{log}",
+        public.display()
+    );
+}
+
+/// A new key pair in the world's temp dir, admitted by its sshd.
+fn authorised_key(w: &World, name: &str, kind: &str, extra: &[&str], passphrase: &str) -> PathBuf {
+    let key = w.tmp.path().join(name);
+    support::sshd::keygen_with(&key, kind, extra, passphrase);
+    w.sshd.authorize(&key.with_extension("pub"));
+    key
+}
+
+#[test]
+fn an_rsa_key_authenticates() {
+    let w = World::new();
+    let key = authorised_key(&w, "id_rsa", "rsa", &["-b", "3072"], "");
+    let bin = w.binary("a", b"deployed with rsa");
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.identity = Some(key.clone());
+    let r = w.run(opts);
+    assert!(r.uploaded && r.switched, "{r:?}");
+    assert_logged_in_with(&w, &key.with_extension("pub"));
+    assert!(
+        w.sshd.log().contains("ssh2: RSA SHA256:"),
+        "{}",
+        w.sshd.log()
+    );
 }
