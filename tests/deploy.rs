@@ -843,3 +843,64 @@ fn an_rsa_key_authenticates() {
         w.sshd.log()
     );
 }
+
+#[test]
+fn deploy_waits_for_an_sshd_that_comes_up_within_the_connect_deadline() {
+    let w = World::new();
+    let config = write_config(&w);
+    let booting = Sshd::prepare(support::free_port());
+    booting.authorize(&w.sshd.identity().with_extension("pub"));
+    let bin = w.binary("a", b"deployed to a booting host");
+    let mut cmd = cli_on(&w, &config, booting.port, 3);
+    cmd.arg("--binary")
+        .arg(&bin)
+        .args(["--accept-new-host-key", "--format", "json"]);
+    let started = Instant::now();
+    let deploy = std::thread::spawn(move || cmd.output().expect("run"));
+    // The "instance" boots two seconds into a three-second connect deadline.
+    std::thread::sleep(Duration::from_secs(2));
+    let late = booting.start();
+    let out = deploy.join().expect("deploy thread");
+    let took = started.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{out:?}\nsshd log:\n{}",
+        late.log()
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["uploaded"], true);
+    assert_eq!(doc["port"], late.port);
+    // Connected by the 3 s deadline; the deploy itself takes well under a second more.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn a_port_that_never_opens_fails_with_the_connect_error_at_the_deadline() {
+    let w = World::new();
+    let config = write_config(&w);
+    let closed = support::free_port();
+    let bin = w.binary("a", b"never deployed");
+    let started = Instant::now();
+    let out = cli_on(&w, &config, closed, 2)
+        .arg("--binary")
+        .arg(&bin)
+        .arg("--accept-new-host-key")
+        .output()
+        .expect("run");
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot connect to root@127.0.0.1:{closed} within")),
+        "{err}"
+    );
+    assert!(err.contains("refused"), "{err}");
+    // It kept retrying until the deadline, and gave up there.
+    assert!(
+        took >= Duration::from_millis(1900),
+        "gave up after {took:?}"
+    );
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    assert!(!w.prefix().exists());
+}

@@ -456,7 +456,8 @@ fn handshake(target: &Target, pref: Option<&str>, timeout: Duration) -> Result<H
 }
 
 /// Retries connection and handshake with backoff until `deadline`: a fresh instance refuses
-/// connections, or drops them mid-handshake, while it boots.
+/// connections, or drops them mid-handshake, while it boots. No pause runs past the deadline
+/// and the last attempt is made at it, so a host that comes up late in the window is reached.
 fn handshake_with_retries(
     target: &Target,
     pref: Option<&str>,
@@ -470,18 +471,20 @@ fn handshake_with_retries(
             Ok(s) => return Ok(s),
             Err(reason) => {
                 let now = Instant::now();
-                if now + delay >= deadline {
+                let left = deadline.saturating_duration_since(now);
+                if left.is_zero() {
                     return Err(SshError::Connect {
                         target: describe(target),
                         waited: now.duration_since(start),
                         reason,
                     });
                 }
+                let pause = delay.min(left);
                 tracing::debug!(
-                    "connect to {} failed ({reason}); retrying in {delay:?}",
+                    "connect to {} failed ({reason}); retrying in {pause:?}",
                     describe(target)
                 );
-                std::thread::sleep(delay);
+                std::thread::sleep(pause);
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
         }
