@@ -845,6 +845,181 @@ fn an_rsa_key_authenticates() {
 }
 
 #[test]
+fn a_passphrase_protected_key_needs_pipeform_ssh_passphrase() {
+    let w = World::new();
+    let config = write_config(&w);
+    let key = authorised_key(&w, "id_locked", "ed25519", &[], "correct horse");
+    let bin = w.binary("a", b"deployed with a locked key");
+    let deploy = |passphrase: Option<&str>| {
+        let mut cmd = cli(&w, &config);
+        cmd.arg("--binary")
+            .arg(&bin)
+            .arg("--identity")
+            .arg(&key)
+            .arg("--accept-new-host-key");
+        if let Some(p) = passphrase {
+            cmd.env("PIPEFORM_SSH_PASSPHRASE", p);
+        }
+        cmd.output().expect("run")
+    };
+
+    // No passphrase: a local mistake, found before connecting (exit 2, nothing touched).
+    let out = deploy(None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(err.contains("PIPEFORM_SSH_PASSPHRASE"), "{err}");
+    assert!(err.contains(&key.display().to_string()), "{err}");
+    assert!(
+        !w.known_hosts().exists(),
+        "nothing recorded before connecting"
+    );
+
+    // A wrong one can only be told by libssh2 on a session: an SSH failure (exit 3).
+    let out = deploy(Some("wrong horse"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(err.contains("PIPEFORM_SSH_PASSPHRASE"), "{err}");
+    assert!(!w.prefix().exists(), "nothing may be written on the host");
+    assert!(
+        !w.sshd.log().contains("Accepted publickey"),
+        "{}",
+        w.sshd.log()
+    );
+
+    let out = deploy(Some("correct horse"));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(w.prefix().join("current/pipeform-job").is_file());
+    assert_logged_in_with(&w, &key.with_extension("pub"));
+}
+
+/// A private `ssh-agent` on its own socket, killed on drop.
+struct Agent {
+    child: std::process::Child,
+    sock: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Agent {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir for ssh-agent");
+        let sock = dir.path().join("agent.sock");
+        let mut child = std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start ssh-agent (apt-get install openssh-client)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !sock.exists() {
+            if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
+                let _ = child.kill();
+                let out = child.wait_with_output().expect("ssh-agent output");
+                panic!(
+                    "ssh-agent did not create {}: {}",
+                    sock.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Self {
+            child,
+            sock,
+            _dir: dir,
+        }
+    }
+
+    fn add(&self, key: &Path) {
+        let out = std::process::Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &self.sock)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("ssh-add runs");
+        assert!(
+            out.status.success(),
+            "ssh-add: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_key_in_ssh_agent_authenticates_when_its_file_is_locked_or_absent() {
+    let w = World::new();
+    let config = write_config(&w);
+    let key = authorised_key(&w, "id_agent", "ed25519", &[], "");
+    let public = w.tmp.path().join("agent-key.pub");
+    std::fs::rename(key.with_extension("pub"), &public).expect("keep the public key aside");
+    let agent = Agent::start();
+    agent.add(&key);
+    // On disk the key now needs a passphrase only the agent's copy does without.
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-p", "-P", "", "-N", "only the agent knows", "-f"])
+        .arg(&key)
+        .output()
+        .expect("ssh-keygen -p runs");
+    assert!(out.status.success(), "{out:?}");
+    let bin = w.binary("a", b"deployed through the agent");
+    let deploy = || {
+        let mut cmd = cli(&w, &config);
+        cmd.arg("--binary")
+            .arg(&bin)
+            .arg("--identity")
+            .arg(&key)
+            .arg("--accept-new-host-key");
+        cmd
+    };
+    let logins = || {
+        let fp = support::sshd::fingerprint(&public);
+        w.sshd
+            .log()
+            .lines()
+            .filter(|l| l.contains("Accepted publickey") && l.contains(&fp))
+            .count()
+    };
+
+    let out = deploy().output().expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ssh-agent"),
+        "{out:?}"
+    );
+    let out = deploy()
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(w.prefix().join("current/pipeform-job").is_file());
+    assert_eq!(logins(), 1, "{}", w.sshd.log());
+
+    // Only the agent has the key now. Without the agent that is a local mistake: exit 2.
+    std::fs::remove_file(&key).expect("remove the private key");
+    let out = deploy().output().expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--identity"),
+        "{out:?}"
+    );
+    let out = deploy()
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(logins(), 2, "{}", w.sshd.log());
+}
+
+#[test]
 fn deploy_waits_for_an_sshd_that_comes_up_within_the_connect_deadline() {
     let w = World::new();
     let config = write_config(&w);

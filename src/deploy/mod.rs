@@ -188,6 +188,7 @@ impl DeployError {
                 | Self::Prefix(_)
                 | Self::Env(_)
                 | Self::Ssh(SshError::Identity { .. })
+                | Self::Ssh(SshError::Passphrase { .. })
         )
     }
 }
