@@ -1079,3 +1079,81 @@ fn a_port_that_never_opens_fails_with_the_connect_error_at_the_deadline() {
     assert!(took < Duration::from_secs(4), "took {took:?}");
     assert!(!w.prefix().exists());
 }
+
+#[test]
+fn the_cloudwatch_agent_is_restarted_when_its_config_changes_and_retried_after_a_failure() {
+    let mut w = World::new();
+    let agent_dir = w.tmp.path().join("amazon-cloudwatch-agent");
+    let calls = w.tmp.path().join("ctl-calls");
+    let fail = w.tmp.path().join("ctl-fails");
+    let ctl = agent_dir.join("bin/amazon-cloudwatch-agent-ctl");
+    std::fs::create_dir_all(agent_dir.join("bin")).expect("agent bin dir");
+    // A stand-in for the agent's ctl: records its arguments; fails while `fail` exists.
+    std::fs::write(
+        &ctl,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n[ ! -e '{}' ]\n",
+            calls.display(),
+            fail.display()
+        ),
+    )
+    .expect("write ctl stand-in");
+    std::fs::set_permissions(&ctl, std::fs::Permissions::from_mode(0o755)).expect("chmod ctl");
+    let bin = w.binary("a", b"a");
+    let deploy = |w: &World| {
+        let mut opts = w.opts(Action::Deploy {
+            binary: bin.clone(),
+        });
+        opts.places.agent_dir = agent_dir.display().to_string();
+        w.run(opts)
+    };
+    let installed = agent_dir.join("etc/pipeform.json");
+    let restart = format!("-a fetch-config -m ec2 -c file:{} -s", installed.display());
+    let calls_so_far = || {
+        std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+
+    let r = deploy(&w);
+    assert_eq!(r.agent.as_deref(), Some("restarted"), "{r:?}");
+    assert_eq!(calls_so_far(), vec![restart.clone()]);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&installed).expect("agent config"))
+            .expect("agent config is JSON");
+    let entry = &config["logs"]["logs_collected"]["files"]["collect_list"][0];
+    assert_eq!(entry["log_group_name"], "/pipeform/job");
+    assert!(deploy::summary(&r).contains("reconfigured and restarted"));
+
+    // Same config: the agent is left alone.
+    let r = deploy(&w);
+    assert_eq!(r.agent.as_deref(), Some("unchanged"), "{r:?}");
+    assert_eq!(calls_so_far().len(), 1);
+
+    // A new log group whose restart fails is reported, and the next deploy tries again
+    // instead of calling the agent configured.
+    w.stack.monitoring.log_group = "/pipeform/other".into();
+    std::fs::write(&fail, "").expect("make the ctl fail");
+    let r = deploy(&w);
+    assert_eq!(r.agent.as_deref(), Some("restart-failed"), "{r:?}");
+    assert_eq!(calls_so_far().len(), 2);
+    assert!(deploy::summary(&r).contains("the next deploy retries"));
+    let config = std::fs::read_to_string(&installed).expect("agent config");
+    assert!(
+        config.contains("/pipeform/other"),
+        "the new config is written: {config}"
+    );
+    std::fs::remove_file(&fail).expect("let the ctl succeed");
+    let r = deploy(&w);
+    assert_eq!(r.agent.as_deref(), Some("restarted"), "{r:?}");
+    assert_eq!(
+        calls_so_far(),
+        vec![restart.clone(), restart.clone(), restart]
+    );
+    // ...and once it succeeded, an identical deploy leaves the agent alone again.
+    let r = deploy(&w);
+    assert_eq!(r.agent.as_deref(), Some("unchanged"), "{r:?}");
+    assert_eq!(calls_so_far().len(), 3);
+}
