@@ -709,13 +709,19 @@ log_dir = "{log}"
 }
 
 fn cli(w: &World, config: &Path) -> assert_cmd::Command {
+    cli_on(w, config, w.sshd.port, 5)
+}
+
+/// [`cli`] against another port of 127.0.0.1, retrying the connection for `connect_timeout` s.
+fn cli_on(w: &World, config: &Path, port: u16, connect_timeout: u64) -> assert_cmd::Command {
     std::fs::create_dir_all(w.cron_dir()).expect("cron dir");
     let mut cmd = support::pipeform();
     cmd.env_remove("SSH_AUTH_SOCK")
+        .env_remove("PIPEFORM_SSH_PASSPHRASE")
         .arg("--config")
         .arg(config)
         .arg("deploy")
-        .args(["--host", "127.0.0.1", "--port", &w.sshd.port.to_string()])
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .arg("--known-hosts")
         .arg(w.known_hosts())
         .arg("--prefix")
@@ -724,7 +730,7 @@ fn cli(w: &World, config: &Path) -> assert_cmd::Command {
         .arg(w.cron_dir())
         .arg("--terraform-dir")
         .arg(w.tmp.path().join("no-terraform"))
-        .args(["--connect-timeout", "5"])
+        .args(["--connect-timeout", &connect_timeout.to_string()])
         .args([
             "--set",
             "PIPEFORM_DB_HOST=127.0.0.1",
@@ -799,4 +805,355 @@ fn cli_deploys_with_json_output_and_maps_failures_to_exit_codes() {
     let out = cli(&w, &config).arg("--rollback").output().expect("run");
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to roll back to"));
+}
+
+/// Asserts that sshd logged a login with the key whose public half is `public`.
+fn assert_logged_in_with(w: &World, public: &Path) {
+    let fp = support::sshd::fingerprint(public);
+    let log = w.sshd.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("Accepted publickey") && l.contains(&fp)),
+        "no login with {fp} ({}) in the sshd log:\n{log}",
+        public.display()
+    );
+}
+
+/// A new key pair in the world's temp dir, admitted by its sshd.
+fn authorised_key(w: &World, name: &str, kind: &str, extra: &[&str], passphrase: &str) -> PathBuf {
+    let key = w.tmp.path().join(name);
+    support::sshd::keygen_with(&key, kind, extra, passphrase);
+    w.sshd.authorize(&key.with_extension("pub"));
+    key
+}
+
+#[test]
+fn an_rsa_key_authenticates() {
+    let w = World::new();
+    let key = authorised_key(&w, "id_rsa", "rsa", &["-b", "3072"], "");
+    let bin = w.binary("a", b"deployed with rsa");
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.identity = Some(key.clone());
+    let r = w.run(opts);
+    assert!(r.uploaded && r.switched, "{r:?}");
+    assert_logged_in_with(&w, &key.with_extension("pub"));
+    assert!(
+        w.sshd.log().contains("ssh2: RSA SHA256:"),
+        "{}",
+        w.sshd.log()
+    );
+}
+
+#[test]
+fn a_passphrase_protected_key_needs_pipeform_ssh_passphrase() {
+    let w = World::new();
+    let config = write_config(&w);
+    let key = authorised_key(&w, "id_locked", "ed25519", &[], "correct horse");
+    let bin = w.binary("a", b"deployed with a locked key");
+    let deploy = |passphrase: Option<&str>| {
+        let mut cmd = cli(&w, &config);
+        cmd.arg("--binary")
+            .arg(&bin)
+            .arg("--identity")
+            .arg(&key)
+            .arg("--accept-new-host-key");
+        if let Some(p) = passphrase {
+            cmd.env("PIPEFORM_SSH_PASSPHRASE", p);
+        }
+        cmd.output().expect("run")
+    };
+
+    // No passphrase: a local mistake, found before connecting (exit 2, nothing touched).
+    let out = deploy(None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(err.contains("PIPEFORM_SSH_PASSPHRASE"), "{err}");
+    assert!(err.contains(&key.display().to_string()), "{err}");
+    assert!(
+        !w.known_hosts().exists(),
+        "nothing recorded before connecting"
+    );
+
+    // A wrong one can only be told by libssh2 on a session: an SSH failure (exit 3).
+    let out = deploy(Some("wrong horse"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(err.contains("PIPEFORM_SSH_PASSPHRASE"), "{err}");
+    assert!(!w.prefix().exists(), "nothing may be written on the host");
+    assert!(
+        !w.sshd.log().contains("Accepted publickey"),
+        "{}",
+        w.sshd.log()
+    );
+
+    let out = deploy(Some("correct horse"));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(w.prefix().join("current/pipeform-job").is_file());
+    assert_logged_in_with(&w, &key.with_extension("pub"));
+}
+
+/// A private `ssh-agent` on its own socket, killed on drop.
+struct Agent {
+    child: std::process::Child,
+    sock: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Agent {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir for ssh-agent");
+        let sock = dir.path().join("agent.sock");
+        let mut child = std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start ssh-agent (apt-get install openssh-client)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !sock.exists() {
+            if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
+                let _ = child.kill();
+                let out = child.wait_with_output().expect("ssh-agent output");
+                panic!(
+                    "ssh-agent did not create {}: {}",
+                    sock.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Self {
+            child,
+            sock,
+            _dir: dir,
+        }
+    }
+
+    fn add(&self, key: &Path) {
+        let out = std::process::Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &self.sock)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("ssh-add runs");
+        assert!(
+            out.status.success(),
+            "ssh-add: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_key_in_ssh_agent_authenticates_when_its_file_is_locked_or_absent() {
+    let w = World::new();
+    let config = write_config(&w);
+    let key = authorised_key(&w, "id_agent", "ed25519", &[], "");
+    let public = w.tmp.path().join("agent-key.pub");
+    std::fs::rename(key.with_extension("pub"), &public).expect("keep the public key aside");
+    let agent = Agent::start();
+    agent.add(&key);
+    // On disk the key now needs a passphrase only the agent's copy does without.
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-p", "-P", "", "-N", "only the agent knows", "-f"])
+        .arg(&key)
+        .output()
+        .expect("ssh-keygen -p runs");
+    assert!(out.status.success(), "{out:?}");
+    let bin = w.binary("a", b"deployed through the agent");
+    let deploy = || {
+        let mut cmd = cli(&w, &config);
+        cmd.arg("--binary")
+            .arg(&bin)
+            .arg("--identity")
+            .arg(&key)
+            .arg("--accept-new-host-key");
+        cmd
+    };
+    let logins = || {
+        let fp = support::sshd::fingerprint(&public);
+        w.sshd
+            .log()
+            .lines()
+            .filter(|l| l.contains("Accepted publickey") && l.contains(&fp))
+            .count()
+    };
+
+    let out = deploy().output().expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ssh-agent"),
+        "{out:?}"
+    );
+    let out = deploy()
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(w.prefix().join("current/pipeform-job").is_file());
+    assert_eq!(logins(), 1, "{}", w.sshd.log());
+
+    // Only the agent has the key now. Without the agent that is a local mistake: exit 2.
+    std::fs::remove_file(&key).expect("remove the private key");
+    let out = deploy().output().expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--identity"),
+        "{out:?}"
+    );
+    let out = deploy()
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(logins(), 2, "{}", w.sshd.log());
+}
+
+#[test]
+fn deploy_waits_for_an_sshd_that_comes_up_within_the_connect_deadline() {
+    let w = World::new();
+    let config = write_config(&w);
+    let booting = Sshd::prepare(support::free_port());
+    booting.authorize(&w.sshd.identity().with_extension("pub"));
+    let bin = w.binary("a", b"deployed to a booting host");
+    let mut cmd = cli_on(&w, &config, booting.port, 3);
+    cmd.arg("--binary")
+        .arg(&bin)
+        .args(["--accept-new-host-key", "--format", "json"]);
+    let started = Instant::now();
+    let deploy = std::thread::spawn(move || cmd.output().expect("run"));
+    // The "instance" boots two seconds into a three-second connect deadline.
+    std::thread::sleep(Duration::from_secs(2));
+    let late = booting.start();
+    let out = deploy.join().expect("deploy thread");
+    let took = started.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{out:?}\nsshd log:\n{}",
+        late.log()
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["uploaded"], true);
+    assert_eq!(doc["port"], late.port);
+    // Connected by the 3 s deadline; the deploy itself takes well under a second more.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn a_port_that_never_opens_fails_with_the_connect_error_at_the_deadline() {
+    let w = World::new();
+    let config = write_config(&w);
+    let closed = support::free_port();
+    let bin = w.binary("a", b"never deployed");
+    let started = Instant::now();
+    let out = cli_on(&w, &config, closed, 2)
+        .arg("--binary")
+        .arg(&bin)
+        .arg("--accept-new-host-key")
+        .output()
+        .expect("run");
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot connect to root@127.0.0.1:{closed} within")),
+        "{err}"
+    );
+    assert!(err.contains("refused"), "{err}");
+    // It kept retrying until the deadline, and gave up there.
+    assert!(
+        took >= Duration::from_millis(1900),
+        "gave up after {took:?}"
+    );
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    assert!(!w.prefix().exists());
+}
+
+#[test]
+fn the_cloudwatch_agent_is_restarted_when_its_config_changes_and_retried_after_a_failure() {
+    let mut w = World::new();
+    let agent_dir = w.tmp.path().join("amazon-cloudwatch-agent");
+    let calls = w.tmp.path().join("ctl-calls");
+    let fail = w.tmp.path().join("ctl-fails");
+    let ctl = agent_dir.join("bin/amazon-cloudwatch-agent-ctl");
+    std::fs::create_dir_all(agent_dir.join("bin")).expect("agent bin dir");
+    // A stand-in for the agent's ctl: records its arguments; fails while `fail` exists.
+    std::fs::write(
+        &ctl,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n[ ! -e '{}' ]\n",
+            calls.display(),
+            fail.display()
+        ),
+    )
+    .expect("write ctl stand-in");
+    std::fs::set_permissions(&ctl, std::fs::Permissions::from_mode(0o755)).expect("chmod ctl");
+    let bin = w.binary("a", b"a");
+    let deploy = |w: &World| {
+        let mut opts = w.opts(Action::Deploy {
+            binary: bin.clone(),
+        });
+        opts.places.agent_dir = agent_dir.display().to_string();
+        w.run(opts)
+    };
+    let installed = agent_dir.join("etc/pipeform.json");
+    let restart = format!("-a fetch-config -m ec2 -c file:{} -s", installed.display());
+    let calls_so_far = || {
+        std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+
+    let r = deploy(&w);
+    assert_eq!(r.agent.as_deref(), Some("restarted"), "{r:?}");
+    assert_eq!(calls_so_far(), vec![restart.clone()]);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&installed).expect("agent config"))
+            .expect("agent config is JSON");
+    let entry = &config["logs"]["logs_collected"]["files"]["collect_list"][0];
+    assert_eq!(entry["log_group_name"], "/pipeform/job");
+    assert!(deploy::summary(&r).contains("reconfigured and restarted"));
+
+    // Same config: the agent is left alone.
+    let r = deploy(&w);
+    assert_eq!(r.agent.as_deref(), Some("unchanged"), "{r:?}");
+    assert_eq!(calls_so_far().len(), 1);
+
+    // A new log group whose restart fails is reported, and the next deploy tries again
+    // instead of calling the agent configured.
+    w.stack.monitoring.log_group = "/pipeform/other".into();
+    std::fs::write(&fail, "").expect("make the ctl fail");
+    let r = deploy(&w);
+    assert_eq!(r.agent.as_deref(), Some("restart-failed"), "{r:?}");
+    assert_eq!(calls_so_far().len(), 2);
+    assert!(deploy::summary(&r).contains("the next deploy retries"));
+    let config = std::fs::read_to_string(&installed).expect("agent config");
+    assert!(
+        config.contains("/pipeform/other"),
+        "the new config is written: {config}"
+    );
+    std::fs::remove_file(&fail).expect("let the ctl succeed");
+    let r = deploy(&w);
+    assert_eq!(r.agent.as_deref(), Some("restarted"), "{r:?}");
+    assert_eq!(
+        calls_so_far(),
+        vec![restart.clone(), restart.clone(), restart]
+    );
+    // ...and once it succeeded, an identical deploy leaves the agent alone again.
+    let r = deploy(&w);
+    assert_eq!(r.agent.as_deref(), Some("unchanged"), "{r:?}");
+    assert_eq!(calls_so_far().len(), 3);
 }

@@ -1,6 +1,12 @@
 //! The files `deploy` installs next to the binary: the job's env file, the cron entry and the
 //! CloudWatch agent configuration. Each is rendered here (pure, unit-tested), then installed by
 //! a shell fragment that compares before writing, so a rerun reports "already in place".
+//!
+//! The CloudWatch agent counts as installed when `<agent dir>/bin/amazon-cloudwatch-agent-ctl`
+//! is executable (`--agent-dir`, default [`AGENT_DIR`]). Then its config goes to
+//! `<agent dir>/etc/pipeform.json` and the agent is reloaded with `amazon-cloudwatch-agent-ctl
+//! -a fetch-config -m ec2 -c file:<that file> -s` when the config changed or an earlier reload
+//! failed; otherwise the config is only written to `<prefix>/cloudwatch-agent.json`.
 
 use std::collections::BTreeMap;
 
@@ -203,6 +209,7 @@ pub fn script(stack: &Stack, env: &JobEnv, places: &Places) -> String {
     let agent_installed = format!("{}/etc/pipeform.json", places.agent_dir);
     let agent_fallback = format!("{}/cloudwatch-agent.json", places.prefix);
     let ctl = format!("{}/bin/amazon-cloudwatch-agent-ctl", places.agent_dir);
+    let agent_pending = format!("{}/etc/.pipeform.json.restart-pending", places.agent_dir);
     let files: Vec<(&str, String, &str, &str, String)> = vec![
         (
             "job.env",
@@ -264,12 +271,15 @@ make_dir() {{ # name path owner
     for (name, path, mode, owner, content) in &files {
         s.push_str(&put(name, path, mode, owner, content));
     }
+    // The agent is restarted when its config changed, or when an earlier restart failed (the
+    // pending marker stays until one succeeds): an unchanged config is not proof it was loaded.
     s.push_str(&format!(
-        "if [ -x {ctl} ]; then\n  {}  if [ \"$changed\" = 1 ]; then\n    if {ctl} -a fetch-config -m ec2 -c file:{installed} -s >/dev/null 2>&1; then echo \"@agent restarted\"; else echo \"@agent restart-failed\"; fi\n  else echo \"@agent unchanged\"; fi\nelse\n  {}  echo \"@agent absent\"\nfi\n",
+        "if [ -x {ctl} ]; then\n  {}  if [ \"$changed\" = 1 ] || [ -e {pending} ]; then\n    : > {pending}\n    if {ctl} -a fetch-config -m ec2 -c file:{installed} -s >/dev/null 2>&1; then rm -f {pending}; echo \"@agent restarted\"; else echo \"@agent restart-failed\"; fi\n  else echo \"@agent unchanged\"; fi\nelse\n  {}  echo \"@agent absent\"\nfi\n",
         put("agent-config", &agent_installed, "644", ADMIN, &agent),
         put("agent-config", &agent_fallback, "644", ADMIN, &agent),
         ctl = q(&ctl),
         installed = q(&agent_installed),
+        pending = q(&agent_pending),
     ));
     // The env file's directories, not the config's: `--set` may have moved them.
     for (name, path) in [("csv_dir", &env.csv_dir), ("log_dir", &env.log_dir)] {

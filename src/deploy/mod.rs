@@ -188,6 +188,7 @@ impl DeployError {
                 | Self::Prefix(_)
                 | Self::Env(_)
                 | Self::Ssh(SshError::Identity { .. })
+                | Self::Ssh(SshError::Passphrase { .. })
         )
     }
 }
@@ -561,7 +562,7 @@ pub fn summary(r: &DeployReport) -> String {
             "absent" => "CloudWatch agent not installed: config written under the prefix only",
             "restarted" => "CloudWatch agent reconfigured and restarted",
             "unchanged" => "CloudWatch agent already configured",
-            _ => "CloudWatch agent config written, but the agent failed to restart",
+            _ => "CloudWatch agent config written, but the agent failed to restart (the next deploy retries)",
         };
         t.row(["agent".to_string(), text.to_string()]);
     }

@@ -95,6 +95,12 @@ pub enum SshError {
         /// Why.
         reason: String,
     },
+    /// The private key is encrypted and there is neither a passphrase nor an agent.
+    #[error("identity {path} is protected by a passphrase and PIPEFORM_SSH_PASSPHRASE is not set; set it to the key's passphrase, or load the key into ssh-agent (ssh-add) and set SSH_AUTH_SOCK. Nothing was sent")]
+    Passphrase {
+        /// The file.
+        path: PathBuf,
+    },
     /// The server refused the key.
     #[error("authentication as {user} with {identity} failed: {reason}; check that its public key is in the user's authorized_keys (and PIPEFORM_SSH_PASSPHRASE if the key has one)")]
     Auth {
@@ -142,20 +148,26 @@ impl Remote {
     /// Connects, verifies the host key, and logs in. Nothing is sent to the host's shell
     /// before the host key has been verified.
     pub fn connect(target: &Target, login: &Login) -> Result<Self, SshError> {
-        // Fail on a missing key before touching the network: the fix is local. Without the
-        // file, a running agent may still hold the key.
-        if let Err(e) = std::fs::metadata(&login.identity) {
-            if std::env::var_os("SSH_AUTH_SOCK").is_some() {
-                tracing::debug!(
-                    "{}: {e}; trying the SSH agent only",
-                    login.identity.display()
-                );
-            } else {
+        // Fail on a missing key, or an encrypted one without its passphrase, before touching
+        // the network: the fix is local. A running agent may still hold the key.
+        let agent = std::env::var_os("SSH_AUTH_SOCK").is_some();
+        match std::fs::read(&login.identity) {
+            Err(e) if agent => tracing::debug!(
+                "{}: {e}; trying the SSH agent only",
+                login.identity.display()
+            ),
+            Err(e) => {
                 return Err(SshError::Identity {
                     path: login.identity.clone(),
                     reason: e.to_string(),
-                });
+                })
             }
+            Ok(key) if login.passphrase.is_none() && !agent && is_encrypted(&key) => {
+                return Err(SshError::Passphrase {
+                    path: login.identity.clone(),
+                })
+            }
+            Ok(_) => {}
         }
         let mut known = KnownHostsFile::load(&login.known_hosts)?;
         let start = Instant::now();
@@ -456,7 +468,8 @@ fn handshake(target: &Target, pref: Option<&str>, timeout: Duration) -> Result<H
 }
 
 /// Retries connection and handshake with backoff until `deadline`: a fresh instance refuses
-/// connections, or drops them mid-handshake, while it boots.
+/// connections, or drops them mid-handshake, while it boots. No pause runs past the deadline
+/// and the last attempt is made at it, so a host that comes up late in the window is reached.
 fn handshake_with_retries(
     target: &Target,
     pref: Option<&str>,
@@ -470,18 +483,20 @@ fn handshake_with_retries(
             Ok(s) => return Ok(s),
             Err(reason) => {
                 let now = Instant::now();
-                if now + delay >= deadline {
+                let left = deadline.saturating_duration_since(now);
+                if left.is_zero() {
                     return Err(SshError::Connect {
                         target: describe(target),
                         waited: now.duration_since(start),
                         reason,
                     });
                 }
+                let pause = delay.min(left);
                 tracing::debug!(
-                    "connect to {} failed ({reason}); retrying in {delay:?}",
+                    "connect to {} failed ({reason}); retrying in {pause:?}",
                     describe(target)
                 );
-                std::thread::sleep(delay);
+                std::thread::sleep(pause);
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
         }
@@ -534,6 +549,28 @@ fn authenticate(session: &Session, target: &Target, login: &Login) -> Result<(),
     })
 }
 
+/// True when a private key file is protected by a passphrase: PKCS#8 `ENCRYPTED PRIVATE KEY`,
+/// a PEM `Proc-Type: 4,ENCRYPTED` header, or an OpenSSH key whose cipher is not `none`.
+fn is_encrypted(key: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(key);
+    if text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
+        return true;
+    }
+    let Some((_, body)) = text.split_once("-----BEGIN OPENSSH PRIVATE KEY-----") else {
+        return false;
+    };
+    // The body starts "openssh-key-v1\0", then the cipher name as an SSH string; base64 of
+    // magic + length is exactly 24 characters, so the cipher name starts on a clean boundary.
+    let b64: String = body
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .take(30)
+        .collect();
+    const MAGIC: &str = "b3BlbnNzaC1rZXktdjEAAAAA";
+    const CIPHER_NONE: &str = "b3BlbnNzaC1rZXktdjEAAAAABG5vbm";
+    b64.starts_with(MAGIC) && !b64.starts_with(CIPHER_NONE)
+}
+
 /// Quotes `s` for a POSIX shell.
 pub fn sh_quote(s: &str) -> String {
     if !s.is_empty()
@@ -556,5 +593,19 @@ mod tests {
         assert_eq!(sh_quote("a b"), "'a b'");
         assert_eq!(sh_quote("it's"), "'it'\\''s'");
         assert_eq!(sh_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+    }
+
+    #[test]
+    fn encrypted_keys_are_told_from_plain_ones() {
+        // The first base64 line of `ssh-keygen -t ed25519` keys without and with a passphrase.
+        let plain = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n";
+        let locked = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABAvgDqIeO\n";
+        assert!(!is_encrypted(plain));
+        assert!(is_encrypted(locked));
+        assert!(is_encrypted(
+            b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n"
+        ));
+        assert!(is_encrypted(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\n"));
+        assert!(!is_encrypted(b"-----BEGIN RSA PRIVATE KEY-----\nMIIG4w\n"));
     }
 }

@@ -66,8 +66,16 @@ pub struct Sshd {
 
 /// Runs `ssh-keygen` to make a key pair without a passphrase.
 pub fn keygen(path: &Path, kind: &str) {
+    keygen_with(path, kind, &[], "");
+}
+
+/// Runs `ssh-keygen -t kind` with `extra` arguments (e.g. `-b 3072`) and `passphrase` ("" for
+/// none).
+pub fn keygen_with(path: &Path, kind: &str, extra: &[&str], passphrase: &str) {
     let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", kind, "-N", "", "-C", "pipeform-test", "-f"])
+        .args(["-q", "-t", kind])
+        .args(extra)
+        .args(["-N", passphrase, "-C", "pipeform-test", "-f"])
         .arg(path)
         .output()
         .expect("ssh-keygen runs (apt-get install openssh-client)");
@@ -78,9 +86,59 @@ pub fn keygen(path: &Path, kind: &str) {
     );
 }
 
+/// The `SHA256:...` fingerprint of a public key file, as sshd logs it.
+pub fn fingerprint(public: &Path) -> String {
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(public)
+        .output()
+        .expect("ssh-keygen -l runs");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    text.split_whitespace()
+        .nth(1)
+        .unwrap_or_else(|| panic!("no fingerprint for {}: {text}", public.display()))
+        .to_string()
+}
+
+/// Appends a public key file to the `AuthorizedKeysFile` of the server in `dir`.
+fn authorize_in(dir: &Path, public: &Path) {
+    use std::io::Write;
+    let key = std::fs::read_to_string(public).expect("read public key");
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("authorized_keys"))
+        .and_then(|mut f| f.write_all(key.as_bytes()))
+        .expect("append to authorized_keys");
+}
+
+/// A server's keys and config on a chosen port, not started yet: for clients that must find
+/// nothing listening at first (an instance still booting).
+pub struct Unstarted {
+    /// The port it will listen on.
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Unstarted {
+    /// Admits this public key file too.
+    pub fn authorize(&self, public: &Path) {
+        authorize_in(self.dir.path(), public);
+    }
+
+    /// Starts the server; panics with its log if it does not listen within 10 s.
+    pub fn start(self) -> Sshd {
+        Sshd::start_in(self.dir, self.port)
+    }
+}
+
 impl Sshd {
-    /// Starts a server whose host keys are generated afresh.
+    /// Starts a server whose host keys are generated afresh, on a free port.
     pub fn start() -> Self {
+        Self::prepare(super::free_port()).start()
+    }
+
+    /// Generates host and client keys for a server on `port` without starting it.
+    pub fn prepare(port: u16) -> Unstarted {
         let dir = tempfile::Builder::new()
             .prefix("pipeform-sshd-")
             .tempdir()
@@ -94,13 +152,12 @@ impl Sshd {
             dir.path().join("authorized_keys"),
         )
         .expect("write authorized_keys");
-        Self::start_in(dir)
+        Unstarted { port, dir }
     }
 
-    fn start_in(dir: tempfile::TempDir) -> Self {
+    fn start_in(dir: tempfile::TempDir, port: u16) -> Self {
         // sshd refuses to start without its privilege separation directory.
         std::fs::create_dir_all("/run/sshd").expect("create /run/sshd");
-        let port = super::free_port();
         let d = dir.path().display();
         let config = format!(
             "Port {port}\n\
@@ -143,6 +200,11 @@ impl Sshd {
     /// The client's private key.
     pub fn identity(&self) -> PathBuf {
         self.dir.path().join("client")
+    }
+
+    /// Admits this public key file too (next to the client key admitted from the start).
+    pub fn authorize(&self, public: &Path) {
+        authorize_in(self.dir.path(), public);
     }
 
     /// The server's log so far.
