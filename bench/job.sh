@@ -105,10 +105,9 @@ LOGS_MB=$(du -sm "$W/logs" | cut -f1)
 # --- load ---------------------------------------------------------------------------------
 URL="mysql://bench:$PW@127.0.0.1:$DBP/bench"
 LOAD_OURS="target/release/pipeform-job load --db-url mysql://bench:***@127.0.0.1:PORT/bench --table orders=orders.csv"
-say "load: pipeform-job"
-ours=(); for _ in $(seq "$REPS"); do ours+=("$(timeit "$BIN" load --db-url "$URL" --table "orders=$W/orders.csv" --log-file "$W/job.log")"); done
+say "load: a first pipeform-job load (its table's types are the client's DDL)"
+"$BIN" load --db-url "$URL" --table "orders=$W/orders.csv" --log-file "$W/job.log" >>"$W/cmd.log" 2>&1
 grep -q "JOB_STATUS=SUCCEEDED" "$W/job.log" || { say "pipeform-job load failed"; tail "$W/job.log" >&2; exit 1; }
-loaded=$($SQL -N -e "SELECT COUNT(*) FROM orders")
 # The client loads into the same column types that the job inferred, created beforehand.
 DDL=$($SQL -N -e "SHOW CREATE TABLE orders" | cut -f2- | sed 's/CREATE TABLE `orders`/CREATE TABLE `orders_cli`/; s/\\n/ /g')
 cat >"$W/client.sql" <<SQLX
@@ -117,8 +116,16 @@ $DDL;
 LOAD DATA LOCAL INFILE '$W/orders.csv' INTO TABLE orders_cli CHARACTER SET utf8mb4
   FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' LINES TERMINATED BY '\n' IGNORE 1 LINES;
 SQLX
-say "load: mariadb client"
-cli=(); for _ in $(seq "$REPS"); do cli+=("$(timeit mariadb --defaults-file="$W/db/my.cnf" --local-infile=1 bench -e "source $W/client.sql")"); done
+# Ours and the client's alternate, so a change in the machine's load hits both alike.
+LOAD_REPS=${LOAD_REPS:-5}
+say "load: pipeform-job and the mariadb client, alternating, $LOAD_REPS each"
+ours=(); cli=()
+for _ in $(seq "$LOAD_REPS"); do
+  ours+=("$(timeit "$BIN" load --db-url "$URL" --table "orders=$W/orders.csv" --log-file "$W/job.log")")
+  cli+=("$(timeit mariadb --defaults-file="$W/db/my.cnf" --local-infile=1 bench -e "source $W/client.sql")")
+done
+[ "$(grep -c "JOB_STATUS=SUCCEEDED" "$W/job.log")" -eq $((LOAD_REPS + 1)) ] || { say "a pipeform-job load failed"; tail "$W/job.log" >&2; exit 1; }
+loaded=$($SQL -N -e "SELECT COUNT(*) FROM orders")
 cli_rows=$($SQL -N -e "SELECT COUNT(*) FROM orders_cli")
 cat >"$W/pandas_load.py" <<'PY'
 import sys, pandas as pd, sqlalchemy
@@ -176,20 +183,28 @@ mbs() { awk -v m="$1" -v t="$2" 'BEGIN{printf "%.0f MB/s", m/t}'; }
 cat <<MD
 ## pipeform-job: load and ship
 
-\`bench/job.sh\` (REPS=$REPS, median of $REPS; all times in seconds). Release build of \`pipeform-job\`,
+\`bench/job.sh\` (load: median of $LOAD_REPS alternating runs; pandas and ship: median of REPS=$REPS; all times in seconds). Release build of \`pipeform-job\`,
 private MariaDB $(mariadbd --version | grep -o '[0-9]*\.[0-9]*\.[0-9]*-MariaDB' | head -1) and moto on loopback, started by the script.
 
 ### load: $ROWS-row CSV (${CSV_MB} MB; quoted fields, embedded commas and quotes, empty fields)
 
 | what | command | seconds (runs) | median | rate | vs pipeform-job |
 | --- | --- | --- | --- | --- | --- |
-| **pipeform-job load** (parse, infer types, staging table, LOAD DATA LOCAL, count, atomic RENAME) | \`$LOAD_OURS\` | ${ours[*]} | **$m_ours** | $(rate "$ROWS" "$m_ours") | 1.0x |
+| **pipeform-job load** (parse, infer types, staging table, streamed LOAD DATA LOCAL, row count, atomic RENAME) | \`$LOAD_OURS\` | ${ours[*]} | **$m_ours** | $(rate "$ROWS" "$m_ours") | 1.0x |
 | \`mariadb\` client LOAD DATA LOCAL INFILE into a pre-created table of the same types | \`mariadb --local-infile=1 bench -e "source client.sql"\` | ${cli[*]} | $m_cli | $(rate "$ROWS" "$m_cli") | $(ratio "$m_cli" "$m_ours") |
 | pandas \`read_csv\` + \`to_sql(if_exists="replace")\` (pymysql) | \`python pandas_load.py\` | ${pd_t[*]} | $m_pd | $(rate "$ROWS" "$m_pd") | $(ratio "$m_pd" "$m_ours") |
 
 Rows in the table afterwards: pipeform-job $loaded, client $cli_rows, pandas $pd_rows. The client's LOAD DATA
 turns empty fields into 0 / '' (with warnings) where the job stores NULL, does no type inference and
 no swap: it is the floor for getting bytes into InnoDB, not an equivalent job.
+
+Goal of issue 5: load at least as fast as the client. This run: pipeform-job $m_ours s, client $m_cli s
+(pipeform-job / client = $(awk -v a="$m_ours" -v b="$m_cli" 'BEGIN{printf "%.2f", a/b}')).
+Where the job's time goes (its log and \`-v\` timings): one pass over the file to validate it and
+infer the types (~0.14 s for this file), \`CREATE TABLE\`, then \`LOAD DATA\`, during which the
+job parses the file a second time and streams the tab-separated text while the server inserts
+(~1.4 s on a quiet machine, the same server work as the client's), then the server's own row
+count for the statement and one \`RENAME TABLE\`. The job's CPU time is ~0.2 s in all.
 
 ### ship: ${LOGS_MB} MB of logs in $(ls "$W/logs" | wc -l) files -> S3 (moto), gzip
 
