@@ -217,6 +217,18 @@ impl Infer {
         }
     }
 
+    /// Folds in the state of the same column over other rows.
+    fn merge(&mut self, o: &Infer) {
+        self.int &= o.int;
+        self.dec &= o.dec;
+        self.date &= o.date;
+        self.int_digits = self.int_digits.max(o.int_digits);
+        self.scale = self.scale.max(o.scale);
+        self.max_chars = self.max_chars.max(o.max_chars);
+        self.max_bytes = self.max_bytes.max(o.max_bytes);
+        self.non_empty |= o.non_empty;
+    }
+
     fn finish(&self) -> ColumnType {
         if !self.non_empty {
             return ColumnType::Text(0);
@@ -366,10 +378,115 @@ pub fn prepare(path: &Path) -> Result<Prepared, CsvError> {
         columns_names.push(name);
     }
     let width = columns_names.len();
+    let first = rdr.position().byte() as usize;
+    let records = data.get(first..).unwrap_or_default();
+    let lines_before = rdr.position().line().saturating_sub(1);
+    let scan_all = || scan(records, None, lines_before, width, &shown).map(|(i, n, _)| (i, n));
+    // Two threads, each inferring half of the rows, when the file is big enough to be worth
+    // it. Any complaint from either half (or a split that turns out not to fall between
+    // records) sends the whole file through one sequential scan, whose errors are the
+    // authoritative ones with exact line numbers.
+    #[cfg(test)]
+    SPLIT_USED.with(|u| u.set(false));
+    let split = if records.len() >= PARALLEL_SCAN_BYTES {
+        split_point(records)
+    } else {
+        None
+    };
+    let (infer, rows) = match split {
+        Some(mid) => {
+            let tail = records.get(mid..).unwrap_or_default();
+            let (a, b) = std::thread::scope(|s| {
+                let second = s.spawn(|| scan(tail, None, 0, width, &shown));
+                let first = scan(records, Some(mid), lines_before, width, &shown);
+                (first, second.join())
+            });
+            match (a, b) {
+                // The first half's parser must have finished a record exactly at the cut:
+                // then the second half starts where a record starts.
+                (Ok((mut inf, n, end)), Ok(Ok((other, m, _)))) if end == mid => {
+                    #[cfg(test)]
+                    SPLIT_USED.with(|u| u.set(true));
+                    for (x, y) in inf.iter_mut().zip(&other) {
+                        x.merge(y);
+                    }
+                    (inf, n + m)
+                }
+                _ => scan_all()?,
+            }
+        }
+        _ => scan_all()?,
+    };
+
+    let columns = columns_names
+        .into_iter()
+        .zip(&infer)
+        .map(|(name, inf)| Column {
+            name,
+            ty: inf.finish(),
+        })
+        .collect();
+    Ok(Prepared {
+        path: path.to_path_buf(),
+        columns,
+        rows,
+        bytes,
+        body,
+    })
+}
+
+/// Files smaller than this are scanned by one thread (tests use a small value to exercise the
+/// two-thread path with small files).
+const PARALLEL_SCAN_BYTES: usize = if cfg!(test) { 64 << 10 } else { 4 << 20 };
+
+#[cfg(test)]
+thread_local! {
+    /// Whether this thread's last `prepare` kept the two-thread result.
+    static SPLIT_USED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Where to cut `data` in two, near the middle: after the first newline past the middle that
+/// an even number of quotes precedes (a newline inside a quoted field follows an odd number).
+/// Stray quotes can fool the count, so the caller accepts the cut only if the parser, reading
+/// from the start, ends a record exactly there.
+fn split_point(data: &[u8]) -> Option<usize> {
+    let mid = data.len() / 2;
+    let mut open = data.get(..mid)?.iter().filter(|&&b| b == b'"').count() % 2 == 1;
+    for (i, &b) in data.get(mid..)?.iter().enumerate() {
+        match b {
+            b'"' => open = !open,
+            b'\n' if !open => return Some(mid + i + 1).filter(|&at| at < data.len()),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Validates the records in `data` (no header) and infers their columns' types: the state of
+/// each column, the number of rows and the byte offset where reading stopped (the end, or the
+/// end of the first record reaching `stop_at`). Error lines are counted from `lines_before`.
+fn scan(
+    data: &[u8],
+    stop_at: Option<usize>,
+    lines_before: u64,
+    width: usize,
+    shown: &str,
+) -> Result<(Vec<Infer>, u64, usize), CsvError> {
+    let bad_row = |line: u64, column: Option<usize>, reason: String| CsvError::BadRow {
+        path: shown.to_string(),
+        line: line + lines_before,
+        column,
+        reason,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
+    let mut record = csv::ByteRecord::new();
     let mut infer = vec![Infer::new(); width];
     let mut rows = 0u64;
-    let mut start = rdr.position().byte() as usize;
-    let mut start_line = rdr.position().line();
+    let mut start = 0usize;
+    let mut start_line = 1u64;
 
     loop {
         let got = match rdr.read_byte_record(&mut record) {
@@ -402,9 +519,13 @@ pub fn prepare(path: &Path) -> Result<Prepared, CsvError> {
         }
         start = end;
         start_line = end_line;
+        let done = stop_at.is_some_and(|stop| end >= stop);
 
         if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
             // A blank line: no row.
+            if done {
+                break;
+            }
             continue;
         }
         if record.len() != width {
@@ -431,23 +552,11 @@ pub fn prepare(path: &Path) -> Result<Prepared, CsvError> {
             infer[i].see(v);
         }
         rows += 1;
+        if done {
+            break;
+        }
     }
-
-    let columns = columns_names
-        .into_iter()
-        .zip(&infer)
-        .map(|(name, inf)| Column {
-            name,
-            ty: inf.finish(),
-        })
-        .collect();
-    Ok(Prepared {
-        path: path.to_path_buf(),
-        columns,
-        rows,
-        bytes,
-        body,
-    })
+    Ok((infer, rows, start))
 }
 
 /// `LOAD DATA`'s default escaping: backslash, tab, newline and carriage return.
@@ -527,6 +636,119 @@ mod tests {
         let e = prep(b"a,A\n1,2\n").expect_err("dup");
         assert!(e.to_string().contains("duplicate"), "{e}");
         assert!(prep(b"").is_err());
+    }
+
+    /// A file past the two-thread threshold: `rows` rows of `row(i)` under `header`.
+    fn big(header: &str, rows: usize, row: impl Fn(usize) -> String) -> Vec<u8> {
+        let mut out = format!("{header}\n").into_bytes();
+        for i in 0..rows {
+            out.extend_from_slice(row(i).as_bytes());
+            out.push(b'\n');
+        }
+        assert!(
+            out.len() > PARALLEL_SCAN_BYTES,
+            "test file too small to split"
+        );
+        out
+    }
+
+    /// What one thread reading the whole file infers.
+    fn sequential(text: &[u8], width: usize) -> (Vec<String>, u64) {
+        let body = text.iter().position(|&b| b == b'\n').expect("header") + 1;
+        let (inf, rows, _) = scan(&text[body..], None, 1, width, "t.csv").expect("valid");
+        (inf.iter().map(|i| i.finish().sql()).collect(), rows)
+    }
+
+    #[test]
+    fn two_threads_infer_what_one_thread_infers() {
+        // The second half alone widens `code` to text, lengthens `note` and adds decimals to
+        // `amount`; quoted fields with commas and newlines sit around the middle.
+        let n = 120_000;
+        let text = big("id,amount,code,note", n, |i| {
+            let late = i > n * 3 / 4;
+            let amount = if late {
+                format!("{i}.25")
+            } else {
+                i.to_string()
+            };
+            let code = if late && i % 1000 == 0 {
+                "X1".to_string()
+            } else {
+                (i % 97).to_string()
+            };
+            let note = if i % 50 == 0 {
+                format!("\"line one, {i}\nline \"\"two\"\"\"")
+            } else if late && i % 777 == 0 {
+                "n".repeat(90)
+            } else {
+                format!("note {i}")
+            };
+            format!("{i},{amount},{code},{note}")
+        });
+        let p = prep(&text).expect("valid");
+        assert!(
+            SPLIT_USED.with(|u| u.get()),
+            "the two-thread path did not run"
+        );
+        let types: Vec<String> = p.columns.iter().map(|c| c.ty.sql()).collect();
+        assert_eq!((types.clone(), p.rows), sequential(&text, 4));
+        assert_eq!(
+            types,
+            ["BIGINT", "DECIMAL(8,2)", "VARCHAR(2)", "VARCHAR(90)"]
+        );
+        assert_eq!(p.rows, n as u64);
+        let mut tsv = Vec::new();
+        assert_eq!(p.write_tsv(&mut tsv).expect("tsv"), n as u64);
+    }
+
+    #[test]
+    fn a_stray_quote_that_fools_the_split_does_not_change_the_result() {
+        // Unquoted fields holding a literal quote make the quote count before the middle odd,
+        // so the cut lands inside a quoted multi-line field; the check that the parser ends a
+        // record at the cut must send the file to one thread.
+        let n = 150_000;
+        let text = big("a,b", n, |i| match i {
+            10 => "x\"y,1".to_string(),
+            _ if i % 3 == 0 => format!("\"multi\nline {i}\",{i}"),
+            _ => format!("plain {i},{i}"),
+        });
+        let p = prep(&text).expect("valid");
+        assert!(
+            !SPLIT_USED.with(|u| u.get()),
+            "a cut inside a field was accepted"
+        );
+        let types: Vec<String> = p.columns.iter().map(|c| c.ty.sql()).collect();
+        assert_eq!((types, p.rows), sequential(&text, 2));
+        assert_eq!(p.rows, n as u64);
+    }
+
+    #[test]
+    fn errors_in_either_half_name_the_exact_line() {
+        let n = 200_000;
+        let bad_row = n - 10; // data row index; its line is index + 2 (header, 1-based)
+        let text = big("a,b", n, |i| {
+            if i == bad_row {
+                "only-one-field".to_string()
+            } else {
+                format!("{i},value {i}")
+            }
+        });
+        let e = prep(&text).expect_err("short row in the second half");
+        assert!(
+            e.to_string().contains(&format!("line {}", bad_row + 2)),
+            "{e}"
+        );
+
+        let text = big("a,b", n, |i| {
+            if i == 7 {
+                "1,\"open quote".to_string()
+            } else {
+                format!("{i},value {i}")
+            }
+        });
+        let e = prep(&text).expect_err("unterminated quote in the first half");
+        assert!(e.to_string().contains("line 9"), "{e}");
+        assert!(e.to_string().contains("unterminated"), "{e}");
     }
 
     #[test]
