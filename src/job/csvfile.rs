@@ -74,11 +74,11 @@ impl Prepared {
     /// Returns the rows written.
     pub fn write_tsv(&self, out: &mut impl std::io::Write) -> std::io::Result<u64> {
         let data = self.bytes.get(self.body..).unwrap_or_default();
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(data);
+        let mut rdr = reader(data);
         let mut record = csv::ByteRecord::new();
+        // The header row (checked by `prepare`).
+        rdr.read_byte_record(&mut record)
+            .map_err(std::io::Error::other)?;
         let mut buf = Vec::with_capacity(TSV_BUFFER + 4096);
         let mut rows = 0u64;
         while rdr
@@ -338,10 +338,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, CsvError> {
         reason,
     };
 
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(data);
+    let mut rdr = reader(data);
     let mut record = csv::ByteRecord::new();
 
     // Header.
@@ -435,6 +432,15 @@ pub fn prepare(path: &Path) -> Result<Prepared, CsvError> {
     })
 }
 
+/// The CSV reader every pass uses: the header is an ordinary record to us, and rows of the
+/// wrong width are reported by us (with the header's count), not by the crate.
+fn reader(data: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data)
+}
+
 /// Files smaller than this are scanned by one thread (tests use a small value to exercise the
 /// two-thread path with small files).
 const PARALLEL_SCAN_BYTES: usize = if cfg!(test) { 64 << 10 } else { 4 << 20 };
@@ -478,10 +484,7 @@ fn scan(
         column,
         reason,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(data);
+    let mut rdr = reader(data);
     let mut record = csv::ByteRecord::new();
     let mut infer = vec![Infer::new(); width];
     let mut rows = 0u64;
