@@ -202,7 +202,8 @@ impl Infer {
                 Some((int_digits, scale)) => {
                     self.int_digits = self.int_digits.max(int_digits);
                     self.scale = self.scale.max(scale);
-                    if scale > 0 || v.parse::<i64>().is_err() {
+                    // Up to 18 digits always fit in an i64: parse only longer ones.
+                    if scale > 0 || (int_digits > 18 && v.parse::<i64>().is_err()) {
                         self.int = false;
                     }
                 }
@@ -752,6 +753,15 @@ mod tests {
         let e = prep(&text).expect_err("unterminated quote in the first half");
         assert!(e.to_string().contains("line 9"), "{e}");
         assert!(e.to_string().contains("unterminated"), "{e}");
+    }
+
+    #[test]
+    fn integers_beyond_i64_become_decimals() {
+        let p =
+            prep(b"a,b,c\n9223372036854775807,9223372036854775808,-9223372036854775808\n1,2,3\n")
+                .expect("valid");
+        let types: Vec<String> = p.columns.iter().map(|c| c.ty.sql()).collect();
+        assert_eq!(types, ["BIGINT", "DECIMAL(19,0)", "BIGINT"]);
     }
 
     #[test]
