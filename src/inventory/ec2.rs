@@ -5,8 +5,8 @@ use aws_sdk_ec2::types::{Filter, InstanceAttributeName, Tag};
 use aws_sdk_ec2::Client;
 
 use super::{
-    sdk_error, tag_map, Address, AreaError, Ec2Facts, Instance, InternetGateway, NetworkInterface,
-    Permission, Route, RouteTable, SecurityGroup, Subnet, Tags, Vpc,
+    sdk_error, tag_map, Address, AllPages, AreaError, Ec2Facts, Instance, InternetGateway,
+    NetworkInterface, Permission, Route, RouteTable, SecurityGroup, Subnet, Tags, Vpc,
 };
 
 fn filter(name: &str, values: &[String]) -> Filter {
@@ -33,9 +33,8 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
             .into_paginator()
             .items()
             .send()
-            .collect::<Result<Vec<_>, _>>()
+            .all("ec2:DescribeVpcs")
             .await
-            .map_err(|e| sdk_error("ec2:DescribeVpcs", e))
     };
     let subnets = async {
         client
@@ -44,9 +43,8 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
             .into_paginator()
             .items()
             .send()
-            .collect::<Result<Vec<_>, _>>()
+            .all("ec2:DescribeSubnets")
             .await
-            .map_err(|e| sdk_error("ec2:DescribeSubnets", e))
     };
     let instances = async {
         client
@@ -61,9 +59,8 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
             .into_paginator()
             .items()
             .send()
-            .collect::<Result<Vec<_>, _>>()
+            .all("ec2:DescribeInstances")
             .await
-            .map_err(|e| sdk_error("ec2:DescribeInstances", e))
     };
     let addresses = async {
         client
@@ -79,9 +76,8 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
             .into_paginator()
             .items()
             .send()
-            .collect::<Result<Vec<_>, _>>()
+            .all("ec2:DescribeSecurityGroups")
             .await
-            .map_err(|e| sdk_error("ec2:DescribeSecurityGroups", e))
     };
     let (vpcs, subnets, reservations, addresses, tagged_sgs) =
         tokio::try_join!(vpcs, subnets, instances, addresses, tagged_sgs)?;
@@ -137,9 +133,8 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
                 .into_paginator()
                 .items()
                 .send()
-                .collect::<Result<Vec<_>, _>>()
+                .all("ec2:DescribeRouteTables")
                 .await
-                .map_err(|e| sdk_error("ec2:DescribeRouteTables", e))
         };
         let igws = async {
             client
@@ -148,9 +143,8 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
                 .into_paginator()
                 .items()
                 .send()
-                .collect::<Result<Vec<_>, _>>()
+                .all("ec2:DescribeInternetGateways")
                 .await
-                .map_err(|e| sdk_error("ec2:DescribeInternetGateways", e))
         };
         let enis = async {
             client
@@ -159,9 +153,8 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
                 .into_paginator()
                 .items()
                 .send()
-                .collect::<Result<Vec<_>, _>>()
+                .all("ec2:DescribeNetworkInterfaces")
                 .await
-                .map_err(|e| sdk_error("ec2:DescribeNetworkInterfaces", e))
         };
         let sgs = async {
             client
@@ -170,9 +163,8 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
                 .into_paginator()
                 .items()
                 .send()
-                .collect::<Result<Vec<_>, _>>()
+                .all("ec2:DescribeSecurityGroups")
                 .await
-                .map_err(|e| sdk_error("ec2:DescribeSecurityGroups", e))
         };
         tokio::try_join!(route_tables, igws, enis, sgs)
     };

@@ -2,7 +2,7 @@
 
 use aws_sdk_iam::Client;
 
-use super::{sdk_error, AreaError, Ec2Facts, IamFacts};
+use super::{sdk_error, AllPages, AreaError, Ec2Facts, IamFacts};
 
 /// Gathers the policies of the app instance's role (the instance comes from the EC2 facts).
 pub(super) async fn gather(client: &Client, ec2: &Ec2Facts) -> Result<IamFacts, AreaError> {
@@ -46,9 +46,8 @@ pub(super) async fn gather(client: &Client, ec2: &Ec2Facts) -> Result<IamFacts, 
             .into_paginator()
             .items()
             .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| sdk_error("iam:ListAttachedRolePolicies", e))?;
+            .all("iam:ListAttachedRolePolicies")
+            .await?;
         let mut docs = Vec::new();
         for policy in &attached {
             let Some(policy_arn) = policy.policy_arn() else {
@@ -83,9 +82,8 @@ pub(super) async fn gather(client: &Client, ec2: &Ec2Facts) -> Result<IamFacts, 
             .into_paginator()
             .items()
             .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| sdk_error("iam:ListRolePolicies", e))?;
+            .all("iam:ListRolePolicies")
+            .await?;
         let mut docs = Vec::new();
         for name in names {
             let out = client

@@ -2,7 +2,7 @@
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use super::{sdk_error, AreaError, LogGroup, LogsFacts, MetricFilter};
+use super::{sdk_error, AllPages, AreaError, LogGroup, LogsFacts, MetricFilter};
 
 /// Gathers log group `name` and its metric filters (both calls at once).
 pub(super) async fn gather(client: &Client, name: &str) -> Result<LogsFacts, AreaError> {
@@ -13,9 +13,8 @@ pub(super) async fn gather(client: &Client, name: &str) -> Result<LogsFacts, Are
             .into_paginator()
             .items()
             .send()
-            .collect::<Result<Vec<_>, _>>()
+            .all("logs:DescribeLogGroups")
             .await
-            .map_err(|e| sdk_error("logs:DescribeLogGroups", e))
     };
     let filters = async {
         match client

@@ -543,6 +543,30 @@ async fn when<T>(
 }
 
 /// Turns an SDK error into an area error naming the call, with its chain of causes.
+/// Every item of a paginated listing, or the listing's error named after `call`.
+trait AllPages<T> {
+    fn all(
+        self,
+        call: &'static str,
+    ) -> impl std::future::Future<Output = Result<Vec<T>, AreaError>> + Send;
+}
+
+impl<T, E, R> AllPages<T>
+    for aws_smithy_async::future::pagination_stream::PaginationStream<
+        Result<T, aws_sdk_ec2::error::SdkError<E, R>>,
+    >
+where
+    T: Send,
+    E: std::error::Error + Send + 'static,
+    R: std::fmt::Debug + Send,
+{
+    async fn all(self, call: &'static str) -> Result<Vec<T>, AreaError> {
+        self.collect::<Result<Vec<T>, _>>()
+            .await
+            .map_err(|e| sdk_error(call, e))
+    }
+}
+
 fn sdk_error<E, R>(call: &str, e: aws_sdk_ec2::error::SdkError<E, R>) -> AreaError
 where
     E: std::error::Error + 'static,

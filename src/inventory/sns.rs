@@ -2,7 +2,7 @@
 
 use aws_sdk_sns::Client;
 
-use super::{sdk_error, AreaError, SnsFacts, Subscription};
+use super::{AllPages, AreaError, SnsFacts, Subscription};
 
 /// Gathers topic `name` (found by listing: SNS has no lookup by name) and its subscriptions.
 pub(super) async fn gather(client: &Client, name: &str) -> Result<SnsFacts, AreaError> {
@@ -11,9 +11,8 @@ pub(super) async fn gather(client: &Client, name: &str) -> Result<SnsFacts, Area
         .into_paginator()
         .items()
         .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| sdk_error("sns:ListTopics", e))?;
+        .all("sns:ListTopics")
+        .await?;
     let suffix = format!(":{name}");
     let Some(topic_arn) = topics
         .iter()
@@ -29,9 +28,8 @@ pub(super) async fn gather(client: &Client, name: &str) -> Result<SnsFacts, Area
         .into_paginator()
         .items()
         .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| sdk_error("sns:ListSubscriptionsByTopic", e))?
+        .all("sns:ListSubscriptionsByTopic")
+        .await?
         .iter()
         .map(|s| Subscription {
             arn: s.subscription_arn().unwrap_or_default().to_string(),
