@@ -85,7 +85,7 @@ impl Prepared {
             .read_byte_record(&mut record)
             .map_err(std::io::Error::other)?
         {
-            if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
+            if is_blank(&record) {
                 continue;
             }
             for (i, raw) in record.iter().enumerate() {
@@ -433,6 +433,11 @@ pub fn prepare(path: &Path) -> Result<Prepared, CsvError> {
     })
 }
 
+/// A blank line: no row. Both passes must agree on this, or their row counts differ.
+fn is_blank(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty)
+}
+
 /// The CSV reader every pass uses: the header is an ordinary record to us, and rows of the
 /// wrong width are reported by us (with the header's count), not by the crate.
 fn reader(data: &[u8]) -> csv::Reader<&[u8]> {
@@ -525,7 +530,7 @@ fn scan(
         start_line = end_line;
         let done = stop_at.is_some_and(|stop| end >= stop);
 
-        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
+        if is_blank(&record) {
             // A blank line: no row.
             if done {
                 break;
