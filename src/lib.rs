@@ -15,6 +15,7 @@ pub mod exit;
 pub mod inventory;
 pub mod job;
 pub mod jobenv;
+pub mod manifest;
 pub mod prefix;
 pub mod report;
 pub mod terraform;

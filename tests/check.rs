@@ -709,3 +709,173 @@ with_bucket_writes(put)
         .to_string();
     assert!(run.detail("bucket.prefixes").contains(&day), "{}", run.doc);
 }
+
+/// Lifts the bucket's TLS-only policy while held (moto denies plain-HTTP object reads under
+/// it, which would keep the check off the manifest path); puts it back on drop.
+struct PolicyLifted<'a> {
+    s: &'a SharedStack,
+    saved: String,
+}
+
+impl<'a> PolicyLifted<'a> {
+    fn new(s: &'a SharedStack) -> Self {
+        let saved = py(
+            s,
+            r#"
+try:
+    p = s3.get_bucket_policy(Bucket=BUCKET)["Policy"]
+    s3.delete_bucket_policy(Bucket=BUCKET)
+except s3.exceptions.ClientError:
+    p = None
+print(json.dumps(p))
+"#,
+            "",
+        );
+        Self { s, saved }
+    }
+}
+
+impl Drop for PolicyLifted<'_> {
+    fn drop(&mut self) {
+        py(
+            self.s,
+            "if SAVED: s3.put_bucket_policy(Bucket=BUCKET, Policy=SAVED)",
+            &self.saved,
+        );
+    }
+}
+
+/// moto's request lines written after `from` (a byte offset of its log).
+fn moto_requests_since(s: &SharedStack, from: u64) -> Vec<String> {
+    let text = std::fs::read(&s.moto_log).expect("read moto's log");
+    String::from_utf8_lossy(&text[usize::try_from(from).unwrap_or(0).min(text.len())..])
+        .lines()
+        .filter(|l| l.contains("HTTP/1.1\""))
+        .map(String::from)
+        .collect()
+}
+
+fn moto_log_len(s: &SharedStack) -> u64 {
+    std::fs::metadata(&s.moto_log)
+        .map(|m| m.len())
+        .expect("moto's log")
+}
+
+#[test]
+fn prefixes_pass_from_the_jobs_manifest_without_listing_and_listings_still_decide() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let _lifted = PolicyLifted::new(s);
+    let bucket = s.outputs["bucket_name"]["value"]
+        .as_str()
+        .expect("bucket_name output")
+        .to_string();
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+
+    // The job ships today's files and leaves a manifest in each day's prefix.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (csv, logs) = (dir.path().join("csv"), dir.path().join("logs"));
+    std::fs::create_dir_all(&csv).expect("mkdir");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    std::fs::write(csv.join("manifest-test.csv"), b"a,b\n1,2\n").expect("write");
+    std::fs::write(logs.join("manifest-test.log"), b"JOB_STATUS=SUCCEEDED\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_pipeform-job"))
+        .args(["ship", "--bucket", &bucket, "--csv-dir"])
+        .arg(&csv)
+        .arg("--log-dir")
+        .arg(&logs)
+        .envs(s.aws_env())
+        .output()
+        .expect("run pipeform-job ship");
+    assert!(
+        out.status.success(),
+        "ship failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest = py(
+        s,
+        "print(s3.get_object(Bucket=BUCKET, Key=f\"csv/{TODAY}/_pipeform_manifest.json\")[\"Body\"].read().decode())",
+        "",
+    );
+    let manifest: Value = serde_json::from_str(&manifest).expect("the manifest is JSON");
+    assert_eq!(manifest["date"], today.as_str(), "{manifest}");
+    assert_eq!(
+        manifest["objects"][0]["key"],
+        format!("csv/{today}/manifest-test.csv.gz").as_str(),
+        "{manifest}"
+    );
+
+    // Passing path: no listing at all, newest or --date.
+    for extra in [&[][..], &["--date", today.as_str()][..]] {
+        let mark = moto_log_len(s);
+        let mut args = vec!["--only", "bucket.prefixes"];
+        args.extend_from_slice(extra);
+        let run = check_stack(s, &args);
+        assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
+        let requests = moto_requests_since(s, mark);
+        assert!(
+            !requests.iter().any(|l| l.contains("list-type=2")),
+            "listed the bucket although the manifest proves the day:\n{}",
+            requests.join("\n")
+        );
+        assert!(
+            requests
+                .iter()
+                .any(|l| l.contains("GET ") && l.contains("_pipeform_manifest.json")),
+            "{}",
+            requests.join("\n")
+        );
+    }
+
+    // The object the manifest names is gone: the listing decides (the seed is still there).
+    py(
+        s,
+        "s3.delete_object(Bucket=BUCKET, Key=f\"csv/{TODAY}/manifest-test.csv.gz\")",
+        "",
+    );
+    let mark = moto_log_len(s);
+    let run = check_stack(s, &["--only", "bucket.prefixes"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
+    assert!(
+        moto_requests_since(s, mark)
+            .iter()
+            .any(|l| l.contains("list-type=2")),
+        "no listing after the manifest stopped proving the day"
+    );
+
+    // Only the manifest is left of today's CSVs: empty, whatever the manifest says.
+    let stashed = py(
+        s,
+        r#"
+moved = []
+for k in keys(f"csv/{TODAY}/"):
+    if k.endswith("_pipeform_manifest.json"):
+        continue
+    s3.copy_object(Bucket=BUCKET, Key="check-stash/" + k, CopySource={"Bucket": BUCKET, "Key": k})
+    s3.delete_object(Bucket=BUCKET, Key=k)
+    moved.append(k)
+print(json.dumps(moved))
+"#,
+        "",
+    );
+    let run = check_stack(s, &["--only", "bucket.prefixes"]);
+    py(
+        s,
+        r#"
+for k in SAVED:
+    s3.copy_object(Bucket=BUCKET, Key=k, CopySource={"Bucket": BUCKET, "Key": "check-stash/" + k})
+    s3.delete_object(Bucket=BUCKET, Key="check-stash/" + k)
+for k in keys(f"csv/{TODAY}/") + keys(f"logs/{TODAY}/"):
+    if k.endswith("_pipeform_manifest.json") or "manifest-test" in k:
+        s3.delete_object(Bucket=BUCKET, Key=k)
+"#,
+        &stashed,
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.doc, run.stderr);
+    assert!(
+        run.detail("bucket.prefixes").contains("holds no objects"),
+        "{}",
+        run.doc
+    );
+}

@@ -173,8 +173,16 @@ fn run_loads_and_ships_with_the_password_from_secrets_manager() {
     );
     assert_eq!(bed.db.sql("SELECT name FROM customers"), "Kim\n");
     let keys = bed.keys();
-    // Two CSVs, the other log, and a snapshot of the job's own log (it may never rotate).
-    assert_eq!(keys.len(), 4, "{keys:?}");
+    // Two CSVs, the other log, a snapshot of the job's own log (it may never rotate), and the
+    // two days' manifests.
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    assert_eq!(
+        keys.iter()
+            .filter(|k| k.ends_with("/_pipeform_manifest.json"))
+            .count(),
+        2,
+        "{keys:?}"
+    );
     assert!(keys
         .iter()
         .any(|k| k.starts_with("logs/year=") && k.ends_with("/pipeform-job.log.gz")));

@@ -61,6 +61,59 @@ impl S3 {
         keys
     }
 
+    fn put_policy(&self, policy: &str) {
+        self.rt
+            .block_on(
+                self.client
+                    .put_bucket_policy()
+                    .bucket(BUCKET)
+                    .policy(policy)
+                    .send(),
+            )
+            .expect("put bucket policy");
+    }
+
+    fn delete_policy(&self) {
+        self.rt
+            .block_on(self.client.delete_bucket_policy().bucket(BUCKET).send())
+            .expect("delete bucket policy");
+    }
+
+    /// The object's bytes as stored.
+    fn raw(&self, key: &str) -> Vec<u8> {
+        let out = self
+            .rt
+            .block_on(self.client.get_object().bucket(BUCKET).key(key).send())
+            .unwrap_or_else(|e| panic!("get {key}: {e}"));
+        self.rt
+            .block_on(out.body.collect())
+            .expect("read body")
+            .into_bytes()
+            .to_vec()
+    }
+
+    /// A day manifest, parsed: (date, [(key, sha256)]).
+    fn manifest(&self, key: &str) -> (String, Vec<(String, String)>) {
+        let doc: serde_json::Value =
+            serde_json::from_slice(&self.raw(key)).expect("the manifest is JSON");
+        assert_eq!(doc["format"], 1, "{doc}");
+        let objects = doc["objects"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no objects in {doc}"))
+            .iter()
+            .map(|o| {
+                (
+                    o["key"].as_str().unwrap_or_default().to_string(),
+                    o["sha256"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        (
+            doc["date"].as_str().unwrap_or_default().to_string(),
+            objects,
+        )
+    }
+
     /// (gunzipped body, sha256 metadata, content-encoding)
     fn get(&self, key: &str) -> (Vec<u8>, Option<String>, Option<String>) {
         let out = self
@@ -215,10 +268,36 @@ fn ships_gzip_under_dated_prefixes_and_a_rerun_uploads_nothing() {
     assert_eq!(
         s3.keys(),
         [
+            "csv/2026-03-07/_pipeform_manifest.json",
             "csv/2026-03-07/orders.csv.gz",
+            "logs/year=2026/month=03/day=07/_pipeform_manifest.json",
             "logs/year=2026/month=03/day=07/app.log.1.gz",
             "logs/year=2026/month=03/day=07/app.log.gz",
         ]
+    );
+    // Each day's manifest names that day's objects with the hashes in their metadata.
+    let (date, objects) = s3.manifest("csv/2026-03-07/_pipeform_manifest.json");
+    assert_eq!(date, "2026-03-07");
+    let csv_sha = s3.get("csv/2026-03-07/orders.csv.gz").1.unwrap_or_default();
+    assert_eq!(
+        objects,
+        [("csv/2026-03-07/orders.csv.gz".to_string(), csv_sha.clone())]
+    );
+    let (_, objects) = s3.manifest("logs/year=2026/month=03/day=07/_pipeform_manifest.json");
+    let names: Vec<&str> = objects.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "logs/year=2026/month=03/day=07/app.log.1.gz",
+            "logs/year=2026/month=03/day=07/app.log.gz",
+        ]
+    );
+    assert_eq!(count(&run.log, "manifest s3://"), 2, "{}", run.log);
+    assert_eq!(
+        count(&run.log, "_pipeform_manifest.json written ("),
+        2,
+        "{}",
+        run.log
     );
     let (body, sha, enc) = s3.get("csv/2026-03-07/orders.csv.gz");
     assert_eq!(body, orders);
@@ -245,6 +324,7 @@ fn ships_gzip_under_dated_prefixes_and_a_rerun_uploads_nothing() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(count(&run.log, "ship: uploaded"), 0, "{}", run.log);
     assert_eq!(count(&run.log, "ship: skipped"), 3, "{}", run.log);
+    assert_eq!(count(&run.log, "unchanged ("), 2, "{}", run.log);
 
     // One file changes: only it goes up again.
     std::fs::write(d.csv.join("orders.csv"), b"id,name\n1,a\n2,b\n3,c\n").expect("write");
@@ -255,7 +335,53 @@ fn ships_gzip_under_dated_prefixes_and_a_rerun_uploads_nothing() {
         s3.get("csv/2026-03-07/orders.csv.gz").0,
         b"id,name\n1,a\n2,b\n3,c\n"
     );
-    assert_eq!(s3.keys().len(), 3);
+    assert_eq!(s3.keys().len(), 5);
+    // The CSV day's manifest follows the new content; the logs day's stays as it was.
+    assert_eq!(count(&run.log, "unchanged ("), 1, "{}", run.log);
+    let (_, objects) = s3.manifest("csv/2026-03-07/_pipeform_manifest.json");
+    let new_sha = s3.get("csv/2026-03-07/orders.csv.gz").1.unwrap_or_default();
+    assert_ne!(new_sha, csv_sha);
+    assert_eq!(objects[0].1, new_sha);
+}
+
+#[test]
+fn a_manifest_that_cannot_be_written_fails_the_run_and_the_rerun_writes_it() {
+    let moto = Moto::start();
+    let s3 = S3::new(&moto);
+    let d = dirs();
+    std::fs::write(d.csv.join("a.csv"), b"x\n1\n").expect("write");
+    std::fs::write(d.logs.join("app.log"), b"hello\n").expect("write");
+    let extra = ["--date", "2026-04-04", "--s3-max-attempts", "1"];
+    // Every file may go up; the manifests may not.
+    s3.put_policy(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::{BUCKET}/*_pipeform_manifest.json"}}]}}"#
+    ));
+    let run = ship(&moto, &d, &extra);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.log.contains("JOB_STATUS=FAILED reason=ship incomplete")
+            && run
+                .log
+                .contains("every file is there but the day manifest is not"),
+        "{}",
+        run.log
+    );
+    assert_eq!(
+        s3.keys(),
+        ["csv/2026-04-04/a.csv.gz", "logs/2026-04-04/app.log.gz"]
+    );
+
+    s3.delete_policy();
+    let run = ship(&moto, &d, &extra);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count(&run.log, "ship: skipped"), 2, "{}", run.log);
+    assert_eq!(
+        count(&run.log, "_pipeform_manifest.json written ("),
+        2,
+        "{}",
+        run.log
+    );
+    assert_eq!(s3.keys().len(), 4, "{:?}", s3.keys());
 }
 
 #[test]
@@ -357,6 +483,14 @@ fn moto_stopped_mid_ship_fails_and_the_rerun_completes_without_loss_or_duplicate
     let first_uploaded = count(&run.log, "ship: uploaded");
     assert!(first_uploaded >= 2 && first_uploaded < n, "{}", run.log);
     assert!(count(&run.log, "ship: not attempted") > 0, "{}", run.log);
+    // An incomplete day gets no manifest (it would tell the check the day is done).
+    assert!(
+        !s3.keys()
+            .iter()
+            .any(|k| k.ends_with("_pipeform_manifest.json")),
+        "{:?}",
+        s3.keys()
+    );
 
     let run = ship(&moto, &d, &["--date", "2026-05-05"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -370,7 +504,9 @@ fn moto_stopped_mid_ship_fails_and_the_rerun_completes_without_loss_or_duplicate
         n
     );
     let keys = s3.keys();
-    assert_eq!(keys.len(), n, "{keys:?}");
+    assert_eq!(keys.len(), n + 1, "{keys:?}");
+    let (_, named) = s3.manifest("logs/2026-05-05/_pipeform_manifest.json");
+    assert_eq!(named.len(), n, "{named:?}");
     for (key, body) in &originals {
         assert_eq!(&s3.get(key).0, body, "{key} differs");
     }

@@ -163,6 +163,7 @@ impl Expectations {
             csv_prefix: self.csv_prefix.clone(),
             logs_prefix: self.logs_prefix.clone(),
             fresh_from: self.fresh_from(),
+            today: self.now.date_naive(),
             date: self.date,
         }
     }

@@ -445,6 +445,8 @@ pub struct Query {
     /// Oldest day that still counts as fresh (listings start there; older days are only
     /// listed when nothing is newer).
     pub fresh_from: NaiveDate,
+    /// Today (UTC): the newest day a manifest is looked for.
+    pub today: NaiveDate,
     /// `--date`.
     pub date: Option<NaiveDate>,
 }

@@ -4,10 +4,20 @@
 //! delimiter listings (one row per day, month or year, not per object), starts each listing
 //! after the freshness cut-off (`start-after`), and probes a day for objects with a
 //! `max-keys` listing. Its cost grows with the number of recent days, not with the bucket.
+//!
+//! Before any listing, the days that can be fresh are tried newest first through the manifest
+//! that `pipeform-job ship` leaves in each complete day ([`crate::manifest`]): GET it, HEAD the
+//! first object it names. Two reads that cost the same whatever the bucket holds (moto walks
+//! every key of the bucket on each listing, S3 does not). When that proof is not there (no
+//! manifest, the named object deleted, access denied) the listings decide, and they ignore
+//! manifests, so a day holding nothing but its manifest is still empty.
 
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::Client;
 use chrono::NaiveDate;
+
+use crate::manifest::{self, Manifest};
 
 use super::{
     sdk_error, AreaError, BucketFacts, DatedPrefix, PrefixFacts, PublicAccessBlock, Query,
@@ -73,7 +83,8 @@ pub(super) async fn gather_prefixes(
         async move {
             if let Some(date) = query.date {
                 let prefix = template.render_day(date);
-                let non_empty = has_objects(client, &query.bucket, &prefix).await?;
+                let non_empty = manifest_proof(client, &query.bucket, &template, date).await?
+                    || has_objects(client, &query.bucket, &prefix).await?;
                 return Ok::<_, AreaError>(TemplateFacts {
                     newest: None,
                     on_date: Some(DatedPrefix {
@@ -82,6 +93,24 @@ pub(super) async fn gather_prefixes(
                         non_empty,
                     }),
                 });
+            }
+            // The newest fresh day the job has completed, proven without a listing.
+            let mut day = query.today;
+            while day >= query.fresh_from {
+                if manifest_proof(client, &query.bucket, &template, day).await? {
+                    return Ok(TemplateFacts {
+                        newest: Some(DatedPrefix {
+                            date: day,
+                            prefix: template.render_day(day),
+                            non_empty: true,
+                        }),
+                        on_date: None,
+                    });
+                }
+                match day.pred_opt() {
+                    Some(d) => day = d,
+                    None => break,
+                }
             }
             let newest =
                 newest_dated_prefix(client, &query.bucket, &template, Some(query.fresh_from))
@@ -109,21 +138,87 @@ pub(super) async fn gather_prefixes(
     Ok(PrefixFacts { csv, logs })
 }
 
-/// True when at least one object (not a folder marker ending in `/`) starts with `prefix`.
-async fn has_objects(client: &Client, bucket: &str, prefix: &str) -> Result<bool, AreaError> {
-    let out = client
-        .list_objects_v2()
+/// True when `day`'s manifest under `template` names an object under that day's prefix that
+/// exists. False when it cannot tell (no manifest, not a manifest, the object is gone, access
+/// denied): the caller then lists.
+async fn manifest_proof(
+    client: &Client,
+    bucket: &str,
+    template: &PrefixTemplate,
+    day: NaiveDate,
+) -> Result<bool, AreaError> {
+    let key = manifest::key(template, day);
+    let body = match client.get_object().bucket(bucket).key(&key).send().await {
+        Ok(out) => out
+            .body
+            .collect()
+            .await
+            .map_err(|e| AreaError(format!("s3:GetObject {key}: reading the body: {e}")))?
+            .into_bytes(),
+        Err(e) if is_missing(&e) => return Ok(false),
+        Err(e) => return Err(sdk_error("s3:GetObject", e)),
+    };
+    let Some(m) = Manifest::parse(&body) else {
+        return Ok(false);
+    };
+    let Some(entry) = m.first_under(&template.render_day(day)) else {
+        return Ok(false);
+    };
+    match client
+        .head_object()
         .bucket(bucket)
-        .prefix(prefix)
-        .max_keys(2)
+        .key(&entry.key)
         .send()
         .await
-        .map_err(|e| sdk_error("s3:ListObjectsV2", e))?;
-    Ok(out
-        .contents()
-        .iter()
-        .filter_map(|o| o.key())
-        .any(|k| !k.ends_with('/')))
+    {
+        Ok(_) => Ok(true),
+        Err(e) if is_missing(&e) => Ok(false),
+        Err(e) => Err(sdk_error("s3:HeadObject", e)),
+    }
+}
+
+/// Not there, or not ours to read: S3 answers 403 for a missing key when the caller may not
+/// list the bucket, and moto denies object reads over plain HTTP under a TLS-only policy.
+fn is_missing<E>(e: &aws_sdk_s3::error::SdkError<E, HttpResponse>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    matches!(
+        e.code(),
+        Some("NoSuchKey" | "NotFound" | "AccessDenied" | "Forbidden")
+    ) || matches!(
+        e.raw_response().map(|r| r.status().as_u16()),
+        Some(403 | 404)
+    )
+}
+
+/// True when at least one object starts with `prefix`, not counting folder markers (keys
+/// ending in `/`) or manifests: a day left with only those is empty.
+async fn has_objects(client: &Client, bucket: &str, prefix: &str) -> Result<bool, AreaError> {
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .max_keys(4)
+            .set_continuation_token(token.take())
+            .send()
+            .await
+            .map_err(|e| sdk_error("s3:ListObjectsV2", e))?;
+        if out
+            .contents()
+            .iter()
+            .filter_map(|o| o.key())
+            .any(|k| !k.ends_with('/') && !manifest::is_manifest(k))
+        {
+            return Ok(true);
+        }
+        match (out.is_truncated(), out.next_continuation_token()) {
+            (Some(true), Some(next)) => token = Some(next.to_string()),
+            _ => return Ok(false),
+        }
+    }
 }
 
 /// The newest day with a prefix made by `template` in `bucket`, and that day's prefix

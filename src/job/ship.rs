@@ -20,6 +20,7 @@ use tokio::sync::Semaphore;
 use super::error::JobError;
 use super::log::JobLog;
 use super::pseudo::Pseudonymiser;
+use crate::manifest::{self, Manifest};
 use crate::prefix::PrefixTemplate;
 
 /// Metadata key holding the SHA-256 (hex) of the uncompressed content.
@@ -36,6 +37,21 @@ pub struct ShipPlan {
     pub bucket: String,
     /// Files and their keys.
     pub files: Vec<ShipFile>,
+    /// The day manifests to write once every file is in the bucket (one per distinct day
+    /// prefix; see [`crate::manifest`]).
+    pub manifests: Vec<ManifestPlan>,
+}
+
+/// Where one day's manifest goes and which keys it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestPlan {
+    /// The manifest's key.
+    pub key: String,
+    /// The day's prefixes (one per template; two when both templates put their manifest in
+    /// the same folder): the manifest names the shipped keys that start with one of them.
+    pub day_prefixes: Vec<String>,
+    /// The day.
+    pub date: chrono::NaiveDate,
 }
 
 /// One file to upload.
@@ -80,9 +96,25 @@ pub fn plan(
             is_log: true,
         });
     }
+    let day = at.date_naive();
+    let mut manifests: Vec<ManifestPlan> = Vec::new();
+    for template in [csv_prefix, logs_prefix] {
+        let key = manifest::key(template, day);
+        let day_prefix = template.render_day(day);
+        match manifests.iter_mut().find(|m| m.key == key) {
+            Some(m) if !m.day_prefixes.contains(&day_prefix) => m.day_prefixes.push(day_prefix),
+            Some(_) => {}
+            None => manifests.push(ManifestPlan {
+                key,
+                day_prefixes: vec![day_prefix],
+                date: day,
+            }),
+        }
+    }
     Ok(ShipPlan {
         bucket: bucket.to_string(),
         files,
+        manifests,
     })
 }
 
@@ -132,6 +164,10 @@ pub enum Outcome {
 pub struct ShipReport {
     /// (key, outcome) per file, in plan order.
     pub results: Vec<(String, Outcome)>,
+    /// SHA-256 of each file's uncompressed content, in plan order (`None` when not read).
+    pub hashes: Vec<Option<String>>,
+    /// Why a day manifest could not be written (only tried once every file is there).
+    pub manifest_failure: Option<String>,
 }
 
 impl ShipReport {
@@ -150,14 +186,26 @@ impl ShipReport {
     }
 
     /// True when every file is in the bucket.
-    pub fn complete(&self) -> bool {
+    pub fn files_complete(&self) -> bool {
         self.results
             .iter()
             .all(|(_, o)| matches!(o, Outcome::Uploaded | Outcome::Skipped))
     }
 
+    /// True when every file and every day manifest is in the bucket.
+    pub fn complete(&self) -> bool {
+        self.files_complete() && self.manifest_failure.is_none()
+    }
+
     /// One line for the FAILED status: what is missing.
     pub fn failure_summary(&self) -> String {
+        if let (true, Some(why)) = (self.files_complete(), &self.manifest_failure) {
+            return format!(
+                "ship incomplete: {} uploaded, {} already present, every file is there but the day manifest is not: {why}; run again to write it",
+                self.uploaded(),
+                self.skipped(),
+            );
+        }
         let missing: Vec<&str> = self
             .results
             .iter()
@@ -176,6 +224,43 @@ impl ShipReport {
             missing.join(" "),
             first.unwrap_or_default()
         )
+    }
+
+    /// The manifests to write for `plan`: per day, the shipped keys under that day's prefixes
+    /// with their hashes, sorted; days with no shipped file get none.
+    pub fn manifests(&self, plan: &ShipPlan) -> Vec<(String, Manifest)> {
+        plan.manifests
+            .iter()
+            .filter_map(|m| {
+                let mut objects: Vec<manifest::Entry> = self
+                    .results
+                    .iter()
+                    .zip(&self.hashes)
+                    .filter(|((key, outcome), _)| {
+                        matches!(outcome, Outcome::Uploaded | Outcome::Skipped)
+                            && m.day_prefixes.iter().any(|p| key.starts_with(p.as_str()))
+                    })
+                    .filter_map(|((key, _), sha)| {
+                        sha.as_ref().map(|sha| manifest::Entry {
+                            key: key.clone(),
+                            sha256: sha.clone(),
+                        })
+                    })
+                    .collect();
+                if objects.is_empty() {
+                    return None;
+                }
+                objects.sort_by(|a, b| a.key.cmp(&b.key));
+                Some((
+                    m.key.clone(),
+                    Manifest {
+                        format: manifest::FORMAT,
+                        date: m.date.to_string(),
+                        objects,
+                    },
+                ))
+            })
+            .collect()
     }
 }
 
@@ -204,7 +289,8 @@ pub async fn ship(
 ) -> ShipReport {
     let semaphore = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     let stop = Arc::new(AtomicBool::new(false));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Outcome, String)>();
+    let (tx, mut rx) =
+        tokio::sync::mpsc::unbounded_channel::<(usize, Outcome, String, Option<String>)>();
     let mut tasks = tokio::task::JoinSet::new();
     for (i, file) in plan.files.iter().enumerate() {
         let client = client.clone();
@@ -218,22 +304,25 @@ pub async fn ship(
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             if stop.load(Ordering::SeqCst) {
-                let _ = tx.send((i, Outcome::NotAttempted, String::new()));
+                let _ = tx.send((i, Outcome::NotAttempted, String::new(), None));
                 return;
             }
-            let (outcome, detail) = match ship_one(&client, &bucket, &file, pseudo, sizes).await {
-                Ok((o, d)) => (o, d),
-                Err(e) => {
-                    stop.store(true, Ordering::SeqCst);
-                    (Outcome::Failed(e.clone()), e)
-                }
-            };
-            let _ = tx.send((i, outcome, detail));
+            let (outcome, detail, sha) =
+                match ship_one(&client, &bucket, &file, pseudo, sizes).await {
+                    Ok((o, d, sha)) => (o, d, Some(sha)),
+                    Err(e) => {
+                        stop.store(true, Ordering::SeqCst);
+                        (Outcome::Failed(e.clone()), e, None)
+                    }
+                };
+            let _ = tx.send((i, outcome, detail, sha));
         });
     }
     drop(tx);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; plan.files.len()];
-    while let Some((i, outcome, detail)) = rx.recv().await {
+    let mut hashes: Vec<Option<String>> = vec![None; plan.files.len()];
+    while let Some((i, outcome, detail, sha)) = rx.recv().await {
+        hashes[i] = sha;
         let key = &plan.files[i].key;
         match &outcome {
             Outcome::Uploaded => log.info(format!(
@@ -253,7 +342,9 @@ pub async fn ship(
         outcomes[i] = Some(outcome);
     }
     while tasks.join_next().await.is_some() {}
-    ShipReport {
+    let mut report = ShipReport {
+        hashes,
+        manifest_failure: None,
         results: plan
             .files
             .iter()
@@ -267,6 +358,88 @@ pub async fn ship(
                 )
             })
             .collect(),
+    };
+    // A manifest says "this day is complete": written only when every file is there.
+    if report.files_complete() {
+        for (key, m) in report.manifests(plan) {
+            if let Err(e) = write_manifest(client, &plan.bucket, &key, &m, log).await {
+                log.warn(format!(
+                    "ship: FAILED manifest s3://{}/{key}: {e}",
+                    plan.bucket
+                ));
+                report.manifest_failure = Some(format!("{key}: {e}"));
+                break;
+            }
+        }
+    }
+    report
+}
+
+/// Writes one day manifest unless the same one is already there (same SHA-256 in metadata).
+async fn write_manifest(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    m: &Manifest,
+    log: &mut JobLog,
+) -> Result<(), String> {
+    let body = m.to_json();
+    let sha = hex::encode(Sha256::digest(&body));
+    if head_sha(client, bucket, key).await?.as_deref() == Some(sha.as_str()) {
+        log.info(format!(
+            "ship: manifest s3://{bucket}/{key} unchanged ({} objects)",
+            m.objects.len()
+        ));
+        return Ok(());
+    }
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type("application/json")
+        .metadata(SHA_META, &sha)
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "PutObject failed: {}",
+                aws_sdk_s3::error::DisplayErrorContext(&e)
+            )
+        })?;
+    log.info(format!(
+        "ship: manifest s3://{bucket}/{key} written ({} objects)",
+        m.objects.len()
+    ));
+    Ok(())
+}
+
+/// The SHA-256 an object carries in its metadata; `None` when the object is not there (or has
+/// no such metadata).
+async fn head_sha(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<String>, String> {
+    match client.head_object().bucket(bucket).key(key).send().await {
+        Ok(head) => Ok(head.metadata().and_then(|m| m.get(SHA_META)).cloned()),
+        Err(e) => {
+            // S3 answers a HEAD of a missing key with 403 instead of 404 when the caller may
+            // not list the bucket (our role lists only under the prefixes, and a HEAD carries
+            // no prefix). Either way the object is not known to be there: upload it, and let
+            // PutObject report a real permission problem.
+            let not_found = e.as_service_error().is_some_and(|s| s.is_not_found())
+                || e.raw_response()
+                    .is_some_and(|r| matches!(r.status().as_u16(), 403 | 404));
+            if not_found {
+                Ok(None)
+            } else {
+                Err(format!(
+                    "HeadObject failed: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(&e)
+                ))
+            }
+        }
     }
 }
 
@@ -277,7 +450,7 @@ async fn ship_one(
     file: &ShipFile,
     pseudo: Arc<Pseudonymiser>,
     (threshold, part_size, level): (usize, usize, u32),
-) -> Result<(Outcome, String), String> {
+) -> Result<(Outcome, String, String), String> {
     let path = file.path.clone();
     let is_log = file.is_log;
     let p2 = Arc::clone(&pseudo);
@@ -296,33 +469,8 @@ async fn ship_one(
         .await
         .map_err(|e| format!("hashing task failed: {e}"))??;
 
-    match client
-        .head_object()
-        .bucket(bucket)
-        .key(&file.key)
-        .send()
-        .await
-    {
-        Ok(head) => {
-            if head.metadata().and_then(|m| m.get(SHA_META)) == Some(&sha) {
-                return Ok((Outcome::Skipped, String::new()));
-            }
-        }
-        Err(e) => {
-            // S3 answers a HEAD of a missing key with 403 instead of 404 when the caller may
-            // not list the bucket (our role lists only under the prefixes, and a HEAD carries
-            // no prefix). Either way the object is not known to be there: upload it, and let
-            // PutObject report a real permission problem.
-            let not_found = e.as_service_error().is_some_and(|s| s.is_not_found())
-                || e.raw_response()
-                    .is_some_and(|r| matches!(r.status().as_u16(), 403 | 404));
-            if !not_found {
-                return Err(format!(
-                    "HeadObject failed: {}",
-                    aws_sdk_s3::error::DisplayErrorContext(&e)
-                ));
-            }
-        }
+    if head_sha(client, bucket, &file.key).await?.as_deref() == Some(sha.as_str()) {
+        return Ok((Outcome::Skipped, String::new(), sha));
     }
 
     let raw_len = content.len();
@@ -359,13 +507,11 @@ async fn ship_one(
             })?;
         1
     };
-    Ok((
-        Outcome::Uploaded,
-        format!(
-            "{raw_len} bytes, {gz_len} gzipped, {parts} part(s), sha256 {}",
-            &sha[..12]
-        ),
-    ))
+    let detail = format!(
+        "{raw_len} bytes, {gz_len} gzipped, {parts} part(s), sha256 {}",
+        &sha[..12]
+    );
+    Ok((Outcome::Uploaded, detail, sha))
 }
 
 async fn multipart(

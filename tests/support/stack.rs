@@ -28,6 +28,8 @@ pub struct SharedStack {
     pub terraform_dir: PathBuf,
     /// `terraform output -json` after the apply.
     pub outputs: serde_json::Value,
+    /// moto's request log (one werkzeug line per request, method and path).
+    pub moto_log: PathBuf,
     env: BTreeMap<String, String>,
 }
 
@@ -138,6 +140,10 @@ impl SharedStack {
             terraform_dir: workdir.join("terraform"),
             workdir: workdir.clone(),
             outputs: serde_json::Value::Null,
+            moto_log: env_path
+                .parent()
+                .map_or_else(|| testbed_dir().join("run"), PathBuf::from)
+                .join("moto.log"),
             env,
         };
         if fs::read_to_string(&marker).ok().as_deref() != Some(stamp.as_str()) {
