@@ -64,10 +64,7 @@ pub fn healthy() -> Inventory {
         ..Route::default()
     };
     let ec2 = Ec2Facts {
-        vpcs: vec![Vpc {
-            id: "vpc-1".into(),
-            tags: project("vpc"),
-        }],
+        vpc_ids: vec!["vpc-1".into()],
         subnets: vec![
             Subnet {
                 id: "subnet-1".into(),
@@ -165,16 +162,6 @@ pub fn healthy() -> Inventory {
                 public_ip: Some("3.34.1.3".into()),
                 instance_profile_arn: Some(PROFILE.into()),
                 tags: project("app"),
-            },
-        ],
-        network_interfaces: vec![
-            NetworkInterface {
-                id: "eni-3".into(),
-                instance_id: Some("i-7".into()),
-            },
-            NetworkInterface {
-                id: "eni-4".into(),
-                instance_id: Some("i-8".into()),
             },
         ],
         addresses: vec![Address {

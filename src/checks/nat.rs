@@ -53,17 +53,6 @@ fn points_at_nat(
     instance == Some(nat.id.as_str()) || eni.is_some_and(|n| enis.contains(n))
 }
 
-/// The NAT instance's ENIs: its own list plus any ENI attached to it.
-fn nat_enis(ec2: &Ec2Facts, nat: &Instance) -> Vec<String> {
-    let mut enis = nat.network_interface_ids.clone();
-    for n in &ec2.network_interfaces {
-        if n.instance_id.as_deref() == Some(nat.id.as_str()) && !enis.contains(&n.id) {
-            enis.push(n.id.clone());
-        }
-    }
-    enis
-}
-
 /// `nat.instance`: exactly one running `nat` instance, in a `subnet-public` subnet.
 pub fn instance(e: &Expectations, inv: &Inventory) -> Finding {
     const ID: &str = "nat.instance";
@@ -187,7 +176,7 @@ pub fn eip(e: &Expectations, inv: &Inventory) -> Finding {
         Ok(pair) => pair,
         Err(f) => return f,
     };
-    let enis = nat_enis(ec2, nat);
+    let enis = nat.network_interface_ids.clone();
     let associated = ec2.addresses.iter().find(|a| {
         points_at_nat(
             nat,
@@ -340,7 +329,7 @@ pub fn private_route(e: &Expectations, inv: &Inventory) -> Finding {
         Ok(pair) => pair,
         Err(f) => return f,
     };
-    let enis = nat_enis(ec2, nat);
+    let enis = nat.network_interface_ids.clone();
     let expected = format!("the NAT instance {} ({})", nat.id, enis.join(", "));
     judge_routes(ID, ec2, "subnet-db", "db", &expected, |r| {
         points_at_nat(

@@ -1,12 +1,16 @@
 //! EC2: discovery by the `Project` tag, then everything in the project's VPCs (route tables,
-//! ENIs, security groups), then the NAT instances' own source/dest attribute.
+//! internet gateways, security groups), then the NAT instances' own source/dest attribute.
+//!
+//! Seven requests in two rounds. The project's VPCs are those of its tagged subnets and
+//! instances (the checks only ever look at a subnet's or an instance's VPC), and an instance's
+//! ENIs come with DescribeInstances, so neither needs a call of its own.
 
 use aws_sdk_ec2::types::{Filter, InstanceAttributeName, Tag};
 use aws_sdk_ec2::Client;
 
 use super::{
     sdk_error, tag_map, Address, AllPages, AreaError, Ec2Facts, Instance, InternetGateway,
-    NetworkInterface, Permission, Route, RouteTable, SecurityGroup, Subnet, Tags, Vpc,
+    Permission, Route, RouteTable, SecurityGroup, Subnet, Tags,
 };
 
 fn filter(name: &str, values: &[String]) -> Filter {
@@ -26,16 +30,6 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
 
     // Round 1: what carries the project tag (and the region's EIPs: few, and the association
     // decides, not the tag).
-    let vpcs = async {
-        client
-            .describe_vpcs()
-            .set_filters(Some(by_tag()))
-            .into_paginator()
-            .items()
-            .send()
-            .all("ec2:DescribeVpcs")
-            .await
-    };
     let subnets = async {
         client
             .describe_subnets()
@@ -69,29 +63,21 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
             .await
             .map_err(|e| sdk_error("ec2:DescribeAddresses", e))
     };
-    let tagged_sgs = async {
-        client
-            .describe_security_groups()
-            .set_filters(Some(by_tag()))
-            .into_paginator()
-            .items()
-            .send()
-            .all("ec2:DescribeSecurityGroups")
-            .await
-    };
-    let (vpcs, subnets, reservations, addresses, tagged_sgs) =
-        tokio::try_join!(vpcs, subnets, instances, addresses, tagged_sgs)?;
+    let (subnets, reservations, addresses) = tokio::try_join!(subnets, instances, addresses)?;
 
-    let vpcs: Vec<Vpc> = vpcs
+    let mut vpc_ids: Vec<String> = subnets
         .iter()
-        .filter_map(|v| {
-            Some(Vpc {
-                id: v.vpc_id()?.to_string(),
-                tags: tags(v.tags()),
-            })
-        })
+        .filter_map(|s| s.vpc_id())
+        .chain(
+            reservations
+                .iter()
+                .flat_map(|r| r.instances())
+                .filter_map(|i| i.vpc_id()),
+        )
+        .map(String::from)
         .collect();
-    let vpc_ids: Vec<String> = vpcs.iter().map(|v| v.id.clone()).collect();
+    vpc_ids.sort();
+    vpc_ids.dedup();
 
     let mut instances: Vec<Instance> = reservations
         .iter()
@@ -124,7 +110,7 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
     // Round 2: everything in the project's VPCs, whatever its tags; relationships decide.
     let round2 = async {
         if vpc_ids.is_empty() {
-            return Ok((Vec::new(), Vec::new(), Vec::new(), Vec::new()));
+            return Ok((Vec::new(), Vec::new(), Vec::new()));
         }
         let route_tables = async {
             client
@@ -146,16 +132,6 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
                 .all("ec2:DescribeInternetGateways")
                 .await
         };
-        let enis = async {
-            client
-                .describe_network_interfaces()
-                .set_filters(Some(vec![filter("vpc-id", &vpc_ids)]))
-                .into_paginator()
-                .items()
-                .send()
-                .all("ec2:DescribeNetworkInterfaces")
-                .await
-        };
         let sgs = async {
             client
                 .describe_security_groups()
@@ -166,7 +142,7 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
                 .all("ec2:DescribeSecurityGroups")
                 .await
         };
-        tokio::try_join!(route_tables, igws, enis, sgs)
+        tokio::try_join!(route_tables, igws, sgs)
     };
     // The NAT instances' own attribute: moto's DescribeNetworkInterfaces keeps
     // SourceDestCheck=true after the instance attribute is turned off.
@@ -192,7 +168,7 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
         }
         Ok::<_, AreaError>(out)
     };
-    let ((route_tables, igws, enis, vpc_sgs), attributes) = tokio::try_join!(round2, attributes)?;
+    let ((route_tables, igws, vpc_sgs), attributes) = tokio::try_join!(round2, attributes)?;
     for (id, value) in attributes {
         if let Some(instance) = instances.iter_mut().find(|i| i.id == id) {
             if value.is_some() {
@@ -254,18 +230,6 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
             })
         })
         .collect();
-    let network_interfaces = enis
-        .iter()
-        .filter_map(|n| {
-            Some(NetworkInterface {
-                id: n.network_interface_id()?.to_string(),
-                instance_id: n
-                    .attachment()
-                    .and_then(|a| a.instance_id())
-                    .map(String::from),
-            })
-        })
-        .collect();
     let addresses = addresses
         .addresses()
         .iter()
@@ -278,7 +242,7 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
         })
         .collect();
     let mut security_groups: Vec<SecurityGroup> = Vec::new();
-    for g in tagged_sgs.iter().chain(vpc_sgs.iter()) {
+    for g in &vpc_sgs {
         let Some(id) = g.group_id() else { continue };
         if security_groups.iter().any(|s| s.id == id) {
             continue;
@@ -309,12 +273,11 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
         });
     }
     Ok(Ec2Facts {
-        vpcs,
+        vpc_ids,
         subnets,
         route_tables,
         internet_gateways,
         instances,
-        network_interfaces,
         addresses,
         security_groups,
     })

@@ -65,8 +65,8 @@ pub type Tags = BTreeMap<String, String>;
 /// EC2-side facts of the project (discovered by the `Project` tag, then by relationship).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ec2Facts {
-    /// VPCs tagged with the project.
-    pub vpcs: Vec<Vpc>,
+    /// The project's VPCs: those of its tagged subnets and instances.
+    pub vpc_ids: Vec<String>,
     /// Subnets tagged with the project.
     pub subnets: Vec<Subnet>,
     /// Every route table of the project's VPCs (tagged or not: associations decide).
@@ -75,21 +75,10 @@ pub struct Ec2Facts {
     pub internet_gateways: Vec<InternetGateway>,
     /// Project instances that are not terminated.
     pub instances: Vec<Instance>,
-    /// Network interfaces of the project's VPCs.
-    pub network_interfaces: Vec<NetworkInterface>,
     /// Elastic IPs of the region.
     pub addresses: Vec<Address>,
-    /// Security groups of the project's VPCs and those tagged with the project.
+    /// Security groups of the project's VPCs (a group elsewhere cannot guard its instances).
     pub security_groups: Vec<SecurityGroup>,
-}
-
-/// A VPC.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Vpc {
-    /// `vpc-...`.
-    pub id: String,
-    /// Tags.
-    pub tags: Tags,
 }
 
 /// A subnet.
@@ -182,15 +171,6 @@ pub struct Instance {
     pub instance_profile_arn: Option<String>,
     /// Tags (`Role` = `nat` / `app`).
     pub tags: Tags,
-}
-
-/// A network interface.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NetworkInterface {
-    /// `eni-...`.
-    pub id: String,
-    /// The instance it is attached to.
-    pub instance_id: Option<String>,
 }
 
 /// An Elastic IP.
