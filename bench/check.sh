@@ -123,9 +123,6 @@ def reads():
   ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": vpcs}])
   ec2.describe_security_groups(Filters=vpc)
   role = lambda i: {t["Key"]: t["Value"] for t in i.get("Tags", [])}.get("Role")
-  for i in instances:
-      if role(i) == "nat":
-          ec2.describe_instance_attribute(InstanceId=i["InstanceId"], Attribute="sourceDestCheck")
   rds.describe_db_instances(DBInstanceIdentifier="offsets-db")
   cw.describe_alarms(AlarmNames=["carbon-unified-job-failed-alarm"])
   logs.describe_log_groups(logGroupNamePrefix=GROUP)
@@ -165,8 +162,6 @@ aws ec2 describe-addresses >/dev/null
 aws ec2 describe-route-tables --filters Name=vpc-id,Values=\$vpc >/dev/null
 aws ec2 describe-internet-gateways --filters Name=attachment.vpc-id,Values=\$vpc >/dev/null
 aws ec2 describe-security-groups --filters Name=vpc-id,Values=\$vpc >/dev/null
-nat=\$(aws ec2 describe-instances --filters \$tag Name=tag:Role,Values=nat Name=instance-state-name,Values=running --query 'Reservations[0].Instances[0].InstanceId')
-aws ec2 describe-instance-attribute --instance-id \$nat --attribute sourceDestCheck >/dev/null
 aws rds describe-db-instances --db-instance-identifier offsets-db >/dev/null
 aws cloudwatch describe-alarms --alarm-names carbon-unified-job-failed-alarm >/dev/null
 aws logs describe-log-groups --log-group-name-prefix /offsets/carbon_log >/dev/null

@@ -1,11 +1,11 @@
 //! EC2: discovery by the `Project` tag, then everything in the project's VPCs (route tables,
-//! internet gateways, security groups), then the NAT instances' own source/dest attribute.
+//! internet gateways, security groups).
 //!
-//! Seven requests in two rounds. The project's VPCs are those of its tagged subnets and
+//! Six requests in two rounds. The project's VPCs are those of its tagged subnets and
 //! instances (the checks only ever look at a subnet's or an instance's VPC), and an instance's
 //! ENIs come with DescribeInstances, so neither needs a call of its own.
 
-use aws_sdk_ec2::types::{Filter, InstanceAttributeName, Tag};
+use aws_sdk_ec2::types::{Filter, Tag};
 use aws_sdk_ec2::Client;
 
 use super::{
@@ -79,7 +79,7 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
     vpc_ids.sort();
     vpc_ids.dedup();
 
-    let mut instances: Vec<Instance> = reservations
+    let instances: Vec<Instance> = reservations
         .iter()
         .flat_map(|r| r.instances())
         .filter_map(|i| {
@@ -144,38 +144,7 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
         };
         tokio::try_join!(route_tables, igws, sgs)
     };
-    // The NAT instances' own attribute: moto's DescribeNetworkInterfaces keeps
-    // SourceDestCheck=true after the instance attribute is turned off.
-    let nat_ids: Vec<String> = instances
-        .iter()
-        .filter(|i| i.tags.get("Role").map(String::as_str) == Some("nat"))
-        .map(|i| i.id.clone())
-        .collect();
-    let attributes = async {
-        let calls = nat_ids.iter().map(|id| async move {
-            client
-                .describe_instance_attribute()
-                .instance_id(id)
-                .attribute(InstanceAttributeName::SourceDestCheck)
-                .send()
-                .await
-                .map(|out| (id.clone(), out.source_dest_check().and_then(|v| v.value())))
-                .map_err(|e| sdk_error("ec2:DescribeInstanceAttribute", e))
-        });
-        let mut out = Vec::new();
-        for call in calls {
-            out.push(call.await?);
-        }
-        Ok::<_, AreaError>(out)
-    };
-    let ((route_tables, igws, vpc_sgs), attributes) = tokio::try_join!(round2, attributes)?;
-    for (id, value) in attributes {
-        if let Some(instance) = instances.iter_mut().find(|i| i.id == id) {
-            if value.is_some() {
-                instance.source_dest_check = value;
-            }
-        }
-    }
+    let (route_tables, igws, vpc_sgs) = round2.await?;
 
     let subnets = subnets
         .iter()

@@ -162,8 +162,8 @@ pub struct Instance {
     pub subnet_id: Option<String>,
     /// Its ENIs.
     pub network_interface_ids: Vec<String>,
-    /// The instance's own `sourceDestCheck` attribute (read with DescribeInstanceAttribute for
-    /// NAT instances: moto's DescribeNetworkInterfaces does not reflect it).
+    /// The instance's own `sourceDestCheck` (DescribeInstances; moto's DescribeNetworkInterfaces
+    /// keeps the ENI's stale value, so the ENI's is never read).
     pub source_dest_check: Option<bool>,
     /// Public IPv4.
     pub public_ip: Option<String>,
