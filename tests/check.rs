@@ -549,6 +549,72 @@ with_bucket_writes(back)
 }
 
 #[test]
+fn fault_subscription_removed() {
+    fault(
+        "alarm.subscription",
+        r#"
+sns = boto3.client("sns")
+arn = O["sns_topic_arn"]
+subs = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+for sub in subs:
+    sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
+print(json.dumps({"arn": arn, "subs": [[x["Protocol"], x["Endpoint"]] for x in subs]}))
+"#,
+        r#"
+sns = boto3.client("sns")
+for protocol, endpoint in SAVED["subs"]:
+    sns.subscribe(TopicArn=SAVED["arn"], Protocol=protocol, Endpoint=endpoint)
+"#,
+        "has no subscriptions",
+    );
+}
+
+/// The topic itself deleted: the topic ARN derived from the alarm's account is not found, the
+/// listing of topics confirms it is gone, and both checks that need it say so.
+#[test]
+fn topic_deleted_fails_actions_and_subscription() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let saved = py(
+        s,
+        r#"
+sns = boto3.client("sns")
+arn = O["sns_topic_arn"]
+subs = [[x["Protocol"], x["Endpoint"]] for x in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]]
+sns.delete_topic(TopicArn=arn)
+print(json.dumps({"arn": arn, "subs": subs}))
+"#,
+        "",
+    );
+    let broken = check_stack(s, &["--only", "alarm"]);
+    py(
+        s,
+        r#"
+sns = boto3.client("sns")
+arn = sns.create_topic(Name=SAVED["arn"].rsplit(":", 1)[1])["TopicArn"]
+assert arn == SAVED["arn"], arn
+for protocol, endpoint in SAVED["subs"]:
+    sns.subscribe(TopicArn=arn, Protocol=protocol, Endpoint=endpoint)
+"#,
+        &saved,
+    );
+    let after = check_stack(s, &["--only", "alarm"]);
+    assert_eq!(broken.code, 1, "{}\n{}", broken.doc, broken.stderr);
+    let statuses = broken.statuses();
+    assert_eq!(statuses["alarm.subscription"], "fail", "{}", broken.doc);
+    assert!(
+        broken
+            .detail("alarm.subscription")
+            .contains("does not exist"),
+        "{}",
+        broken.doc
+    );
+    assert_eq!(statuses["alarm.metric_filter"], "pass", "{}", broken.doc);
+    assert_eq!(after.code, 0, "{}\n{}", after.doc, after.stderr);
+}
+
+#[test]
 fn fault_rds_publicly_accessible() {
     fault(
         "rds.private",

@@ -211,6 +211,7 @@ pub fn healthy() -> Inventory {
         alarm: Some(Ok(AlarmFacts {
             alarm: Some(MetricAlarm {
                 name: "carbon-unified-job-failed-alarm".into(),
+                arn: Some("arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:carbon-unified-job-failed-alarm".into()),
                 namespace: Some("OffsetsPipeline".into()),
                 metric_name: Some("CarbonUnifiedJobFailed".into()),
                 statistic: Some("Sum".into()),

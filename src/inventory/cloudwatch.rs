@@ -18,6 +18,7 @@ pub(super) async fn gather(client: &Client, name: &str) -> Result<AlarmFacts, Ar
         .find(|a| a.alarm_name() == Some(name))
         .map(|a| MetricAlarm {
             name: name.to_string(),
+            arn: a.alarm_arn().map(String::from),
             namespace: a.namespace().map(String::from),
             metric_name: a.metric_name().map(String::from),
             statistic: a.statistic().map(|s| s.as_str().to_string()),

@@ -248,6 +248,8 @@ pub struct AlarmFacts {
 pub struct MetricAlarm {
     /// Name.
     pub name: String,
+    /// ARN (`arn:PARTITION:cloudwatch:REGION:ACCOUNT:alarm:NAME`): names the account.
+    pub arn: Option<String>,
     /// Watched namespace.
     pub namespace: Option<String>,
     /// Watched metric.
@@ -476,17 +478,33 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
         (Some(ec2), iam)
     };
     let rds = when(needs.rds, rds::gather(&rds_client, &query.rds_identifier));
-    let alarm = when(
-        needs.alarm,
-        cloudwatch::gather(&cw_client, &query.alarm_name),
-    );
+    // The alarm's ARN names the account, which names the topic's ARN: SNS then needs no
+    // ListTopics (which pages through every topic of the account).
+    let alarm_and_sns = async {
+        let alarm = when(
+            needs.alarm,
+            cloudwatch::gather(&cw_client, &query.alarm_name),
+        )
+        .await;
+        let topic_arn = alarm
+            .as_ref()
+            .and_then(|a| a.as_ref().ok())
+            .and_then(|f| f.alarm.as_ref())
+            .and_then(|a| a.arn.as_deref())
+            .and_then(|arn| sns::topic_arn_beside(arn, &query.topic_name));
+        let sns = when(
+            needs.sns,
+            sns::gather(&sns_client, &query.topic_name, topic_arn),
+        )
+        .await;
+        (alarm, sns)
+    };
     let logs = when(needs.logs, logs::gather(&logs_client, &query.log_group));
-    let sns = when(needs.sns, sns::gather(&sns_client, &query.topic_name));
     let bucket = when(needs.bucket, s3::gather_bucket(&s3_client, &query.bucket));
     let prefixes = when(needs.prefixes, s3::gather_prefixes(&s3_client, query));
 
-    let ((ec2, iam), rds, alarm, logs, sns, bucket, prefixes) =
-        tokio::join!(ec2_and_iam, rds, alarm, logs, sns, bucket, prefixes);
+    let ((ec2, iam), rds, (alarm, sns), logs, bucket, prefixes) =
+        tokio::join!(ec2_and_iam, rds, alarm_and_sns, logs, bucket, prefixes);
     Inventory {
         ec2,
         rds,
