@@ -124,11 +124,11 @@ def reads():
   ec2.describe_security_groups(Filters=vpc)
   role = lambda i: {t["Key"]: t["Value"] for t in i.get("Tags", [])}.get("Role")
   rds.describe_db_instances(DBInstanceIdentifier="offsets-db")
-  cw.describe_alarms(AlarmNames=["carbon-unified-job-failed-alarm"])
+  alarm = cw.describe_alarms(AlarmNames=["carbon-unified-job-failed-alarm"])["MetricAlarms"][0]
   logs.describe_log_groups(logGroupNamePrefix=GROUP)
   logs.describe_metric_filters(logGroupName=GROUP)
-  topic = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":offsets-alerts")][0]
-  sns.list_subscriptions_by_topic(TopicArn=topic)
+  part, _, region, account = alarm["AlarmArn"].split(":")[1:5]
+  sns.list_subscriptions_by_topic(TopicArn=f"arn:{part}:sns:{region}:{account}:offsets-alerts")
   s3.get_public_access_block(Bucket=BUCKET)
   s3.get_bucket_encryption(Bucket=BUCKET)
   today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
@@ -163,11 +163,11 @@ aws ec2 describe-route-tables --filters Name=vpc-id,Values=\$vpc >/dev/null
 aws ec2 describe-internet-gateways --filters Name=attachment.vpc-id,Values=\$vpc >/dev/null
 aws ec2 describe-security-groups --filters Name=vpc-id,Values=\$vpc >/dev/null
 aws rds describe-db-instances --db-instance-identifier offsets-db >/dev/null
-aws cloudwatch describe-alarms --alarm-names carbon-unified-job-failed-alarm >/dev/null
+alarm=\$(aws cloudwatch describe-alarms --alarm-names carbon-unified-job-failed-alarm --query 'MetricAlarms[0].AlarmArn')
 aws logs describe-log-groups --log-group-name-prefix /offsets/carbon_log >/dev/null
 aws logs describe-metric-filters --log-group-name /offsets/carbon_log >/dev/null
-topic=\$(aws sns list-topics --query "Topics[?ends_with(TopicArn, ':offsets-alerts')].TopicArn | [0]")
-aws sns list-subscriptions-by-topic --topic-arn \$topic >/dev/null
+IFS=: read -r _ part _ region account _ <<<"\$alarm"
+aws sns list-subscriptions-by-topic --topic-arn "arn:\$part:sns:\$region:\$account:offsets-alerts" >/dev/null
 aws s3api get-public-access-block --bucket $bucket >/dev/null
 aws s3api get-bucket-encryption --bucket $bucket >/dev/null
 today=\$(date -u +%F)
