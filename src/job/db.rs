@@ -165,11 +165,21 @@ pub fn load_tables(
     for t in tables {
         csvfile::check_table_name(&t.table).map_err(JobError::usage)?;
     }
-    let mut conn = connect(target, opts)?;
+    // Connecting (TCP, TLS, auth) waits on the server while the first file's validation pass
+    // keeps the CPUs busy: do both at once.
+    let (conn, first) = std::thread::scope(|s| {
+        let connecting = s.spawn(|| connect(target, opts));
+        let first = tables.first().map(|t| csvfile::prepare(&t.path));
+        let conn = connecting
+            .join()
+            .unwrap_or_else(|_| Err(JobError::failed("the connecting thread panicked")));
+        (conn, first)
+    });
+    let mut conn = conn?;
     log.info(format!("load: connected to {target:?}"));
     let mut staged: Vec<&TableFile> = Vec::new();
-    let result =
-        stage_all(&mut conn, tables, &mut staged, log).and_then(|()| swap(&mut conn, &staged, log));
+    let result = stage_all(&mut conn, tables, first, &mut staged, log)
+        .and_then(|()| swap(&mut conn, &staged, log));
     if result.is_err() {
         for t in &staged {
             let _ = conn.query_drop(format!(
@@ -187,15 +197,21 @@ pub fn load_tables(
     result
 }
 
+/// Stages each table in turn; `first` is the first file's validation pass when it has already
+/// been made.
 fn stage_all<'a>(
     conn: &mut Conn,
     tables: &'a [TableFile],
+    mut first: Option<Result<Prepared, csvfile::CsvError>>,
     staged: &mut Vec<&'a TableFile>,
     log: &mut JobLog,
 ) -> Result<(), JobError> {
     for t in tables {
         let started = Instant::now();
-        let prepared = csvfile::prepare(&t.path)?;
+        let prepared = match first.take() {
+            Some(done) => done?,
+            None => csvfile::prepare(&t.path)?,
+        };
         log.info(format!(
             "load: {} parsed: {} rows, columns: {}",
             t.path.display(),
