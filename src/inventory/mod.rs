@@ -481,6 +481,7 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
     // The alarm's ARN names the account, which names the topic's ARN: SNS then needs no
     // ListTopics (which pages through every topic of the account).
     let alarm_and_sns = async {
+        let deadline = tokio::time::Instant::now() + AREA_DEADLINE;
         let alarm = when(
             needs.alarm,
             cloudwatch::gather(&cw_client, &query.alarm_name),
@@ -492,11 +493,17 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
             .and_then(|f| f.alarm.as_ref())
             .and_then(|a| a.arn.as_deref())
             .and_then(|arn| sns::topic_arn_beside(arn, &query.topic_name));
-        let sns = when(
-            needs.sns,
-            sns::gather(&sns_client, &query.topic_name, topic_arn),
-        )
-        .await;
+        let sns = if needs.sns {
+            Some(
+                bounded_until(
+                    deadline,
+                    sns::gather(&sns_client, &query.topic_name, topic_arn),
+                )
+                .await,
+            )
+        } else {
+            None
+        };
         (alarm, sns)
     };
     let logs = when(needs.logs, logs::gather(&logs_client, &query.log_group));
@@ -521,7 +528,16 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
 async fn bounded<T>(
     fut: impl std::future::Future<Output = Result<T, AreaError>>,
 ) -> Result<T, AreaError> {
-    match tokio::time::timeout(AREA_DEADLINE, fut).await {
+    bounded_until(tokio::time::Instant::now() + AREA_DEADLINE, fut).await
+}
+
+/// Runs an area's gathering until `deadline` (an area that waits for another shares its
+/// deadline, so a silent endpoint still gives every row within [`AREA_DEADLINE`]).
+async fn bounded_until<T>(
+    deadline: tokio::time::Instant,
+    fut: impl std::future::Future<Output = Result<T, AreaError>>,
+) -> Result<T, AreaError> {
+    match tokio::time::timeout_at(deadline, fut).await {
         Ok(result) => result,
         Err(_) => Err(AreaError(format!(
             "no answer within {} s (is the endpoint up?)",
