@@ -548,25 +548,48 @@ with_bucket_writes(back)
     );
 }
 
+/// A topic with no subscriptions (made for the test beside the stack's, which stays as it is:
+/// a subscription removed from it cannot be put back under the ARN Terraform holds).
 #[test]
-fn fault_subscription_removed() {
-    fault(
-        "alarm.subscription",
-        r#"
-sns = boto3.client("sns")
-arn = O["sns_topic_arn"]
-subs = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
-for sub in subs:
-    sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
-print(json.dumps({"arn": arn, "subs": [[x["Protocol"], x["Endpoint"]] for x in subs]}))
-"#,
-        r#"
-sns = boto3.client("sns")
-for protocol, endpoint in SAVED["subs"]:
-    sns.subscribe(TopicArn=SAVED["arn"], Protocol=protocol, Endpoint=endpoint)
-"#,
-        "has no subscriptions",
+fn a_topic_without_subscriptions_fails_the_subscription_check() {
+    let s = stack::shared();
+    let _lock = stack::read_only();
+    let arn = py(
+        s,
+        r#"print(boto3.client("sns").create_topic(Name="offsets-alerts-unsubscribed")["TopicArn"])"#,
+        "",
     );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(&s.config).expect("read the stack config");
+    let other = text.replace(
+        "topic_name = \"offsets-alerts\"",
+        "topic_name = \"offsets-alerts-unsubscribed\"",
+    );
+    let config = dir.path().join("pipeform.toml");
+    std::fs::write(&config, other).expect("write the config");
+    let mut runs = Vec::new();
+    // Both ways to the topic: its ARN from the alarm's account (`alarm`), and the listing of
+    // topics when the alarm is not read (`alarm.subscription` alone).
+    for only in ["alarm", "alarm.subscription"] {
+        let mut cmd = s.pipeform();
+        cmd.arg("--config").arg(&config);
+        runs.push(check_json(cmd, &["--only", only]));
+    }
+    py(
+        s,
+        r#"boto3.client("sns").delete_topic(TopicArn=SAVED)"#,
+        &serde_json::to_string(&arn).unwrap_or_default(),
+    );
+    for run in runs {
+        assert_eq!(run.code, 1, "{}\n{}", run.doc, run.stderr);
+        assert_eq!(run.statuses()["alarm.subscription"], "fail", "{}", run.doc);
+        assert!(
+            run.detail("alarm.subscription")
+                .contains("offsets-alerts-unsubscribed has no subscriptions"),
+            "{}",
+            run.doc
+        );
+    }
 }
 
 /// A topic that does not exist (the config names another): the ARN derived from the alarm's
