@@ -161,6 +161,24 @@ fn check_stack(s: &SharedStack, extra: &[&str]) -> Run {
     check_json(s.pipeform(), extra)
 }
 
+/// `pipeform` on the shared stack with its config changed by one line (`from` -> `to`); the
+/// temp dir holding that config lives as long as the command is needed.
+fn with_config_line(
+    s: &SharedStack,
+    from: &str,
+    to: &str,
+) -> (tempfile::TempDir, assert_cmd::Command) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(&s.config).expect("read the stack config");
+    let changed = text.replace(from, to);
+    assert_ne!(text, changed, "the stack config has the line {from}");
+    let config = dir.path().join("pipeform.toml");
+    std::fs::write(&config, changed).expect("write the changed config");
+    let mut cmd = s.pipeform();
+    cmd.arg("--config").arg(&config);
+    (dir, cmd)
+}
+
 /// Breaks the live stack with `break_py` (which prints what `restore_py` needs, as JSON, to
 /// undo it), runs the checks, restores, and asserts: `id` passed before, fails while broken,
 /// passes again after; every other check kept its status throughout.
@@ -559,20 +577,15 @@ fn a_topic_without_subscriptions_fails_the_subscription_check() {
         r#"print(boto3.client("sns").create_topic(Name="offsets-alerts-unsubscribed")["TopicArn"])"#,
         "",
     );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let text = std::fs::read_to_string(&s.config).expect("read the stack config");
-    let other = text.replace(
-        "topic_name = \"offsets-alerts\"",
-        "topic_name = \"offsets-alerts-unsubscribed\"",
-    );
-    let config = dir.path().join("pipeform.toml");
-    std::fs::write(&config, other).expect("write the config");
     let mut runs = Vec::new();
     // Both ways to the topic: its ARN from the alarm's account (`alarm`), and the listing of
     // topics when the alarm is not read (`alarm.subscription` alone).
     for only in ["alarm", "alarm.subscription"] {
-        let mut cmd = s.pipeform();
-        cmd.arg("--config").arg(&config);
+        let (_dir, cmd) = with_config_line(
+            s,
+            "topic_name = \"offsets-alerts\"",
+            "topic_name = \"offsets-alerts-unsubscribed\"",
+        );
         runs.push(check_json(cmd, &["--only", only]));
     }
     py(
@@ -599,20 +612,11 @@ fn a_topic_without_subscriptions_fails_the_subscription_check() {
 fn a_missing_topic_fails_the_subscription_check() {
     let s = stack::shared();
     let _lock = stack::read_only();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let text = std::fs::read_to_string(&s.config).expect("read the stack config");
-    let other = text.replace(
+    let (_dir, cmd) = with_config_line(
+        s,
         "topic_name = \"offsets-alerts\"",
         "topic_name = \"offsets-alerts-gone\"",
     );
-    assert_ne!(
-        text, other,
-        "the stack config sets topic_name = \"offsets-alerts\""
-    );
-    let config = dir.path().join("pipeform.toml");
-    std::fs::write(&config, other).expect("write the config");
-    let mut cmd = s.pipeform();
-    cmd.arg("--config").arg(&config);
     // The whole alarm area, so that the alarm (and with it the account) is read first.
     let run = check_json(cmd, &["--only", "alarm"]);
     assert_eq!(run.code, 1, "{}\n{}", run.doc, run.stderr);
@@ -767,20 +771,11 @@ with_bucket_writes(put)
 "#,
         "",
     );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let text = std::fs::read_to_string(&s.config).expect("read the stack config");
-    let hive = text.replace(
+    let (_dir, cmd) = with_config_line(
+        s,
         "logs_prefix = \"logs/{date}\"",
         "logs_prefix = \"logs/year={year}/month={month}/day={day}/hour={hour}\"",
     );
-    assert_ne!(
-        text, hive,
-        "the stack config sets logs_prefix = \"logs/{{date}}\""
-    );
-    let config = dir.path().join("pipeform.toml");
-    std::fs::write(&config, hive).expect("write the hive config");
-    let mut cmd = s.pipeform();
-    cmd.arg("--config").arg(&config);
     let run = check_json(cmd, &["--only", "bucket.prefixes"]);
     assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
     let day = chrono::Utc::now()

@@ -392,26 +392,39 @@ async fn write_manifest(
         ));
         return Ok(());
     }
-    client
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .content_type("application/json")
-        .metadata(SHA_META, &sha)
-        .body(ByteStream::from(body))
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "PutObject failed: {}",
-                aws_sdk_s3::error::DisplayErrorContext(&e)
-            )
-        })?;
+    put(client, bucket, key, "application/json", &sha, body).await?;
     log.info(format!(
         "ship: manifest s3://{bucket}/{key} written ({} objects)",
         m.objects.len()
     ));
     Ok(())
+}
+
+/// One PutObject carrying the SHA-256 of the uncompressed content in its metadata.
+async fn put(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    content_type: &str,
+    sha: &str,
+    body: Vec<u8>,
+) -> Result<(), String> {
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type(content_type)
+        .metadata(SHA_META, sha)
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "PutObject failed: {}",
+                aws_sdk_s3::error::DisplayErrorContext(&e)
+            )
+        })
 }
 
 /// The SHA-256 an object carries in its metadata; `None` when the object is not there (or has
@@ -490,21 +503,7 @@ async fn ship_one(
     let parts = if gz_len > threshold {
         multipart(client, bucket, &file.key, &sha, gz, part_size).await?
     } else {
-        client
-            .put_object()
-            .bucket(bucket)
-            .key(&file.key)
-            .content_type("application/gzip")
-            .metadata(SHA_META, &sha)
-            .body(ByteStream::from(gz))
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "PutObject failed: {}",
-                    aws_sdk_s3::error::DisplayErrorContext(&e)
-                )
-            })?;
+        put(client, bucket, &file.key, "application/gzip", &sha, gz).await?;
         1
     };
     let detail = format!(
