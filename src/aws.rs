@@ -73,3 +73,16 @@ pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
+
+/// True when an S3 object call failed because the object is not there or not ours to read
+/// (404 or 403). S3 answers 403 for a missing key when the caller may not list the bucket, and
+/// moto denies object calls over plain HTTP under a TLS-only policy: either way the object is
+/// not known to be there, and the caller goes on without it.
+pub fn s3_absent<E>(
+    e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> bool {
+    matches!(
+        e.raw_response().map(|r| r.status().as_u16()),
+        Some(403 | 404)
+    )
+}

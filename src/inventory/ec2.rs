@@ -210,37 +210,36 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
             tags: tags(a.tags()),
         })
         .collect();
-    let mut security_groups: Vec<SecurityGroup> = Vec::new();
-    for g in &vpc_sgs {
-        let Some(id) = g.group_id() else { continue };
-        if security_groups.iter().any(|s| s.id == id) {
-            continue;
-        }
-        security_groups.push(SecurityGroup {
-            id: id.to_string(),
-            name: g.group_name().unwrap_or_default().to_string(),
-            vpc_id: g.vpc_id().map(String::from),
-            ingress: g
-                .ip_permissions()
-                .iter()
-                .map(|p| Permission {
-                    protocol: p.ip_protocol().unwrap_or("-1").to_string(),
-                    from_port: p.from_port(),
-                    to_port: p.to_port(),
-                    cidrs: p
-                        .ip_ranges()
-                        .iter()
-                        .filter_map(|r| r.cidr_ip().map(String::from))
-                        .collect(),
-                    cidrs_v6: p
-                        .ipv6_ranges()
-                        .iter()
-                        .filter_map(|r| r.cidr_ipv6().map(String::from))
-                        .collect(),
-                })
-                .collect(),
-        });
-    }
+    // One listing, so no group appears twice.
+    let security_groups = vpc_sgs
+        .iter()
+        .filter_map(|g| {
+            Some(SecurityGroup {
+                id: g.group_id()?.to_string(),
+                name: g.group_name().unwrap_or_default().to_string(),
+                vpc_id: g.vpc_id().map(String::from),
+                ingress: g
+                    .ip_permissions()
+                    .iter()
+                    .map(|p| Permission {
+                        protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+                        from_port: p.from_port(),
+                        to_port: p.to_port(),
+                        cidrs: p
+                            .ip_ranges()
+                            .iter()
+                            .filter_map(|r| r.cidr_ip().map(String::from))
+                            .collect(),
+                        cidrs_v6: p
+                            .ipv6_ranges()
+                            .iter()
+                            .filter_map(|r| r.cidr_ipv6().map(String::from))
+                            .collect(),
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
     Ok(Ec2Facts {
         vpc_ids,
         subnets,

@@ -12,11 +12,11 @@
 //! manifest, the named object deleted, access denied) the listings decide, and they ignore
 //! manifests, so a day holding nothing but its manifest is still empty.
 
-use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::Client;
 use chrono::NaiveDate;
 
+use crate::aws::s3_absent;
 use crate::manifest::{self, Manifest};
 
 use super::{
@@ -155,7 +155,7 @@ async fn manifest_proof(
             .await
             .map_err(|e| AreaError(format!("s3:GetObject {key}: reading the body: {e}")))?
             .into_bytes(),
-        Err(e) if is_missing(&e) => return Ok(false),
+        Err(e) if s3_absent(&e) => return Ok(false),
         Err(e) => return Err(sdk_error("s3:GetObject", e)),
     };
     let Some(m) = Manifest::parse(&body) else {
@@ -172,24 +172,9 @@ async fn manifest_proof(
         .await
     {
         Ok(_) => Ok(true),
-        Err(e) if is_missing(&e) => Ok(false),
+        Err(e) if s3_absent(&e) => Ok(false),
         Err(e) => Err(sdk_error("s3:HeadObject", e)),
     }
-}
-
-/// Not there, or not ours to read: S3 answers 403 for a missing key when the caller may not
-/// list the bucket, and moto denies object reads over plain HTTP under a TLS-only policy.
-fn is_missing<E>(e: &aws_sdk_s3::error::SdkError<E, HttpResponse>) -> bool
-where
-    E: ProvideErrorMetadata,
-{
-    matches!(
-        e.code(),
-        Some("NoSuchKey" | "NotFound" | "AccessDenied" | "Forbidden")
-    ) || matches!(
-        e.raw_response().map(|r| r.status().as_u16()),
-        Some(403 | 404)
-    )
 }
 
 /// True when at least one object starts with `prefix`, not counting folder markers (keys

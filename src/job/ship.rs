@@ -436,23 +436,13 @@ async fn head_sha(
 ) -> Result<Option<String>, String> {
     match client.head_object().bucket(bucket).key(key).send().await {
         Ok(head) => Ok(head.metadata().and_then(|m| m.get(SHA_META)).cloned()),
-        Err(e) => {
-            // S3 answers a HEAD of a missing key with 403 instead of 404 when the caller may
-            // not list the bucket (our role lists only under the prefixes, and a HEAD carries
-            // no prefix). Either way the object is not known to be there: upload it, and let
-            // PutObject report a real permission problem.
-            let not_found = e.as_service_error().is_some_and(|s| s.is_not_found())
-                || e.raw_response()
-                    .is_some_and(|r| matches!(r.status().as_u16(), 403 | 404));
-            if not_found {
-                Ok(None)
-            } else {
-                Err(format!(
-                    "HeadObject failed: {}",
-                    aws_sdk_s3::error::DisplayErrorContext(&e)
-                ))
-            }
-        }
+        // Our role lists only under the prefixes and a HEAD carries no prefix, so a missing key
+        // may answer 403: upload it, and let PutObject report a real permission problem.
+        Err(e) if crate::aws::s3_absent(&e) => Ok(None),
+        Err(e) => Err(format!(
+            "HeadObject failed: {}",
+            aws_sdk_s3::error::DisplayErrorContext(&e)
+        )),
     }
 }
 
