@@ -61,8 +61,39 @@ pub async fn sdk_config(
     }
     if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
+        if plain_http_only(url, std::env::vars_os().map(|(k, _)| k)) {
+            loader = loader.http_client(client_without_roots());
+        }
     }
     loader.load().await
+}
+
+/// True when every call goes to `url` over plain HTTP: it is `http://` and no service-specific
+/// `AWS_ENDPOINT_URL_<SERVICE>` variable sends some service elsewhere.
+fn plain_http_only(url: &str, env_names: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    url.get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        && !env_names
+            .filter_map(|k| k.into_string().ok())
+            .any(|k| k.starts_with("AWS_ENDPOINT_URL_"))
+}
+
+/// The SDK's default HTTP client, but with an empty trust store: the default one reads and
+/// parses every certificate under /etc/ssl/certs before the first call (6-9 ms of CPU here, on
+/// the critical path of `check`), which a plain-HTTP endpoint (moto, a local proxy) never uses.
+/// An `https://` URL reached through it anyway fails verification instead of going unchecked.
+fn client_without_roots() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+    let builder = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+    match TlsContext::builder()
+        .with_trust_store(TrustStore::empty())
+        .build()
+    {
+        Ok(context) => builder.tls_context(context).build_https(),
+        // Cannot happen without custom certificates; the default client is the safe fallback.
+        Err(_) => builder.build_https(),
+    }
 }
 
 /// An S3 client. Path-style addressing always: with a `localhost` endpoint the SDK otherwise
@@ -85,4 +116,33 @@ pub fn s3_absent<E>(
         e.raw_response().map(|r| r.status().as_u16()),
         Some(403 | 404)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_http_only;
+    use std::ffi::OsString;
+
+    fn names(list: &[&str]) -> impl Iterator<Item = OsString> {
+        list.iter()
+            .map(OsString::from)
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn plain_http_endpoint_needs_no_trust_roots() {
+        assert!(plain_http_only("http://127.0.0.1:5000", names(&["PATH"])));
+        assert!(plain_http_only("HTTP://localhost:4566", names(&[])));
+    }
+
+    #[test]
+    fn https_or_a_service_sent_elsewhere_keeps_the_default_client() {
+        assert!(!plain_http_only("https://ec2.example.com", names(&[])));
+        assert!(!plain_http_only("http:/", names(&[])));
+        assert!(!plain_http_only(
+            "http://127.0.0.1:5000",
+            names(&["AWS_ENDPOINT_URL_S3"])
+        ));
+    }
 }
