@@ -538,6 +538,82 @@ iam.put_role_policy(RoleName=O["iam_role_name"], PolicyName="check-test-deny", P
     );
 }
 
+/// Gives the app instance the instance profile `to` (boto3, after [`PRELUDE`]).
+const SWAP_PROFILE: &str = r#"
+def swap(to):
+    app = O["app_instance_id"]
+    for a in ec2.describe_iam_instance_profile_associations(Filters=[{"Name": "instance-id", "Values": [app]}])["IamInstanceProfileAssociations"]:
+        ec2.disassociate_iam_instance_profile(AssociationId=a["AssociationId"])
+    ec2.associate_iam_instance_profile(InstanceId=app, IamInstanceProfile={"Name": to})
+def other_profile(role):
+    iam.create_instance_profile(InstanceProfileName="check-test-other")
+    iam.add_role_to_instance_profile(InstanceProfileName="check-test-other", RoleName=role)
+    swap("check-test-other")
+def module_profile(role):
+    swap(O["instance_profile_name"])
+    iam.remove_role_from_instance_profile(InstanceProfileName="check-test-other", RoleName=role)
+    iam.delete_instance_profile(InstanceProfileName="check-test-other")
+"#;
+
+/// The check reads IAM by the name the root module gives the profile while EC2 finds the app
+/// instance; an instance carrying another profile (with the same role) is judged by its own.
+#[test]
+fn iam_follows_the_instances_own_profile_when_it_is_not_the_modules() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    py(
+        s,
+        &format!("{SWAP_PROFILE}\nother_profile(O[\"iam_role_name\"])"),
+        "",
+    );
+    let swapped = check_stack(s, &[]);
+    py(
+        s,
+        &format!("{SWAP_PROFILE}\nmodule_profile(O[\"iam_role_name\"])"),
+        "",
+    );
+    let restored = check_stack(s, &[]);
+    assert_eq!(swapped.code, 0, "{}\n{}", swapped.doc, swapped.stderr);
+    let detail = swapped.detail("iam.instance_profile");
+    assert!(
+        detail.contains("-> check-test-other -> role "),
+        "judged the module's profile, not the instance's: {detail}"
+    );
+    assert_eq!(restored.statuses(), swapped.statuses(), "{}", restored.doc);
+    let profile = s.output("instance_profile_name");
+    assert!(
+        restored
+            .detail("iam.instance_profile")
+            .contains(&format!("-> {profile} -> role ")),
+        "{}",
+        restored.doc
+    );
+}
+
+/// ... and one whose profile holds another role is judged by that role's policies, not by the
+/// module's role read beside discovery.
+#[test]
+fn fault_app_profile_with_a_role_without_policies() {
+    fault(
+        "iam.instance_profile",
+        &format!(
+            r#"{SWAP_PROFILE}
+iam.create_role(RoleName="check-test-bare", AssumeRolePolicyDocument=json.dumps({{"Version": "2012-10-17",
+  "Statement": [{{"Effect": "Allow", "Principal": {{"Service": "ec2.amazonaws.com"}}, "Action": "sts:AssumeRole"}}]}}))
+other_profile("check-test-bare")
+"#
+        ),
+        &format!(
+            r#"{SWAP_PROFILE}
+module_profile("check-test-bare")
+iam.delete_role(RoleName="check-test-bare")
+"#
+        ),
+        "(no policy allows it)",
+    );
+}
+
 #[test]
 fn fault_only_a_stale_csv_prefix() {
     fault(

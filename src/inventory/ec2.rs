@@ -1,7 +1,7 @@
 //! EC2: discovery by the `Project` tag, then everything in the project's VPCs (route tables,
 //! internet gateways, security groups).
 //!
-//! Six requests in two rounds. The project's VPCs are those of its tagged subnets and
+//! Six requests in two rounds ([`discover`], then [`in_vpcs`]). The project's VPCs are those of its tagged subnets and
 //! instances (the checks only ever look at a subnet's or an instance's VPC), and an instance's
 //! ENIs come with DescribeInstances, so neither needs a call of its own.
 
@@ -24,12 +24,25 @@ fn tags(tags: &[Tag]) -> Tags {
     tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
-/// Gathers the EC2 facts of project `project`.
-pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, AreaError> {
+/// What round 1 finds: the project's tagged subnets and instances, their VPCs, the region's
+/// EIPs. IAM starts from `instances` while round 2 runs.
+#[derive(Debug, Clone)]
+pub(super) struct Discovered {
+    /// The VPCs of `subnets` and `instances`.
+    pub vpc_ids: Vec<String>,
+    /// Tagged subnets.
+    pub subnets: Vec<Subnet>,
+    /// Tagged instances that are not terminated.
+    pub instances: Vec<Instance>,
+    /// The region's EIPs.
+    pub addresses: Vec<Address>,
+}
+
+/// Round 1: what carries the project tag (and the region's EIPs: few, and the association
+/// decides, not the tag).
+pub(super) async fn discover(client: &Client, project: &str) -> Result<Discovered, AreaError> {
     let by_tag = || vec![filter("tag:Project", &[project.to_string()])];
 
-    // Round 1: what carries the project tag (and the region's EIPs: few, and the association
-    // decides, not the tag).
     let subnets = async {
         client
             .describe_subnets()
@@ -107,7 +120,44 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
         })
         .collect();
 
-    // Round 2: everything in the project's VPCs, whatever its tags; relationships decide.
+    let subnets = subnets
+        .iter()
+        .filter_map(|s| {
+            Some(Subnet {
+                id: s.subnet_id()?.to_string(),
+                vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+                cidr: s.cidr_block().unwrap_or_default().to_string(),
+                tags: tags(s.tags()),
+            })
+        })
+        .collect();
+    let addresses = addresses
+        .addresses()
+        .iter()
+        .map(|a| Address {
+            allocation_id: a.allocation_id().map(String::from),
+            public_ip: a.public_ip().map(String::from),
+            instance_id: a.instance_id().map(String::from),
+            network_interface_id: a.network_interface_id().map(String::from),
+            tags: tags(a.tags()),
+        })
+        .collect();
+    Ok(Discovered {
+        vpc_ids,
+        subnets,
+        instances,
+        addresses,
+    })
+}
+
+/// Round 2: everything in the project's VPCs, whatever its tags; relationships decide.
+pub(super) async fn in_vpcs(client: &Client, found: Discovered) -> Result<Ec2Facts, AreaError> {
+    let Discovered {
+        vpc_ids,
+        subnets,
+        instances,
+        addresses,
+    } = found;
     let round2 = async {
         if vpc_ids.is_empty() {
             return Ok((Vec::new(), Vec::new(), Vec::new()));
@@ -146,17 +196,6 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
     };
     let (route_tables, igws, vpc_sgs) = round2.await?;
 
-    let subnets = subnets
-        .iter()
-        .filter_map(|s| {
-            Some(Subnet {
-                id: s.subnet_id()?.to_string(),
-                vpc_id: s.vpc_id().unwrap_or_default().to_string(),
-                cidr: s.cidr_block().unwrap_or_default().to_string(),
-                tags: tags(s.tags()),
-            })
-        })
-        .collect();
     let route_tables = route_tables
         .iter()
         .filter_map(|t| {
@@ -197,17 +236,6 @@ pub(super) async fn gather(client: &Client, project: &str) -> Result<Ec2Facts, A
                     .filter_map(|a| a.vpc_id().map(String::from))
                     .collect(),
             })
-        })
-        .collect();
-    let addresses = addresses
-        .addresses()
-        .iter()
-        .map(|a| Address {
-            allocation_id: a.allocation_id().map(String::from),
-            public_ip: a.public_ip().map(String::from),
-            instance_id: a.instance_id().map(String::from),
-            network_interface_id: a.network_interface_id().map(String::from),
-            tags: tags(a.tags()),
         })
         .collect();
     // One listing, so no group appears twice.

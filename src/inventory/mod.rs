@@ -462,19 +462,45 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
     let logs_client = aws_sdk_cloudwatchlogs::Client::new(&config);
     let sns_client = aws_sdk_sns::Client::new(&config);
 
+    // IAM needs only the instances of EC2's first round, and reads the profile and role the
+    // root module names while that round runs (iam::Guess): on our own stack nothing of IAM
+    // waits for EC2's second round, and the chain after discovery is one call, not three.
     let ec2_and_iam = async {
         if !(needs.ec2 || needs.iam) {
             return (None, None);
         }
-        let ec2 = bounded(ec2::gather(&ec2_client, &query.project)).await;
-        let iam = if needs.iam {
-            Some(match &ec2 {
-                Ok(facts) => bounded(iam::gather(&iam_client, facts)).await,
-                Err(e) => Err(AreaError(format!("needs EC2, which failed: {e}"))),
-            })
-        } else {
-            None
+        let deadline = tokio::time::Instant::now() + AREA_DEADLINE;
+        let (discovered, instances) = tokio::sync::oneshot::channel();
+        let ec2 = async {
+            let found = bounded_until(deadline, ec2::discover(&ec2_client, &query.project)).await;
+            let _ = discovered.send(
+                found
+                    .as_ref()
+                    .map(|f| f.instances.clone())
+                    .map_err(Clone::clone),
+            );
+            match found {
+                Ok(found) => bounded_until(deadline, ec2::in_vpcs(&ec2_client, found)).await,
+                Err(e) => Err(e),
+            }
         };
+        let iam = async {
+            if !needs.iam {
+                return None;
+            }
+            Some(
+                bounded_until(deadline, async {
+                    let guess = iam::guess(&iam_client, &query.project).await;
+                    let instances = instances
+                        .await
+                        .unwrap_or_else(|_| Err(AreaError("EC2 gave no answer".into())))
+                        .map_err(|e| AreaError(format!("needs EC2, which failed: {e}")))?;
+                    iam::gather(&iam_client, &instances, guess).await
+                })
+                .await,
+            )
+        };
+        let (ec2, iam) = tokio::join!(ec2, iam);
         (Some(ec2), iam)
     };
     let rds = when(needs.rds, rds::gather(&rds_client, &query.rds_identifier));
