@@ -1,9 +1,9 @@
 //! EC2: discovery by the `Project` tag, then everything in the project's VPCs (route tables,
 //! internet gateways, security groups).
 //!
-//! Six requests in two rounds ([`discover`], then [`in_vpcs`]). The project's VPCs are those of its tagged subnets and
-//! instances (the checks only ever look at a subnet's or an instance's VPC), and an instance's
-//! ENIs come with DescribeInstances, so neither needs a call of its own.
+//! Six requests in two rounds ([`discover`], then [`in_vpcs`]). The project's VPCs are those of
+//! its tagged subnets and instances (the checks only ever look at a subnet's or an instance's
+//! VPC), and an instance's ENIs come with DescribeInstances, so neither needs a call of its own.
 
 use aws_sdk_ec2::types::{Filter, Tag};
 use aws_sdk_ec2::Client;
@@ -26,7 +26,7 @@ fn tags(tags: &[Tag]) -> Tags {
 
 /// What round 1 finds: the project's tagged subnets and instances, their VPCs, the region's
 /// EIPs. IAM starts from `instances` while round 2 runs.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Discovered {
     /// The VPCs of `subnets` and `instances`.
     pub vpc_ids: Vec<String>,
