@@ -10,9 +10,10 @@ fn expected_name(project: &str) -> String {
 }
 
 /// IAM read by the name the root module would have given it, while EC2 is still finding the
-/// app instance: on the stack the module made, the instance profile and the role's policy lists
-/// arrive with the instance instead of two round trips after it. Used only where the instance
-/// turns out to carry exactly that profile and the profile exactly that role.
+/// app instance: on the stack the module made, the profile and the role's policies are read in
+/// two round trips beside discovery instead of three after it. Used only where the instance
+/// turns out to carry exactly that profile and the profile exactly that role; a wrong guess
+/// costs three failed reads and nothing else.
 #[derive(Debug)]
 pub(super) struct Guess {
     name: String,
