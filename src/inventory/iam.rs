@@ -13,7 +13,7 @@ fn expected_name(project: &str) -> String {
 /// app instance: on the stack the module made, the profile and the role's policies are read in
 /// two round trips beside discovery instead of three after it. Used only where the instance
 /// turns out to carry exactly that profile and the profile exactly that role; a wrong guess
-/// costs three failed reads and nothing else.
+/// costs only its own reads (three, failing, on a stack without those names).
 #[derive(Debug)]
 pub(super) struct Guess {
     name: String,
