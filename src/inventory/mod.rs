@@ -467,8 +467,8 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
     let sns_client = LazyCell::new(|| aws_sdk_sns::Client::new(&config));
 
     // IAM needs only the instances of EC2's first round, and reads the profile and role the
-    // root module names while that round runs (iam::Guess): on our own stack nothing of IAM
-    // waits for EC2's second round, and the chain after discovery is one call, not three.
+    // root module names while that round runs (iam::Guess): on our own stack IAM is done one
+    // round trip after EC2's discovery, not three after all of EC2.
     let ec2_and_iam = async {
         if !(needs.ec2 || needs.iam) {
             return (None, None);
@@ -477,6 +477,7 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
         let (discovered, instances) = tokio::sync::oneshot::channel();
         let ec2 = async {
             let found = bounded_until(deadline, ec2::discover(&ec2_client, &query.project)).await;
+            // Nobody listens only when IAM is not needed.
             let _ = discovered.send(
                 found
                     .as_ref()
