@@ -508,15 +508,15 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
         let (ec2, iam) = tokio::join!(ec2, iam);
         (Some(ec2), iam)
     };
-    let rds = when(needs.rds, async {
-        rds::gather(&rds_client, &query.rds_identifier).await
+    let rds = when(needs.rds, || {
+        rds::gather(&rds_client, &query.rds_identifier)
     });
     // The alarm's ARN names the account, which names the topic's ARN: SNS then needs no
     // ListTopics (which pages through every topic of the account).
     let alarm_and_sns = async {
         let deadline = tokio::time::Instant::now() + AREA_DEADLINE;
-        let alarm = when(needs.alarm, async {
-            cloudwatch::gather(&cw_client, &query.alarm_name).await
+        let alarm = when(needs.alarm, || {
+            cloudwatch::gather(&cw_client, &query.alarm_name)
         })
         .await;
         let topic_arn = alarm
@@ -538,15 +538,11 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
         };
         (alarm, sns)
     };
-    let logs = when(needs.logs, async {
-        logs::gather(&logs_client, &query.log_group).await
+    let logs = when(needs.logs, || logs::gather(&logs_client, &query.log_group));
+    let bucket = when(needs.bucket, || {
+        s3::gather_bucket(&s3_client, &query.bucket)
     });
-    let bucket = when(needs.bucket, async {
-        s3::gather_bucket(&s3_client, &query.bucket).await
-    });
-    let prefixes = when(needs.prefixes, async {
-        s3::gather_prefixes(&s3_client, query).await
-    });
+    let prefixes = when(needs.prefixes, || s3::gather_prefixes(&s3_client, query));
 
     let ((ec2, iam), rds, (alarm, sns), logs, bucket, prefixes) =
         tokio::join!(ec2_and_iam, rds, alarm_and_sns, logs, bucket, prefixes);
@@ -585,12 +581,13 @@ async fn bounded_until<T>(
 }
 
 /// Runs an area only when needed.
-async fn when<T>(
-    needed: bool,
-    fut: impl std::future::Future<Output = Result<T, AreaError>>,
-) -> Area<T> {
+async fn when<T, F>(needed: bool, area: impl FnOnce() -> F) -> Area<T>
+where
+    F: std::future::Future<Output = Result<T, AreaError>>,
+{
     if needed {
-        Some(bounded(fut).await)
+        // Called on first poll, so the area's client is made only then (see `gather`).
+        Some(bounded(area()).await)
     } else {
         None
     }
