@@ -25,8 +25,8 @@ say() { echo "bench/check: $*" >&2; }
 [ -x "$PY" ] || { say "no $PY; run scripts/install.sh first"; exit 1; }
 
 # --- the binary under test -------------------------------------------------------------------
-say "cargo build --release --bin pipeform --bin pipeform-job"
-cargo build --release --bin pipeform --bin pipeform-job >&2
+say "cargo build --release -p pipeform -p pipeform-job"
+cargo build --release -p pipeform -p pipeform-job >&2
 bin=$repo/target/release/pipeform
 job=$repo/target/release/pipeform-job
 

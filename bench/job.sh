@@ -15,7 +15,7 @@ say() { echo "bench/job: $*" >&2; }
 
 # --- tools --------------------------------------------------------------------------------
 say "building pipeform-job (release)"
-cargo build --release --quiet --bin pipeform-job
+cargo build --release --quiet -p pipeform-job
 BIN=$PWD/target/release/pipeform-job
 VENV=$TESTBED/venv-bench
 SPEC="pandas==3.1.1 sqlalchemy==2.1.9 pymysql==1.2.4 boto3==1.44.5"

@@ -2,8 +2,9 @@
 //!
 //! Data flows one way: `pipeform.toml` -> [`config::Stack`] -> tfvars / expectations;
 //! AWS APIs -> [`inventory`] (gathered once) -> [`checks`] (pure) -> [`report`].
+//! What the job on the host must agree with (prefix templates, the day manifest, `job.env`, AWS
+//! client basics) lives in the `pipeform-shared` crate and is re-exported here.
 
-pub mod aws;
 pub mod checks;
 pub mod cli;
 pub mod commands;
@@ -13,10 +14,8 @@ pub mod diagnostics;
 pub mod drift;
 pub mod exit;
 pub mod inventory;
-pub mod job;
-pub mod jobenv;
-pub mod manifest;
-pub mod prefix;
 pub mod report;
 pub mod terraform;
 pub mod tfvars;
+
+pub use pipeform_shared::{aws, jobenv, manifest, prefix};

@@ -930,7 +930,7 @@ fn prefixes_pass_from_the_jobs_manifest_without_listing_and_listings_still_decid
     std::fs::create_dir_all(&logs).expect("mkdir");
     std::fs::write(csv.join("manifest-test.csv"), b"a,b\n1,2\n").expect("write");
     std::fs::write(logs.join("manifest-test.log"), b"JOB_STATUS=SUCCEEDED\n").expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_pipeform-job"))
+    let out = Command::new(support::job_bin())
         .args(["ship", "--bucket", &bucket, "--csv-dir"])
         .arg(&csv)
         .arg("--log-dir")

@@ -577,7 +577,7 @@ fn pseudonymising_without_an_hmac_key_source_is_refused_before_the_host_is_touch
 #[test]
 fn smoke_runs_the_installed_job() {
     let w = World::new();
-    let job = PathBuf::from(env!("CARGO_BIN_EXE_pipeform-job"));
+    let job = support::job_bin();
     let mut opts = w.opts(Action::Deploy { binary: job });
     opts.smoke = true;
     // The stack pseudonymises log fields, so the job needs its HMAC key source.

@@ -160,7 +160,7 @@ fn dirs() -> Dirs {
 }
 
 fn ship_cmd(moto: &Moto, d: &Dirs, extra: &[&str]) -> std::process::Command {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pipeform-job"));
+    let mut cmd = std::process::Command::new(support::job_bin());
     cmd.env_remove("RUST_LOG");
     for (k, v) in moto.env() {
         cmd.env(k, v);

@@ -54,10 +54,22 @@ pub fn pipeform() -> assert_cmd::Command {
     cmd
 }
 
+/// The path of the `pipeform-job` binary. It belongs to another workspace member, so Cargo gives
+/// no `CARGO_BIN_EXE_` for it: it is found beside this test's own target directory, where
+/// `cargo test` at the root (every default member) has built it.
+pub fn job_bin() -> std::path::PathBuf {
+    let path = assert_cmd::cargo::cargo_bin("pipeform-job");
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo test` at the workspace root (it builds pipeform-job too)",
+        path.display()
+    );
+    path
+}
+
 /// The `pipeform-job` binary under test.
 pub fn pipeform_job() -> assert_cmd::Command {
-    let mut cmd =
-        assert_cmd::Command::cargo_bin("pipeform-job").expect("pipeform-job binary is built");
+    let mut cmd = assert_cmd::Command::new(job_bin());
     cmd.env_remove("RUST_LOG");
     cmd
 }

@@ -20,8 +20,8 @@ use tokio::sync::Semaphore;
 use super::error::JobError;
 use super::log::JobLog;
 use super::pseudo::Pseudonymiser;
-use crate::manifest::{self, Manifest};
-use crate::prefix::PrefixTemplate;
+use pipeform_shared::manifest::{self, Manifest};
+use pipeform_shared::prefix::PrefixTemplate;
 
 /// Metadata key holding the SHA-256 (hex) of the uncompressed content.
 pub const SHA_META: &str = "pipeform-sha256";
@@ -38,7 +38,7 @@ pub struct ShipPlan {
     /// Files and their keys.
     pub files: Vec<ShipFile>,
     /// The day manifests to write once every file is in the bucket (one per distinct day
-    /// prefix; see [`crate::manifest`]).
+    /// prefix; see [`pipeform_shared::manifest`]).
     pub manifests: Vec<ManifestPlan>,
 }
 
@@ -438,7 +438,7 @@ async fn head_sha(
         Ok(head) => Ok(head.metadata().and_then(|m| m.get(SHA_META)).cloned()),
         // Our role lists only under the prefixes and a HEAD carries no prefix, so a missing key
         // may answer 403: upload it, and let PutObject report a real permission problem.
-        Err(e) if crate::aws::s3_absent(&e) => Ok(None),
+        Err(e) if pipeform_shared::aws::s3_absent(&e) => Ok(None),
         Err(e) => Err(format!(
             "HeadObject failed: {}",
             aws_sdk_s3::error::DisplayErrorContext(&e)

@@ -9,9 +9,9 @@ use clap::Parser;
 #[command(name = "pipeform-job", version, about)]
 struct Cli {
     #[command(subcommand)]
-    command: pipeform::job::Command,
+    command: pipeform_job::Command,
 }
 
 fn main() -> ExitCode {
-    ExitCode::from(pipeform::job::main(Cli::parse().command))
+    ExitCode::from(pipeform_job::main(Cli::parse().command))
 }

@@ -1,7 +1,7 @@
 //! Resolves a [`SecretSource`] (database password, HMAC key) at run time.
 
-use crate::aws::{sdk_config, Timeouts};
-use crate::jobenv::SecretSource;
+use pipeform_shared::aws::{sdk_config, Timeouts};
+use pipeform_shared::jobenv::SecretSource;
 
 use super::error::JobError;
 

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
-use crate::aws::{s3_client, sdk_config, Timeouts};
-use crate::jobenv::{JobEnv, SecretSource};
-use crate::prefix::PrefixTemplate;
+use pipeform_shared::aws::{s3_client, sdk_config, Timeouts};
+use pipeform_shared::jobenv::{JobEnv, SecretSource};
+use pipeform_shared::prefix::PrefixTemplate;
 
 pub use error::JobError;
 use log::{JobLog, Rotation, Status};
