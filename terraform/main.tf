@@ -7,10 +7,11 @@ locals {
     ManagedBy   = "pipeform"
   }
 
-  # "csv/{date}" -> "csv/": the job may write only under the static part of each template.
+  # The job may write only under the static part of each template ("csv/{date}" -> "csv/"),
+  # computed by `pipeform render` with the one template parser.
   bucket_write_prefixes = distinct([
-    split("{", var.csv_prefix)[0],
-    split("{", var.logs_prefix)[0],
+    var.csv_write_prefix,
+    var.logs_write_prefix,
   ])
 }
 

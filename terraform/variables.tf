@@ -15,7 +15,7 @@ variable "region" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$", var.region))
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$", var.region))
     error_message = "region must be an AWS region name such as \"ap-northeast-2\"."
   }
 }
@@ -25,8 +25,8 @@ variable "environment" {
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,32}$", var.environment))
-    error_message = "environment must be 1 to 32 letters, digits, '_' or '-'."
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", var.environment))
+    error_message = "environment must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit."
   }
 }
 
@@ -35,8 +35,8 @@ variable "vpc_cidr" {
   type        = string
 
   validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-8])$", var.vpc_cidr))
-    error_message = "vpc_cidr must be an IPv4 CIDR block with a prefix length between /16 and /28, e.g. \"10.20.0.0/16\"."
+    condition     = can(regex("^[0-9.]+/(1[6-9]|2[0-8])$", var.vpc_cidr)) && try(cidrsubnet(var.vpc_cidr, 0, 0) == var.vpc_cidr, false)
+    error_message = "vpc_cidr must be an IPv4 CIDR block without host bits and with a prefix length between /16 and /28, e.g. \"10.20.0.0/16\"."
   }
 }
 
@@ -50,8 +50,8 @@ variable "availability_zones" {
   }
 
   validation {
-    condition     = alltrue([for z in var.availability_zones : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", z))])
-    error_message = "availability_zones must be zone names such as \"ap-northeast-2a\"."
+    condition     = alltrue([for z in var.availability_zones : startswith(z, var.region) && can(regex("^[a-z]$", substr(z, length(var.region), -1)))])
+    error_message = "availability_zones must be zones of var.region: the region name plus one letter, e.g. \"ap-northeast-2a\"."
   }
 }
 
@@ -60,8 +60,8 @@ variable "public_subnet_cidrs" {
   type        = list(string)
 
   validation {
-    condition     = length(var.public_subnet_cidrs) > 0 && alltrue([for c in var.public_subnet_cidrs : can(cidrhost(c, 0)) && can(regex("^[0-9.]+/[0-9]+$", c))])
-    error_message = "public_subnet_cidrs must be a non-empty list of IPv4 CIDR blocks, e.g. [\"10.20.1.0/24\", \"10.20.2.0/24\"]."
+    condition     = length(var.public_subnet_cidrs) == length(var.availability_zones) && alltrue([for c in var.public_subnet_cidrs : can(regex("^[0-9.]+/(1[6-9]|2[0-8])$", c)) && try(cidrsubnet(c, 0, 0) == c, false)])
+    error_message = "public_subnet_cidrs must be IPv4 CIDR blocks without host bits, /16 to /28, exactly one per availability zone, e.g. [\"10.20.1.0/24\", \"10.20.2.0/24\"]."
   }
 }
 
@@ -70,8 +70,8 @@ variable "db_subnet_cidrs" {
   type        = list(string)
 
   validation {
-    condition     = length(var.db_subnet_cidrs) >= 2 && alltrue([for c in var.db_subnet_cidrs : can(cidrhost(c, 0)) && can(regex("^[0-9.]+/[0-9]+$", c))])
-    error_message = "db_subnet_cidrs must be at least two IPv4 CIDR blocks (one per zone), e.g. [\"10.20.101.0/24\", \"10.20.102.0/24\"]."
+    condition     = length(var.db_subnet_cidrs) == length(var.availability_zones) && alltrue([for c in var.db_subnet_cidrs : can(regex("^[0-9.]+/(1[6-9]|2[0-8])$", c)) && try(cidrsubnet(c, 0, 0) == c, false)])
+    error_message = "db_subnet_cidrs must be IPv4 CIDR blocks without host bits, /16 to /28, exactly one per availability zone, e.g. [\"10.20.101.0/24\", \"10.20.102.0/24\"]."
   }
 }
 
@@ -80,7 +80,7 @@ variable "nat_instance_type" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.nat_instance_type))
+    condition     = can(regex("^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\\.[a-z0-9]+$", var.nat_instance_type)) && !startswith(var.nat_instance_type, "db.")
     error_message = "nat_instance_type must look like \"t3.nano\"."
   }
 }
@@ -91,8 +91,8 @@ variable "nat_ami_id" {
   default     = null
 
   validation {
-    condition     = var.nat_ami_id == null || can(regex("^ami-[0-9a-z]+$", var.nat_ami_id))
-    error_message = "nat_ami_id must be null or an AMI ID such as \"ami-0abc1234\"."
+    condition     = var.nat_ami_id == null || can(regex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$", var.nat_ami_id))
+    error_message = "nat_ami_id must be null or an AMI ID: \"ami-\" and 8 or 17 hex digits, e.g. \"ami-0abc1234\"."
   }
 }
 
@@ -101,7 +101,7 @@ variable "app_instance_type" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.app_instance_type))
+    condition     = can(regex("^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\\.[a-z0-9]+$", var.app_instance_type)) && !startswith(var.app_instance_type, "db.")
     error_message = "app_instance_type must look like \"t3.small\"."
   }
 }
@@ -112,8 +112,8 @@ variable "app_ami_id" {
   default     = null
 
   validation {
-    condition     = var.app_ami_id == null || can(regex("^ami-[0-9a-z]+$", var.app_ami_id))
-    error_message = "app_ami_id must be null or an AMI ID such as \"ami-0abc1234\"."
+    condition     = var.app_ami_id == null || can(regex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$", var.app_ami_id))
+    error_message = "app_ami_id must be null or an AMI ID: \"ami-\" and 8 or 17 hex digits, e.g. \"ami-0abc1234\"."
   }
 }
 
@@ -122,12 +122,12 @@ variable "ssh_allowed_cidrs" {
   type        = list(string)
 
   validation {
-    condition     = length(var.ssh_allowed_cidrs) > 0 && alltrue([for c in var.ssh_allowed_cidrs : can(cidrhost(c, 0))])
-    error_message = "ssh_allowed_cidrs must be a non-empty list of CIDR blocks, e.g. [\"203.0.113.10/32\"]."
+    condition     = length(var.ssh_allowed_cidrs) > 0 && alltrue([for c in var.ssh_allowed_cidrs : can(regex("^[0-9.]+/[0-9]+$", c)) && try(cidrsubnet(c, 0, 0) == c, false)])
+    error_message = "ssh_allowed_cidrs must be a non-empty list of IPv4 CIDR blocks without host bits (the security group rule takes IPv4 only), e.g. [\"203.0.113.10/32\"]."
   }
 
   validation {
-    condition     = !anytrue([for c in var.ssh_allowed_cidrs : contains(["0.0.0.0/0", "::/0"], c) || endswith(c, "/0")])
+    condition     = !anytrue([for c in var.ssh_allowed_cidrs : endswith(c, "/0")])
     error_message = "ssh_allowed_cidrs must not contain 0.0.0.0/0, ::/0 or any other /0: SSH is never open to the whole internet."
   }
 }
@@ -157,7 +157,7 @@ variable "rds_instance_class" {
   type        = string
 
   validation {
-    condition     = can(regex("^db\\.[a-z0-9-]+\\.[a-z0-9]+$", var.rds_instance_class))
+    condition     = can(regex("^db\\.[a-z][a-z0-9-]*[0-9][a-z0-9-]*\\.[a-z0-9]+$", var.rds_instance_class))
     error_message = "rds_instance_class must look like \"db.t3.micro\"."
   }
 }
@@ -187,8 +187,8 @@ variable "rds_username" {
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,31}$", var.rds_username)) && !contains(["rdsadmin", "root", "mysql"], lower(var.rds_username))
-    error_message = "rds_username must be 1 to 32 letters, digits or underscores, start with a letter, and not be reserved (rdsadmin, root, mysql)."
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,15}$", var.rds_username)) && !contains(["rdsadmin", "root", "admin_rds", "mysql"], lower(var.rds_username))
+    error_message = "rds_username must be 1 to 16 letters, digits or underscores, start with a letter, and not be reserved (rdsadmin, root, admin_rds, mysql)."
   }
 }
 
@@ -220,8 +220,8 @@ variable "log_group_name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9._/#-]{1,512}$", var.log_group_name))
-    error_message = "log_group_name must be 1 to 512 characters: letters, digits, '.', '_', '-', '/' or '#'."
+    condition     = can(regex("^[A-Za-z0-9._/#-]{1,512}$", var.log_group_name)) && !startswith(var.log_group_name, "aws/")
+    error_message = "log_group_name must be 1 to 512 characters: letters, digits, '.', '_', '-', '/' or '#', not starting with \"aws/\"."
   }
 }
 
@@ -240,8 +240,8 @@ variable "failure_pattern" {
   type        = string
 
   validation {
-    condition     = length(trimspace(var.failure_pattern)) > 0 && length(var.failure_pattern) <= 1024
-    error_message = "failure_pattern must be 1 to 1024 characters and not blank."
+    condition     = length(trimspace(var.failure_pattern)) > 0 && length(var.failure_pattern) <= 1024 && !can(regex("\\p{Cc}", var.failure_pattern))
+    error_message = "failure_pattern must be 1 to 1024 characters, not blank, without control characters."
   }
 }
 
@@ -250,8 +250,8 @@ variable "metric_namespace" {
   type        = string
 
   validation {
-    condition     = length(var.metric_namespace) > 0 && length(var.metric_namespace) <= 255 && !startswith(var.metric_namespace, "AWS/") && !strcontains(var.metric_namespace, ":")
-    error_message = "metric_namespace must be 1 to 255 characters, without ':' and not starting with \"AWS/\" (reserved for AWS)."
+    condition     = length(trimspace(var.metric_namespace)) > 0 && length(var.metric_namespace) <= 255 && !can(regex("\\p{Cc}", var.metric_namespace)) && !startswith(var.metric_namespace, "AWS/") && !startswith(var.metric_namespace, ":")
+    error_message = "metric_namespace must be 1 to 255 characters, not blank, without control characters, and not start with ':' or \"AWS/\" (reserved for AWS)."
   }
 }
 
@@ -260,8 +260,8 @@ variable "metric_name" {
   type        = string
 
   validation {
-    condition     = length(var.metric_name) > 0 && length(var.metric_name) <= 255 && !strcontains(var.metric_name, ":") && !strcontains(var.metric_name, "*")
-    error_message = "metric_name must be 1 to 255 characters without ':' or '*'."
+    condition     = length(trimspace(var.metric_name)) > 0 && length(var.metric_name) <= 255 && !can(regex("\\p{Cc}", var.metric_name)) && !strcontains(var.metric_name, ":") && !strcontains(var.metric_name, "*")
+    error_message = "metric_name must be 1 to 255 characters, not blank, without control characters, ':' or '*'."
   }
 }
 
@@ -270,8 +270,8 @@ variable "alarm_name" {
   type        = string
 
   validation {
-    condition     = length(var.alarm_name) > 0 && length(var.alarm_name) <= 255
-    error_message = "alarm_name must be 1 to 255 characters long."
+    condition     = length(trimspace(var.alarm_name)) > 0 && length(var.alarm_name) <= 255 && !can(regex("\\p{Cc}", var.alarm_name))
+    error_message = "alarm_name must be 1 to 255 characters, not blank, without control characters."
   }
 }
 
@@ -300,8 +300,8 @@ variable "alert_emails" {
   type        = list(string)
 
   validation {
-    condition     = alltrue([for e in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
-    error_message = "alert_emails must contain only e-mail addresses like \"ops@example.com\"."
+    condition     = length(var.alert_emails) > 0 && alltrue([for e in var.alert_emails : length(e) <= 254 && length(split("@", e)[0]) <= 64 && can(regex("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$", e))])
+    error_message = "alert_emails must list at least one e-mail address, each like \"ops@example.com\"."
   }
 }
 
@@ -310,8 +310,8 @@ variable "bucket_name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name)) && !strcontains(var.bucket_name, "..") && !can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.bucket_name)) && !startswith(var.bucket_name, "xn--") && !startswith(var.bucket_name, "sthree-") && !endswith(var.bucket_name, "-s3alias") && !endswith(var.bucket_name, "--ol-s3")
-    error_message = "bucket_name must be 3 to 63 lowercase letters, digits, '.' or '-', start and end with a letter or digit, not look like an IP address, and avoid the reserved prefixes/suffixes (xn--, sthree-, -s3alias, --ol-s3)."
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name)) && !strcontains(var.bucket_name, "..") && !strcontains(var.bucket_name, ".-") && !strcontains(var.bucket_name, "-.") && !can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.bucket_name)) && !anytrue([for p in ["xn--", "sthree-", "amzn-s3-demo-"] : startswith(var.bucket_name, p)]) && !anytrue([for s in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] : endswith(var.bucket_name, s)])
+    error_message = "bucket_name must be 3 to 63 lowercase letters, digits, '.' or '-', start and end with a letter or digit, have no '..', '.-' or '-.', not look like an IP address, and avoid the reserved prefixes (xn--, sthree-, amzn-s3-demo-) and suffixes (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
   }
 }
 
@@ -320,8 +320,13 @@ variable "csv_prefix" {
   type        = string
 
   validation {
-    condition     = length(split("{", var.csv_prefix)[0]) > 0 && !startswith(var.csv_prefix, "/") && !strcontains(var.csv_prefix, "*")
-    error_message = "csv_prefix must start with a static part before any \"{placeholder}\" (e.g. \"csv/{date}\"), must not start with '/' and must not contain '*'."
+    condition     = length(split("{", var.csv_prefix)[0]) > 0 && !startswith(var.csv_prefix, "/") && !strcontains(var.csv_prefix, "*") && !strcontains(var.csv_prefix, "//") && !strcontains(var.csv_prefix, "\\") && !can(regex("\\p{Cc}", var.csv_prefix))
+    error_message = "csv_prefix must start with a static part before any \"{placeholder}\" (e.g. \"csv/{date}\"), must not start with '/' and must not contain '*', '//', '\\' or control characters."
+  }
+
+  validation {
+    condition     = !strcontains(replace(var.csv_prefix, "/\\{(date|year|month|day|hour)\\}/", ""), "{") && (strcontains(var.csv_prefix, "{date}") || alltrue([for p in ["{year}", "{month}", "{day}"] : strcontains(var.csv_prefix, p)]))
+    error_message = "csv_prefix must use only the placeholders {date}, {year}, {month}, {day} and {hour}, each closed, and contain {date} or all of {year}, {month} and {day}."
   }
 }
 
@@ -330,8 +335,33 @@ variable "logs_prefix" {
   type        = string
 
   validation {
-    condition     = length(split("{", var.logs_prefix)[0]) > 0 && !startswith(var.logs_prefix, "/") && !strcontains(var.logs_prefix, "*")
-    error_message = "logs_prefix must start with a static part before any \"{placeholder}\" (e.g. \"logs/{date}\"), must not start with '/' and must not contain '*'."
+    condition     = length(split("{", var.logs_prefix)[0]) > 0 && !startswith(var.logs_prefix, "/") && !strcontains(var.logs_prefix, "*") && !strcontains(var.logs_prefix, "//") && !strcontains(var.logs_prefix, "\\") && !can(regex("\\p{Cc}", var.logs_prefix))
+    error_message = "logs_prefix must start with a static part before any \"{placeholder}\" (e.g. \"logs/{date}\"), must not start with '/' and must not contain '*', '//', '\\' or control characters."
+  }
+
+  validation {
+    condition     = !strcontains(replace(var.logs_prefix, "/\\{(date|year|month|day|hour)\\}/", ""), "{") && (strcontains(var.logs_prefix, "{date}") || alltrue([for p in ["{year}", "{month}", "{day}"] : strcontains(var.logs_prefix, p)]))
+    error_message = "logs_prefix must use only the placeholders {date}, {year}, {month}, {day} and {hour}, each closed, and contain {date} or all of {year}, {month} and {day}."
+  }
+}
+
+variable "csv_write_prefix" {
+  description = "The static part of csv_prefix (the text before its first placeholder), computed by `pipeform render`: the only prefix the job may write CSVs under."
+  type        = string
+
+  validation {
+    condition     = length(var.csv_write_prefix) > 0 && !strcontains(var.csv_write_prefix, "{") && startswith(var.csv_prefix, var.csv_write_prefix)
+    error_message = "csv_write_prefix must be the non-empty static part of csv_prefix, e.g. \"csv/\" for \"csv/{date}\"."
+  }
+}
+
+variable "logs_write_prefix" {
+  description = "The static part of logs_prefix (the text before its first placeholder), computed by `pipeform render`: the only prefix the job may write logs under."
+  type        = string
+
+  validation {
+    condition     = length(var.logs_write_prefix) > 0 && !strcontains(var.logs_write_prefix, "{") && startswith(var.logs_prefix, var.logs_write_prefix) && var.logs_write_prefix != var.csv_write_prefix
+    error_message = "logs_write_prefix must be the non-empty static part of logs_prefix, e.g. \"logs/\" for \"logs/{date}\", and differ from csv_write_prefix."
   }
 }
 

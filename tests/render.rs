@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 /// The fixture root module's variables (tests/fixtures/root/variables.tf).
-const ROOT_VARIABLES: [&str; 35] = [
+const ROOT_VARIABLES: [&str; 37] = [
     "project_name",
     "region",
     "environment",
@@ -44,6 +44,8 @@ const ROOT_VARIABLES: [&str; 35] = [
     "bucket_name",
     "csv_prefix",
     "logs_prefix",
+    "csv_write_prefix",
+    "logs_write_prefix",
     "bucket_force_destroy",
     "bucket_require_tls",
 ];
@@ -143,7 +145,7 @@ fn out_writes_elsewhere_and_rerendering_replaces_the_file() {
     fs::write(&target, "old").expect("write");
     let out = render(dir.path(), &["--out", "vars.json"]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(written_keys(&target).len(), 33);
+    assert_eq!(written_keys(&target).len(), 35);
     assert!(!tfvars(dir.path()).exists());
 }
 
@@ -254,5 +256,56 @@ fn the_repository_root_module_takes_what_render_writes() {
         .output()
         .expect("runs");
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(written_keys(&target).len(), 33);
+    assert_eq!(written_keys(&target).len(), 35);
+}
+
+/// The four values issue 14 found rendered and then refused by Terraform: `render` refuses each
+/// itself, naming the key, exit 2, nothing written.
+#[test]
+fn an_alarm_period_terraform_refuses_is_refused_at_render() {
+    let dir = project(
+        &[("alarm_period_seconds = 300", "alarm_period_seconds = 30")],
+        &fixture_variables(),
+    );
+    assert_rejected(
+        dir.path(),
+        &[
+            "monitoring.alarm_period_seconds",
+            "multiple of 60 between 60 and 86400",
+        ],
+    );
+}
+
+#[test]
+fn a_prefix_without_a_static_part_is_refused_at_render() {
+    let dir = project(
+        &[("csv_prefix = \"csv/{date}\"", "csv_prefix = \"{date}\"")],
+        &fixture_variables(),
+    );
+    assert_rejected(
+        dir.path(),
+        &["bucket.csv_prefix", "starts with a placeholder"],
+    );
+}
+
+#[test]
+fn an_ipv6_ssh_range_is_refused_at_render() {
+    let dir = project(
+        &[(
+            "ssh_allowed_cidrs = [\"203.0.113.10/32\"]",
+            "ssh_allowed_cidrs = [\"203.0.113.10/32\", \"2001:db8::/64\"]",
+        )],
+        &fixture_variables(),
+    );
+    assert_rejected(dir.path(), &["app.ssh_allowed_cidrs[1]", "IPv6"]);
+}
+
+#[test]
+fn bucket_names_the_root_module_refuses_are_refused_at_render() {
+    // Four digit groups out of IPv4 range: Terraform's rule (and S3's) refuses them too.
+    let dir = project(
+        &[("name = \"vcm-bucket25\"", "name = \"999.1.1.1\"")],
+        &fixture_variables(),
+    );
+    assert_rejected(dir.path(), &["bucket.name", "IP address"]);
 }

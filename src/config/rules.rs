@@ -1,11 +1,12 @@
 //! One pure function per validation rule: the value as written in, the typed value or a message
 //! saying what is wrong and what would be right out.
 
-use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use ipnet::{IpNet, Ipv4Net};
 use regex::Regex;
+
+use crate::prefix::PrefixTemplate;
 
 /// Retention periods (days) CloudWatch Logs accepts.
 pub const RETENTION_DAYS: [u32; 22] = [
@@ -38,6 +39,8 @@ static EMAIL_LOCAL: LazyLock<Regex> =
 static DOMAIN_LABEL: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"));
 static BUCKET_CHARS: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$"));
+// S3's rule is "not formatted as an IP address": any four dot-separated digit groups, in range or not.
+static IP_SHAPED: LazyLock<Regex> = LazyLock::new(|| re(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$"));
 static FIELD_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z_][A-Za-z0-9_.-]*$"));
 
 /// `project.name`: `^[a-z][a-z0-9-]{1,20}$`.
@@ -107,11 +110,17 @@ pub fn ipv4_cidr(s: &str) -> Result<Ipv4Net, String> {
     Ok(net)
 }
 
-/// An SSH source range (IPv4 or IPv6), never the whole internet.
+/// An SSH source range: IPv4 (the security group rule takes `cidr_blocks`, IPv4 only), never the
+/// whole internet.
 pub fn ssh_cidr(s: &str) -> Result<IpNet, String> {
-    let net: IpNet = s.parse().map_err(|_| {
-        format!("{s:?} is not a CIDR block; expected e.g. \"203.0.113.10/32\" or \"2001:db8::/64\"")
-    })?;
+    let net: IpNet = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a CIDR block; expected e.g. \"203.0.113.10/32\""))?;
+    if matches!(net, IpNet::V6(_)) {
+        return Err(format!(
+            "{s:?} is an IPv6 range; the SSH rule takes IPv4 CIDR blocks only (e.g. \"203.0.113.10/32\")"
+        ));
+    }
     if net.prefix_len() == 0 {
         return Err(format!(
             "{s:?} opens SSH to the whole internet; list the addresses that administer the stack (e.g. \"203.0.113.10/32\")"
@@ -260,12 +269,13 @@ pub fn retention_days(n: i64) -> Result<u32, String> {
     }
 }
 
-/// An alarm period: 10, 30 or a positive multiple of 60 seconds.
+/// An alarm period: a multiple of 60 seconds from 60 to 86400 (one day). The alarm counts a
+/// metric filter's datapoints, which are not high-resolution, so 10 and 30 do not apply.
 pub fn alarm_period(n: i64) -> Result<u32, String> {
     match u32::try_from(n) {
-        Ok(v) if v == 10 || v == 30 || (v > 0 && v % 60 == 0) => Ok(v),
+        Ok(v) if (60..=86_400).contains(&v) && v % 60 == 0 => Ok(v),
         _ => Err(format!(
-            "{n} seconds is not an alarm period CloudWatch accepts; use 10, 30 or a multiple of 60 (e.g. 300)"
+            "{n} seconds is not an alarm period; use a multiple of 60 between 60 and 86400 (e.g. 300)"
         )),
     }
 }
@@ -281,6 +291,17 @@ pub fn printable(s: &str, what: &str, max: usize, example: &str) -> Result<Strin
     } else {
         Ok(s.to_string())
     }
+}
+
+/// A CloudWatch metric name: printable, without `:` or `*`.
+pub fn metric_name(s: &str) -> Result<String, String> {
+    let s = printable(s, "metric name", 255, "CarbonUnifiedJobFailed")?;
+    if s.contains(':') || s.contains('*') {
+        return Err(format!(
+            "{s:?} is not a metric name; leave out ':' and '*' (e.g. \"CarbonUnifiedJobFailed\")"
+        ));
+    }
+    Ok(s)
 }
 
 /// A CloudWatch metric namespace: printable, not in the reserved `AWS/` space.
@@ -339,7 +360,7 @@ pub fn bucket_name(s: &str) -> Result<String, String> {
         Some("must not contain two adjacent dots".to_string())
     } else if s.contains(".-") || s.contains("-.") {
         Some("must not have a dot next to a hyphen".to_string())
-    } else if s.parse::<IpAddr>().is_ok() {
+    } else if IP_SHAPED.is_match(s) {
         Some("must not be formatted as an IP address".to_string())
     } else if let Some(p) = ["xn--", "sthree-", "amzn-s3-demo-"]
         .into_iter()
@@ -358,6 +379,24 @@ pub fn bucket_name(s: &str) -> Result<String, String> {
             "{s:?} is not a valid S3 bucket name: it {why} (e.g. \"vcm-bucket25\")"
         )),
     }
+}
+
+/// An object-key template (`bucket.csv_prefix`, `bucket.logs_prefix`): the template grammar, plus
+/// what the stack needs of it: a non-empty static part (the job's IAM policy grants writes under
+/// it; an empty one would be the whole bucket) and no `*` (a wildcard in that policy).
+pub fn prefix_template(s: &str) -> Result<PrefixTemplate, String> {
+    let t = PrefixTemplate::parse(s).map_err(|e| format!("{s:?}: {e} (e.g. \"csv/{{date}}\")"))?;
+    if t.static_prefix().is_empty() {
+        return Err(format!(
+            "{s:?} starts with a placeholder; begin with a fixed folder the job may write under (e.g. \"csv/{{date}}\")"
+        ));
+    }
+    if s.contains('*') {
+        return Err(format!(
+            "{s:?} contains '*', which the job's IAM policy would read as a wildcard; leave it out"
+        ));
+    }
+    Ok(t)
 }
 
 /// Hours a dated prefix may age before `check` flags it: positive.
@@ -461,7 +500,7 @@ mod tests {
     #[test]
     fn ssh_cidrs() {
         assert!(ssh_cidr("203.0.113.10/32").is_ok());
-        assert!(ssh_cidr("2001:db8::/64").is_ok());
+        assert!(ssh_cidr("2001:db8::/64").unwrap_err().contains("IPv6"));
         assert!(ssh_cidr("0.0.0.0/0")
             .unwrap_err()
             .contains("whole internet"));
@@ -528,10 +567,10 @@ mod tests {
 
     #[test]
     fn alarm_periods() {
-        for ok in [10, 30, 60, 300, 3600] {
+        for ok in [60, 300, 3600, 86_400] {
             assert!(alarm_period(ok).is_ok(), "{ok}");
         }
-        for bad in [0, 20, 90, -60] {
+        for bad in [0, 10, 30, 20, 90, -60, 86_460] {
             assert!(alarm_period(bad).is_err(), "{bad}");
         }
     }
@@ -585,6 +624,9 @@ mod tests {
             ("my..bucket", "adjacent dots"),
             ("my.-bucket", "dot next to a hyphen"),
             ("192.168.5.4", "IP address"),
+            ("999.1.1.1", "IP address"),
+            ("amzn-s3-demo-x", "amzn-s3-demo-"),
+            ("bucket--x-s3", "--x-s3"),
             ("xn--bucket", "xn--"),
             ("bucket-s3alias", "-s3alias"),
             ("sthree-bucket", "sthree-"),
@@ -593,6 +635,22 @@ mod tests {
             assert!(e.contains(why), "{bad}: {e}");
         }
         assert!(bucket_name(&"a".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn prefix_templates() {
+        assert_eq!(
+            prefix_template("csv/{date}").map(|t| t.static_prefix().to_string()),
+            Ok("csv/".into())
+        );
+        assert!(prefix_template("{date}")
+            .unwrap_err()
+            .contains("starts with a placeholder"));
+        assert!(prefix_template("csv*/{date}").unwrap_err().contains("'*'"));
+        assert!(prefix_template("csv/{nope}").is_err());
+        assert!(metric_name("Failed").is_ok());
+        assert!(metric_name("a:b").is_err());
+        assert!(metric_name("a*").is_err());
     }
 
     #[test]

@@ -13,7 +13,6 @@ use super::raw::{
 };
 use super::rules;
 use super::stack::*;
-use crate::prefix::PrefixTemplate;
 
 /// Default of `pipeline.csv_dir`.
 pub const DEFAULT_CSV_DIR: &str = "/var/lib/pipeform/csv";
@@ -437,7 +436,7 @@ fn monitoring(c: &mut Checker, raw: RawMonitoring) -> Option<Monitoring> {
         rules::metric_namespace(&s)
     });
     let metric = c.rule("monitoring.metric_name", raw.metric_name, |s| {
-        rules::printable(&s, "metric name", 255, "CarbonUnifiedJobFailed")
+        rules::metric_name(&s)
     });
     let alarm = c.rule("monitoring.alarm_name", raw.alarm_name, |s| {
         rules::printable(&s, "alarm name", 255, "carbon-unified-job-failed-alarm")
@@ -464,14 +463,14 @@ fn monitoring(c: &mut Checker, raw: RawMonitoring) -> Option<Monitoring> {
     })
 }
 
-fn template(s: &str) -> Result<PrefixTemplate, String> {
-    PrefixTemplate::parse(s).map_err(|e| format!("{s:?}: {e} (e.g. \"csv/{{date}}\")"))
-}
-
 fn bucket(c: &mut Checker, raw: RawBucket) -> Option<Bucket> {
     let name = c.rule("bucket.name", raw.name, |s| rules::bucket_name(&s));
-    let csv = c.rule("bucket.csv_prefix", raw.csv_prefix, |s| template(&s));
-    let logs = c.rule("bucket.logs_prefix", raw.logs_prefix, |s| template(&s));
+    let csv = c.rule("bucket.csv_prefix", raw.csv_prefix, |s| {
+        rules::prefix_template(&s)
+    });
+    let logs = c.rule("bucket.logs_prefix", raw.logs_prefix, |s| {
+        rules::prefix_template(&s)
+    });
     if let (Some(csv), Some(logs)) = (&csv, &logs) {
         if csv.static_prefix() == logs.static_prefix() {
             c.push(

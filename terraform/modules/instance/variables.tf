@@ -1,43 +1,23 @@
 variable "name" {
   description = "Name of the launch template and Name tag of the instance."
   type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9()./_-]{3,125}$", var.name))
-    error_message = "name must be 3 to 125 characters: letters, digits, '(', ')', '.', '/', '_' or '-'."
-  }
 }
 
 variable "instance_type" {
   description = "EC2 instance type, e.g. \"t3.small\"."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.instance_type))
-    error_message = "instance_type must look like \"t3.small\"."
-  }
 }
 
 variable "ami_id" {
   description = "AMI of the instance. Null: look it up with ami_owners / ami_name_patterns / ami_architecture."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.ami_id == null || can(regex("^ami-[0-9a-z]+$", var.ami_id))
-    error_message = "ami_id must be null or an AMI ID such as \"ami-0abc1234\"."
-  }
 }
 
 variable "ami_owners" {
   description = "Owners searched when ami_id is null (default: Canonical)."
   type        = list(string)
   default     = ["099720109477"]
-
-  validation {
-    condition     = length(var.ami_owners) > 0
-    error_message = "ami_owners must name at least one owner."
-  }
 }
 
 variable "ami_name_patterns" {
@@ -47,22 +27,12 @@ variable "ami_name_patterns" {
     "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
     "ubuntu/images/hvm-ssd*/ubuntu-*-amd64-server-*",
   ]
-
-  validation {
-    condition     = length(var.ami_name_patterns) > 0 && alltrue([for p in var.ami_name_patterns : length(p) > 0])
-    error_message = "ami_name_patterns must be a non-empty list of non-empty patterns."
-  }
 }
 
 variable "ami_architecture" {
   description = "Architecture of the image searched when ami_id is null; must match instance_type."
   type        = string
   default     = "x86_64"
-
-  validation {
-    condition     = contains(["x86_64", "arm64"], var.ami_architecture)
-    error_message = "ami_architecture must be \"x86_64\" or \"arm64\"."
-  }
 }
 
 variable "subnet_id" {
@@ -73,11 +43,6 @@ variable "subnet_id" {
 variable "security_group_ids" {
   description = "Security groups of the instance."
   type        = list(string)
-
-  validation {
-    condition     = length(var.security_group_ids) > 0
-    error_message = "security_group_ids must name at least one security group."
-  }
 }
 
 variable "key_name" {
@@ -100,11 +65,6 @@ variable "root_volume_size" {
   description = "Size of the encrypted gp3 root volume in GiB."
   type        = number
   default     = 20
-
-  validation {
-    condition     = var.root_volume_size >= 8 && var.root_volume_size <= 16384 && floor(var.root_volume_size) == var.root_volume_size
-    error_message = "root_volume_size must be a whole number of GiB between 8 and 16384."
-  }
 }
 
 variable "tags" {

@@ -1,11 +1,6 @@
 variable "name" {
   description = "Name tag of the route table."
   type        = string
-
-  validation {
-    condition     = length(var.name) > 0 && length(var.name) <= 255
-    error_message = "name must be 1 to 255 characters long."
-  }
 }
 
 variable "vpc_id" {
@@ -16,21 +11,11 @@ variable "vpc_id" {
 variable "role" {
   description = "Value of the Role tag (contract section 3): \"rt-public\" or \"rt-private\"."
   type        = string
-
-  validation {
-    condition     = contains(["rt-public", "rt-private"], var.role)
-    error_message = "role must be \"rt-public\" or \"rt-private\"."
-  }
 }
 
 variable "subnet_ids" {
   description = "IDs of the subnets to associate with the route table."
   type        = list(string)
-
-  validation {
-    condition     = length(var.subnet_ids) > 0
-    error_message = "subnet_ids must name at least one subnet."
-  }
 }
 
 variable "gateway_id" {
@@ -43,11 +28,6 @@ variable "network_interface_id" {
   description = "ENI ID of the NAT instance for the 0.0.0.0/0 route (private table). Null when gateway_id is set."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.network_interface_id == null || can(regex("^eni-[0-9a-z]+$", var.network_interface_id))
-    error_message = "network_interface_id must be an ENI ID such as \"eni-0abc123\"."
-  }
 }
 
 variable "tags" {
