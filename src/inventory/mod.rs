@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 
 use crate::aws::{sdk_config, Timeouts};
 
-pub use s3::{newest_dated_prefix, template_matches_partially};
+pub use s3::newest_dated_prefix;
 
 /// Why one area of the inventory could not be read (API error, timeout, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
