@@ -496,7 +496,7 @@ pub fn run(
 /// The human summary of a deploy: one line per step, saying what changed and what was
 /// already in place.
 pub fn summary(r: &DeployReport) -> String {
-    let mut t = crate::report::table::Table::new(["step", "result"]);
+    let mut t = crate::table::Table::new(["step", "result"]);
     t.row([
         "host".to_string(),
         format!("{}@{}:{} ({})", r.user, r.host, r.port, r.host_key),
