@@ -456,8 +456,8 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
     )
     .await;
     // Each client is made when an area first uses it (inside the areas' futures): the first
-    // request leaves before the other clients exist (~0.3 ms each here), and an area not asked
-    // for makes none.
+    // request leaves before the other clients exist, and an area not asked for makes none
+    // (client costs: docs/benchmarks.md, "check").
     let ec2_client = LazyCell::new(|| aws_sdk_ec2::Client::new(&config));
     let iam_client = LazyCell::new(|| aws_sdk_iam::Client::new(&config));
     let s3_client = LazyCell::new(|| crate::aws::s3_client(&config));
