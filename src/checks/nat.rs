@@ -85,11 +85,13 @@ pub fn instance(e: &Expectations, inv: &Inventory) -> Verdict {
                 .as_deref()
                 .and_then(|s| ec2.subnets.iter().find(|x| x.id == s));
             match subnet {
-                Some(s) if role(&s.tags) == Some("subnet-public") => Verdict::new(Status::Pass,
+                Some(s) if role(&s.tags) == Some("subnet-public") => Verdict::new(
+                    Status::Pass,
                     &nat.id,
                     format!("running in public subnet {}", s.id),
                 ),
-                Some(s) => Verdict::new(Status::Fail,
+                Some(s) => Verdict::new(
+                    Status::Fail,
                     &nat.id,
                     format!(
                         "{} runs in subnet {} (Role={}); expected a subnet-public subnet",
@@ -98,7 +100,8 @@ pub fn instance(e: &Expectations, inv: &Inventory) -> Verdict {
                         role(&s.tags).unwrap_or("none")
                     ),
                 ),
-                None => Verdict::new(Status::Fail,
+                None => Verdict::new(
+                    Status::Fail,
                     &nat.id,
                     format!(
                         "{} runs in subnet {}, which is not a subnet of project {}; expected a subnet-public subnet",
@@ -135,14 +138,16 @@ pub fn source_dest_check(e: &Expectations, inv: &Inventory) -> Verdict {
     };
     match nat.source_dest_check {
         Some(false) => Verdict::new(Status::Pass, &nat.id, "source/destination check disabled"),
-        Some(true) => Verdict::new(Status::Fail,
+        Some(true) => Verdict::new(
+            Status::Fail,
             &nat.id,
             format!(
                 "{} has source/destination check enabled; expected disabled, or it drops the traffic it should forward for the DB subnets",
                 nat.id
             ),
         ),
-        None => Verdict::new(Status::Error,
+        None => Verdict::new(
+            Status::Error,
             &nat.id,
             format!("EC2 did not report the sourceDestCheck attribute of {}", nat.id),
         ),
@@ -190,7 +195,8 @@ pub fn eip(e: &Expectations, inv: &Inventory) -> Verdict {
             } else {
                 format!(" ({} tagged Role=nat is not associated)", idle.join(", "))
             };
-            Verdict::new(Status::Fail,
+            Verdict::new(
+                Status::Fail,
                 &nat.id,
                 format!("no Elastic IP is associated with {}{hint}; expected one, so the DB subnets' traffic leaves from a fixed address", nat.id),
             )
@@ -249,7 +255,8 @@ fn judge_routes(
 ) -> Verdict {
     let (tables, orphans) = tables_for(ec2, subnet_role);
     if tables.is_empty() && orphans.is_empty() {
-        return Verdict::new(Status::Fail,
+        return Verdict::new(
+            Status::Fail,
             "",
             format!("no subnet tagged Role={subnet_role}; expected {tier} subnets whose default route goes to {expected}"),
         );
