@@ -60,8 +60,9 @@ pub struct AwsArgs {
     /// AWS endpoint (moto, LocalStack, a VPC endpoint); default: the SDK's.
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
-    /// AWS region; default: `project.region` of the config.
-    #[arg(long, env = "AWS_REGION")]
+    /// AWS region; default: `project.region` of the config (an `AWS_REGION` that disagrees is
+    /// ignored with a notice: Terraform puts the stack in the config's region).
+    #[arg(long)]
     pub region: Option<String>,
 }
 

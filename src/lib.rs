@@ -14,7 +14,9 @@ pub mod diagnostics;
 pub mod drift;
 pub mod exit;
 pub mod inventory;
+pub mod ops;
 pub mod report;
+pub mod table;
 pub mod terraform;
 pub mod tfvars;
 

@@ -277,6 +277,44 @@ fn every_check_passes_on_the_applied_stack() {
     );
 }
 
+/// Issue 14: `project.region` is the region read, whatever `AWS_REGION` says; a disagreeing
+/// variable earns one notice on stderr, and the report names the region and endpoint read.
+#[test]
+fn a_disagreeing_aws_region_is_ignored_with_a_notice() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let mut cmd = s.pipeform();
+    cmd.env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1");
+    let run = check_json(cmd, &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
+    for (id, status) in run.statuses() {
+        assert_eq!(status, "pass", "{id}: {}", run.doc);
+    }
+    assert_eq!(run.doc["schema_version"], 2, "{}", run.doc);
+    assert_eq!(run.doc["region"], "ap-northeast-2", "{}", run.doc);
+    assert_eq!(run.doc["endpoint"], s.endpoint.as_str(), "{}", run.doc);
+    let notices: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("is ignored"))
+        .collect();
+    assert_eq!(notices.len(), 1, "one notice: {}", run.stderr);
+    assert!(
+        notices[0].contains("AWS_REGION=us-east-1") && notices[0].contains("ap-northeast-2"),
+        "{}",
+        run.stderr
+    );
+    // An explicit --region is obeyed, without a notice.
+    let mut cmd = s.pipeform();
+    cmd.env("AWS_REGION", "us-east-1");
+    let run = check_json(cmd, &["--region", "us-east-1", "--only", "logs"]);
+    assert_eq!(run.doc["region"], "us-east-1", "{}", run.doc);
+    assert_eq!(run.code, 1, "nothing lives in us-east-1: {}", run.doc);
+    assert!(!run.stderr.contains("is ignored"), "{}", run.stderr);
+}
+
 #[test]
 fn table_and_junit_on_the_live_stack() {
     let s = stack::shared();
@@ -289,6 +327,11 @@ fn table_and_junit_on_the_live_stack() {
         .expect("run pipeform check");
     let table = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{table}");
+    let (header, table) = table.split_once("\n\n").expect("a header line");
+    assert_eq!(
+        header,
+        format!("offsets: region ap-northeast-2, endpoint {}", s.endpoint)
+    );
     assert!(table.starts_with("check "), "{table}");
     assert!(
         !table.contains('\x1b'),

@@ -1,6 +1,6 @@
 //! Failure alarm wiring: metric filter -> metric -> alarm -> topic -> subscription.
 
-use super::{facts, Expectations, Finding, Status};
+use super::{facts, Expectations, Status, Verdict};
 use crate::inventory::Inventory;
 
 /// Patterns compare without surrounding quotes: `"A=B"` and `A=B` match the same lines.
@@ -10,9 +10,8 @@ fn same_pattern(a: &str, b: &str) -> bool {
 }
 
 /// `alarm.metric_filter`: the log group has a filter with the pattern emitting the metric.
-pub fn metric_filter(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "alarm.metric_filter";
-    let logs = match facts(ID, &inv.logs, "CloudWatch Logs", &e.log_group) {
+pub fn metric_filter(e: &Expectations, inv: &Inventory) -> Verdict {
+    let logs = match facts(&inv.logs, "CloudWatch Logs", &e.log_group) {
         Ok(f) => f,
         Err(f) => return f,
     };
@@ -21,8 +20,7 @@ pub fn metric_filter(e: &Expectations, inv: &Inventory) -> Finding {
         e.failure_pattern, e.metric_namespace, e.metric_name
     );
     if logs.group.is_none() {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Fail,
             &e.log_group,
             format!(
@@ -38,8 +36,7 @@ pub fn metric_filter(e: &Expectations, inv: &Inventory) -> Finding {
                 .any(|(ns, m)| ns == &e.metric_namespace && m == &e.metric_name)
     });
     match hit {
-        Some(f) => Finding::new(
-            ID,
+        Some(f) => Verdict::new(
             Status::Pass,
             &e.log_group,
             format!(
@@ -68,8 +65,7 @@ pub fn metric_filter(e: &Expectations, inv: &Inventory) -> Finding {
                         .join(", ")
                 )
             };
-            Finding::new(
-                ID,
+            Verdict::new(
                 Status::Fail,
                 &e.log_group,
                 format!("log group {} {found}; expected {want}", e.log_group),
@@ -79,15 +75,13 @@ pub fn metric_filter(e: &Expectations, inv: &Inventory) -> Finding {
 }
 
 /// `alarm.metric_alarm`: the alarm watches the metric with Sum, threshold <= 1, `>=`.
-pub fn metric_alarm(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "alarm.metric_alarm";
-    let cw = match facts(ID, &inv.alarm, "CloudWatch alarms", &e.alarm_name) {
+pub fn metric_alarm(e: &Expectations, inv: &Inventory) -> Verdict {
+    let cw = match facts(&inv.alarm, "CloudWatch alarms", &e.alarm_name) {
         Ok(f) => f,
         Err(f) => return f,
     };
     let Some(a) = &cw.alarm else {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Fail,
             &e.alarm_name,
             format!(
@@ -129,8 +123,7 @@ pub fn metric_alarm(e: &Expectations, inv: &Inventory) -> Finding {
         ));
     }
     if problems.is_empty() {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Pass,
             &a.name,
             format!(
@@ -141,8 +134,7 @@ pub fn metric_alarm(e: &Expectations, inv: &Inventory) -> Finding {
             ),
         )
     } else {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Fail,
             &a.name,
             format!("alarm {} {}", a.name, problems.join("; ")),
@@ -151,19 +143,17 @@ pub fn metric_alarm(e: &Expectations, inv: &Inventory) -> Finding {
 }
 
 /// `alarm.actions`: alarm and OK actions include the topic.
-pub fn actions(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "alarm.actions";
-    let cw = match facts(ID, &inv.alarm, "CloudWatch alarms", &e.alarm_name) {
+pub fn actions(e: &Expectations, inv: &Inventory) -> Verdict {
+    let cw = match facts(&inv.alarm, "CloudWatch alarms", &e.alarm_name) {
         Ok(f) => f,
         Err(f) => return f,
     };
-    let sns = match facts(ID, &inv.sns, "SNS", &e.alarm_name) {
+    let sns = match facts(&inv.sns, "SNS", &e.alarm_name) {
         Ok(f) => f,
         Err(f) => return f,
     };
     let Some(a) = &cw.alarm else {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Skip,
             &e.alarm_name,
             format!(
@@ -173,8 +163,7 @@ pub fn actions(e: &Expectations, inv: &Inventory) -> Finding {
         );
     };
     let Some(topic) = &sns.topic_arn else {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Fail,
             &a.name,
             format!(
@@ -191,15 +180,13 @@ pub fn actions(e: &Expectations, inv: &Inventory) -> Finding {
         missing.push(format!("OK actions [{}]", a.ok_actions.join(", ")));
     }
     if missing.is_empty() {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Pass,
             &a.name,
             format!("alarm and OK actions notify {topic}"),
         )
     } else {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Fail,
             &a.name,
             format!(
@@ -212,15 +199,13 @@ pub fn actions(e: &Expectations, inv: &Inventory) -> Finding {
 }
 
 /// `alarm.subscription`: the topic has a confirmed subscription (only pending ones: warn).
-pub fn subscription(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "alarm.subscription";
-    let sns = match facts(ID, &inv.sns, "SNS", &e.topic_name) {
+pub fn subscription(e: &Expectations, inv: &Inventory) -> Verdict {
+    let sns = match facts(&inv.sns, "SNS", &e.topic_name) {
         Ok(f) => f,
         Err(f) => return f,
     };
     let Some(topic) = &sns.topic_arn else {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Fail,
             &e.topic_name,
             format!(
@@ -247,15 +232,13 @@ pub fn subscription(e: &Expectations, inv: &Inventory) -> Finding {
             .join(", ")
     };
     if !confirmed.is_empty() {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Pass,
             topic,
             format!("confirmed: {}", list(&confirmed)),
         )
     } else if !waiting.is_empty() {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Warn,
             topic,
             format!(
@@ -264,8 +247,7 @@ pub fn subscription(e: &Expectations, inv: &Inventory) -> Finding {
             ),
         )
     } else {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Fail,
             topic,
             format!(

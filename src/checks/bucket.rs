@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 
-use super::{facts, Expectations, Finding, Status};
+use super::{facts, Expectations, Status, Verdict};
 use crate::inventory::{Inventory, TemplateFacts};
 use crate::prefix::PrefixTemplate;
 
@@ -50,9 +50,8 @@ fn judge(
 }
 
 /// `bucket.prefixes`: newest csv and logs dates within `freshness_hours` and non-empty.
-pub fn prefixes(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "bucket.prefixes";
-    let p = match facts(ID, &inv.prefixes, "bucket prefixes", &e.bucket) {
+pub fn prefixes(e: &Expectations, inv: &Inventory) -> Verdict {
+    let p = match facts(&inv.prefixes, "bucket prefixes", &e.bucket) {
         Ok(f) => f,
         Err(f) => return f,
     };
@@ -67,8 +66,7 @@ pub fn prefixes(e: &Expectations, inv: &Inventory) -> Finding {
             Some(d) => format!("{d}, non-empty"),
             None => format!("newest, within {} h, non-empty", e.freshness_hours),
         };
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Pass,
             &e.bucket,
             format!(
@@ -81,8 +79,7 @@ pub fn prefixes(e: &Expectations, inv: &Inventory) -> Finding {
             ),
         )
     } else {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Fail,
             &e.bucket,
             problems
@@ -95,23 +92,20 @@ pub fn prefixes(e: &Expectations, inv: &Inventory) -> Finding {
 }
 
 /// `bucket.public_access`: all four public access block settings on.
-pub fn public_access(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "bucket.public_access";
-    let b = match facts(ID, &inv.bucket, "the bucket", &e.bucket) {
+pub fn public_access(e: &Expectations, inv: &Inventory) -> Verdict {
+    let b = match facts(&inv.bucket, "the bucket", &e.bucket) {
         Ok(f) => f,
         Err(f) => return f,
     };
     if !b.exists {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Fail,
             &e.bucket,
             format!("bucket {} does not exist", e.bucket),
         );
     }
     let Some(pab) = b.public_access_block else {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Fail,
             &e.bucket,
             format!(
@@ -131,15 +125,13 @@ pub fn public_access(e: &Expectations, inv: &Inventory) -> Finding {
     .map(|(n, _)| *n)
     .collect();
     if off.is_empty() {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Pass,
             &e.bucket,
             "all four public access block settings on",
         )
     } else {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Fail,
             &e.bucket,
             format!(
@@ -152,23 +144,20 @@ pub fn public_access(e: &Expectations, inv: &Inventory) -> Finding {
 }
 
 /// `bucket.encryption`: default server-side encryption configured.
-pub fn encryption(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "bucket.encryption";
-    let b = match facts(ID, &inv.bucket, "the bucket", &e.bucket) {
+pub fn encryption(e: &Expectations, inv: &Inventory) -> Verdict {
+    let b = match facts(&inv.bucket, "the bucket", &e.bucket) {
         Ok(f) => f,
         Err(f) => return f,
     };
     if !b.exists {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Fail,
             &e.bucket,
             format!("bucket {} does not exist", e.bucket),
         );
     }
     if b.encryption.is_empty() {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Fail,
             &e.bucket,
             format!(
@@ -177,7 +166,7 @@ pub fn encryption(e: &Expectations, inv: &Inventory) -> Finding {
             ),
         )
     } else {
-        Finding::new(ID, Status::Pass, &e.bucket, b.encryption.join(", "))
+        Verdict::new(Status::Pass, &e.bucket, b.encryption.join(", "))
     }
 }
 

@@ -1,26 +1,24 @@
 //! The app instance's profile: may its role write the bucket's prefixes and the log group?
 
 use super::policy::{evaluate, Decision, Policy};
-use super::{facts, Expectations, Finding, Status};
+use super::{facts, Expectations, Status, Verdict};
 use crate::inventory::Inventory;
 
 /// `iam.instance_profile`: profile -> role allowed s3:PutObject under both prefixes and
 /// logs:PutLogEvents on the log group (explicit Deny wins).
-pub fn instance_profile(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "iam.instance_profile";
-    let iam = match facts(ID, &inv.iam, "IAM", "") {
+pub fn instance_profile(e: &Expectations, inv: &Inventory) -> Verdict {
+    let iam = match facts(&inv.iam, "IAM", "") {
         Ok(f) => f,
         Err(f) => return f,
     };
     let Some(app) = &iam.app_instance_id else {
-        return Finding::new(ID, Status::Fail, "", format!("no instance tagged Project={}, Role=app; expected the app host with an instance profile", e.project));
+        return Verdict::new(Status::Fail, "", format!("no instance tagged Project={}, Role=app; expected the app host with an instance profile", e.project));
     };
     let Some(profile) = &iam.instance_profile_arn else {
-        return Finding::new(ID, Status::Fail, app, format!("{app} has no instance profile; expected one whose role may write to s3://{} and {}", e.bucket, e.log_group));
+        return Verdict::new(Status::Fail, app, format!("{app} has no instance profile; expected one whose role may write to s3://{} and {}", e.bucket, e.log_group));
     };
     let Some(role) = &iam.role_name else {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Fail,
             profile,
             format!("instance profile {profile} of {app} has no role"),
@@ -30,7 +28,7 @@ pub fn instance_profile(e: &Expectations, inv: &Inventory) -> Finding {
     for (name, doc) in &iam.policies {
         match Policy::parse(name, doc) {
             Ok(p) => policies.push(p),
-            Err(err) => return Finding::new(ID, Status::Error, role, err.to_string()),
+            Err(err) => return Verdict::new(Status::Error, role, err.to_string()),
         }
     }
     // arn:aws:iam::ACCOUNT:instance-profile/NAME
@@ -77,8 +75,7 @@ pub fn instance_profile(e: &Expectations, inv: &Inventory) -> Finding {
         }
     }
     if problems.is_empty() {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Pass,
             role,
             format!(
@@ -90,8 +87,7 @@ pub fn instance_profile(e: &Expectations, inv: &Inventory) -> Finding {
             ),
         )
     } else {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Fail,
             role,
             format!(

@@ -1,18 +1,16 @@
 //! Log group retention.
 
-use super::{facts, Expectations, Finding, Status};
+use super::{facts, Expectations, Status, Verdict};
 use crate::inventory::Inventory;
 
 /// `logs.retention`: the log group exists with `retention_days`.
-pub fn retention(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "logs.retention";
-    let logs = match facts(ID, &inv.logs, "CloudWatch Logs", &e.log_group) {
+pub fn retention(e: &Expectations, inv: &Inventory) -> Verdict {
+    let logs = match facts(&inv.logs, "CloudWatch Logs", &e.log_group) {
         Ok(f) => f,
         Err(f) => return f,
     };
     let Some(g) = &logs.group else {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Fail,
             &e.log_group,
             format!(
@@ -23,10 +21,9 @@ pub fn retention(e: &Expectations, inv: &Inventory) -> Finding {
     };
     match g.retention_days {
         Some(d) if i64::from(d) == i64::from(e.retention_days) => {
-            Finding::new(ID, Status::Pass, &g.name, format!("{d} days"))
+            Verdict::new(Status::Pass, &g.name, format!("{d} days"))
         }
-        Some(d) => Finding::new(
-            ID,
+        Some(d) => Verdict::new(
             Status::Fail,
             &g.name,
             format!(
@@ -34,8 +31,7 @@ pub fn retention(e: &Expectations, inv: &Inventory) -> Finding {
                 g.name, e.retention_days
             ),
         ),
-        None => Finding::new(
-            ID,
+        None => Verdict::new(
             Status::Fail,
             &g.name,
             format!(

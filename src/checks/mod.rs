@@ -62,18 +62,34 @@ pub struct Finding {
     pub detail: String,
 }
 
-impl Finding {
-    fn new(
-        id: &'static str,
-        status: Status,
-        resource: impl Into<String>,
-        detail: impl Into<String>,
-    ) -> Self {
+/// What a check function returns: a [`Finding`] without its id, which the runner stamps from
+/// [`CHECKS`] (so an id is written in one place only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Outcome.
+    pub status: Status,
+    /// The resource judged (empty when there is none).
+    pub resource: String,
+    /// What was found, and for anything but `pass`, what was expected.
+    pub detail: String,
+}
+
+impl Verdict {
+    fn new(status: Status, resource: impl Into<String>, detail: impl Into<String>) -> Self {
         Self {
-            id,
             status,
             resource: resource.into(),
             detail: detail.into(),
+        }
+    }
+
+    /// The finding of check `id`.
+    fn stamped(self, id: &'static str) -> Finding {
+        Finding {
+            id,
+            status: self.status,
+            resource: self.resource,
+            detail: self.detail,
         }
     }
 }
@@ -176,7 +192,7 @@ pub struct Check {
     /// Inventory areas it needs.
     pub needs: Needs,
     /// The judgement.
-    pub run: fn(&Expectations, &Inventory) -> Finding,
+    pub run: fn(&Expectations, &Inventory) -> Verdict,
 }
 
 const fn needs() -> Needs {
@@ -369,26 +385,22 @@ pub fn needs_of(checks: &[&Check]) -> Needs {
 
 /// Runs `checks` over the inventory.
 pub fn run(checks: &[&Check], expect: &Expectations, inventory: &Inventory) -> Vec<Finding> {
-    checks.iter().map(|c| (c.run)(expect, inventory)).collect()
+    checks
+        .iter()
+        .map(|c| (c.run)(expect, inventory).stamped(c.id))
+        .collect()
 }
 
 /// The facts of an area, or the finding that says they could not be read.
-fn facts<'a, T>(
-    id: &'static str,
-    area: &'a Area<T>,
-    what: &str,
-    resource: &str,
-) -> Result<&'a T, Finding> {
+fn facts<'a, T>(area: &'a Area<T>, what: &str, resource: &str) -> Result<&'a T, Verdict> {
     match area {
         Some(Ok(facts)) => Ok(facts),
-        Some(Err(AreaError(e))) => Err(Finding::new(
-            id,
+        Some(Err(AreaError(e))) => Err(Verdict::new(
             Status::Error,
             resource,
             format!("could not read {what}: {e}"),
         )),
-        None => Err(Finding::new(
-            id,
+        None => Err(Verdict::new(
             Status::Error,
             resource,
             format!("{what} was not gathered"),

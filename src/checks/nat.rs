@@ -1,6 +1,6 @@
 //! NAT instance, its EIP, and the default routes of both subnet tiers.
 
-use super::{facts, Finding, Status};
+use super::{facts, Status, Verdict};
 use crate::checks::Expectations;
 use crate::inventory::{Ec2Facts, Instance, Inventory, RouteTable};
 
@@ -9,11 +9,7 @@ fn role(tags: &crate::inventory::Tags) -> Option<&str> {
 }
 
 /// The single running NAT instance, or the finding that says why there is none.
-fn the_nat<'a>(
-    id: &'static str,
-    e: &Expectations,
-    ec2: &'a Ec2Facts,
-) -> Result<&'a Instance, Finding> {
+fn the_nat<'a>(e: &Expectations, ec2: &'a Ec2Facts) -> Result<&'a Instance, Verdict> {
     let running: Vec<&Instance> = ec2
         .instances
         .iter()
@@ -21,8 +17,7 @@ fn the_nat<'a>(
         .collect();
     match running.as_slice() {
         [one] => Ok(one),
-        _ => Err(Finding::new(
-            id,
+        _ => Err(Verdict::new(
             Status::Skip,
             "",
             format!(
@@ -35,12 +30,11 @@ fn the_nat<'a>(
 
 /// The EC2 facts and the single running NAT instance, or the finding that says why not.
 fn ec2_and_nat<'a>(
-    id: &'static str,
     e: &Expectations,
     inv: &'a Inventory,
-) -> Result<(&'a Ec2Facts, &'a Instance), Finding> {
-    let ec2 = facts(id, &inv.ec2, "EC2", "")?;
-    Ok((ec2, the_nat(id, e, ec2)?))
+) -> Result<(&'a Ec2Facts, &'a Instance), Verdict> {
+    let ec2 = facts(&inv.ec2, "EC2", "")?;
+    Ok((ec2, the_nat(e, ec2)?))
 }
 
 /// True when an instance id or ENI (of a route or an address) is the NAT instance's.
@@ -54,9 +48,8 @@ fn points_at_nat(
 }
 
 /// `nat.instance`: exactly one running `nat` instance, in a `subnet-public` subnet.
-pub fn instance(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "nat.instance";
-    let ec2 = match facts(ID, &inv.ec2, "EC2", "") {
+pub fn instance(e: &Expectations, inv: &Inventory) -> Verdict {
+    let ec2 = match facts(&inv.ec2, "EC2", "") {
         Ok(f) => f,
         Err(f) => return f,
     };
@@ -77,8 +70,7 @@ pub fn instance(e: &Expectations, inv: &Inventory) -> Finding {
             } else {
                 format!(" (found {})", others.join(", "))
             };
-            Finding::new(
-                ID,
+            Verdict::new(
                 Status::Fail,
                 "",
                 format!(
@@ -93,14 +85,12 @@ pub fn instance(e: &Expectations, inv: &Inventory) -> Finding {
                 .as_deref()
                 .and_then(|s| ec2.subnets.iter().find(|x| x.id == s));
             match subnet {
-                Some(s) if role(&s.tags) == Some("subnet-public") => Finding::new(
-                    ID,
+                Some(s) if role(&s.tags) == Some("subnet-public") => Verdict::new(
                     Status::Pass,
                     &nat.id,
                     format!("running in public subnet {}", s.id),
                 ),
-                Some(s) => Finding::new(
-                    ID,
+                Some(s) => Verdict::new(
                     Status::Fail,
                     &nat.id,
                     format!(
@@ -110,8 +100,7 @@ pub fn instance(e: &Expectations, inv: &Inventory) -> Finding {
                         role(&s.tags).unwrap_or("none")
                     ),
                 ),
-                None => Finding::new(
-                    ID,
+                None => Verdict::new(
                     Status::Fail,
                     &nat.id,
                     format!(
@@ -123,8 +112,7 @@ pub fn instance(e: &Expectations, inv: &Inventory) -> Finding {
                 ),
             }
         }
-        many => Finding::new(
-            ID,
+        many => Verdict::new(
             Status::Fail,
             many.iter()
                 .map(|i| i.id.as_str())
@@ -143,16 +131,14 @@ pub fn instance(e: &Expectations, inv: &Inventory) -> Finding {
 }
 
 /// `nat.source_dest_check`: disabled on the NAT instance.
-pub fn source_dest_check(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "nat.source_dest_check";
-    let (_, nat) = match ec2_and_nat(ID, e, inv) {
+pub fn source_dest_check(e: &Expectations, inv: &Inventory) -> Verdict {
+    let (_, nat) = match ec2_and_nat(e, inv) {
         Ok(pair) => pair,
         Err(f) => return f,
     };
     match nat.source_dest_check {
-        Some(false) => Finding::new(ID, Status::Pass, &nat.id, "source/destination check disabled"),
-        Some(true) => Finding::new(
-            ID,
+        Some(false) => Verdict::new(Status::Pass, &nat.id, "source/destination check disabled"),
+        Some(true) => Verdict::new(
             Status::Fail,
             &nat.id,
             format!(
@@ -160,8 +146,7 @@ pub fn source_dest_check(e: &Expectations, inv: &Inventory) -> Finding {
                 nat.id
             ),
         ),
-        None => Finding::new(
-            ID,
+        None => Verdict::new(
             Status::Error,
             &nat.id,
             format!("EC2 did not report the sourceDestCheck attribute of {}", nat.id),
@@ -170,9 +155,8 @@ pub fn source_dest_check(e: &Expectations, inv: &Inventory) -> Finding {
 }
 
 /// `nat.eip`: an Elastic IP is associated with the NAT instance.
-pub fn eip(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "nat.eip";
-    let (ec2, nat) = match ec2_and_nat(ID, e, inv) {
+pub fn eip(e: &Expectations, inv: &Inventory) -> Verdict {
+    let (ec2, nat) = match ec2_and_nat(e, inv) {
         Ok(pair) => pair,
         Err(f) => return f,
     };
@@ -186,8 +170,7 @@ pub fn eip(e: &Expectations, inv: &Inventory) -> Finding {
         )
     });
     match associated {
-        Some(a) => Finding::new(
-            ID,
+        Some(a) => Verdict::new(
             Status::Pass,
             &nat.id,
             format!(
@@ -212,8 +195,7 @@ pub fn eip(e: &Expectations, inv: &Inventory) -> Finding {
             } else {
                 format!(" ({} tagged Role=nat is not associated)", idle.join(", "))
             };
-            Finding::new(
-                ID,
+            Verdict::new(
                 Status::Fail,
                 &nat.id,
                 format!("no Elastic IP is associated with {}{hint}; expected one, so the DB subnets' traffic leaves from a fixed address", nat.id),
@@ -265,17 +247,15 @@ fn default_route(t: &RouteTable) -> Option<&crate::inventory::Route> {
 
 /// Judges the default route of every table of `subnet_role` with `ok(route) -> bool`.
 fn judge_routes(
-    id: &'static str,
     ec2: &Ec2Facts,
     subnet_role: &str,
     tier: &str,
     expected: &str,
     ok: impl Fn(&crate::inventory::Route) -> bool,
-) -> Finding {
+) -> Verdict {
     let (tables, orphans) = tables_for(ec2, subnet_role);
     if tables.is_empty() && orphans.is_empty() {
-        return Finding::new(
-            id,
+        return Verdict::new(
             Status::Fail,
             "",
             format!("no subnet tagged Role={subnet_role}; expected {tier} subnets whose default route goes to {expected}"),
@@ -316,22 +296,21 @@ fn judge_routes(
         .collect::<Vec<_>>()
         .join(",");
     if problems.is_empty() {
-        Finding::new(id, Status::Pass, resource, good.join("; "))
+        Verdict::new(Status::Pass, resource, good.join("; "))
     } else {
-        Finding::new(id, Status::Fail, resource, problems.join("; "))
+        Verdict::new(Status::Fail, resource, problems.join("; "))
     }
 }
 
 /// `nat.private_route`: DB subnets' tables send 0.0.0.0/0 to the NAT instance.
-pub fn private_route(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "nat.private_route";
-    let (ec2, nat) = match ec2_and_nat(ID, e, inv) {
+pub fn private_route(e: &Expectations, inv: &Inventory) -> Verdict {
+    let (ec2, nat) = match ec2_and_nat(e, inv) {
         Ok(pair) => pair,
         Err(f) => return f,
     };
     let enis = nat.network_interface_ids.clone();
     let expected = format!("the NAT instance {} ({})", nat.id, enis.join(", "));
-    judge_routes(ID, ec2, "subnet-db", "db", &expected, |r| {
+    judge_routes(ec2, "subnet-db", "db", &expected, |r| {
         points_at_nat(
             nat,
             &enis,
@@ -342,9 +321,8 @@ pub fn private_route(e: &Expectations, inv: &Inventory) -> Finding {
 }
 
 /// `nat.public_route`: public subnets' tables send 0.0.0.0/0 to the VPC's internet gateway.
-pub fn public_route(_e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "nat.public_route";
-    let ec2 = match facts(ID, &inv.ec2, "EC2", "") {
+pub fn public_route(_e: &Expectations, inv: &Inventory) -> Verdict {
+    let ec2 = match facts(&inv.ec2, "EC2", "") {
         Ok(f) => f,
         Err(f) => return f,
     };
@@ -358,7 +336,7 @@ pub fn public_route(_e: &Expectations, inv: &Inventory) -> Finding {
     } else {
         format!("the VPC's internet gateway {}", igws.join(", "))
     };
-    judge_routes(ID, ec2, "subnet-public", "public", &expected, |r| {
+    judge_routes(ec2, "subnet-public", "public", &expected, |r| {
         r.gateway_id
             .as_ref()
             .is_some_and(|g| ec2.internet_gateways.iter().any(|i| &i.id == g))

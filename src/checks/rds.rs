@@ -1,18 +1,16 @@
 //! The DB instance: private, in DB subnets only, encrypted.
 
-use super::{facts, Expectations, Finding, Status};
+use super::{facts, Expectations, Status, Verdict};
 use crate::inventory::Inventory;
 
 /// `rds.private`: not publicly accessible, only in `subnet-db` subnets.
-pub fn private(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "rds.private";
-    let rds = match facts(ID, &inv.rds, "RDS", &e.rds_identifier) {
+pub fn private(e: &Expectations, inv: &Inventory) -> Verdict {
+    let rds = match facts(&inv.rds, "RDS", &e.rds_identifier) {
         Ok(f) => f,
         Err(f) => return f,
     };
     let Some(db) = &rds.instance else {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Fail,
             &e.rds_identifier,
             format!("DB instance {} does not exist", e.rds_identifier),
@@ -48,15 +46,13 @@ pub fn private(e: &Expectations, inv: &Inventory) -> Finding {
         }
     }
     if problems.is_empty() {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Pass,
             &db.identifier,
             format!("private, in {}", db.subnet_ids.join(", ")),
         )
     } else {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Fail,
             &db.identifier,
             format!("{} {}", db.identifier, problems.join("; ")),
@@ -65,15 +61,13 @@ pub fn private(e: &Expectations, inv: &Inventory) -> Finding {
 }
 
 /// `rds.encrypted`: storage encryption on.
-pub fn encrypted(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "rds.encrypted";
-    let rds = match facts(ID, &inv.rds, "RDS", &e.rds_identifier) {
+pub fn encrypted(e: &Expectations, inv: &Inventory) -> Verdict {
+    let rds = match facts(&inv.rds, "RDS", &e.rds_identifier) {
         Ok(f) => f,
         Err(f) => return f,
     };
     match &rds.instance {
-        None => Finding::new(
-            ID,
+        None => Verdict::new(
             Status::Skip,
             &e.rds_identifier,
             format!(
@@ -82,10 +76,9 @@ pub fn encrypted(e: &Expectations, inv: &Inventory) -> Finding {
             ),
         ),
         Some(db) if db.storage_encrypted => {
-            Finding::new(ID, Status::Pass, &db.identifier, "storage encrypted")
+            Verdict::new(Status::Pass, &db.identifier, "storage encrypted")
         }
-        Some(db) => Finding::new(
-            ID,
+        Some(db) => Verdict::new(
             Status::Fail,
             &db.identifier,
             format!(

@@ -1,6 +1,6 @@
 //! Security groups: no SSH from the whole internet.
 
-use super::{facts, Expectations, Finding, Status};
+use super::{facts, Expectations, Status, Verdict};
 use crate::inventory::{Inventory, Permission};
 
 /// Whether the rule's protocol and port range include TCP port 22.
@@ -27,15 +27,13 @@ fn describe(p: &Permission) -> String {
 }
 
 /// `sg.ssh_open`: no project security group allows port 22 from 0.0.0.0/0 or ::/0.
-pub fn ssh_open(e: &Expectations, inv: &Inventory) -> Finding {
-    const ID: &str = "sg.ssh_open";
-    let ec2 = match facts(ID, &inv.ec2, "EC2", "") {
+pub fn ssh_open(e: &Expectations, inv: &Inventory) -> Verdict {
+    let ec2 = match facts(&inv.ec2, "EC2", "") {
         Ok(f) => f,
         Err(f) => return f,
     };
     if ec2.security_groups.is_empty() {
-        return Finding::new(
-            ID,
+        return Verdict::new(
             Status::Skip,
             "",
             format!("no security group of project {} found", e.project),
@@ -67,15 +65,13 @@ pub fn ssh_open(e: &Expectations, inv: &Inventory) -> Finding {
         }
     }
     if open.is_empty() {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Pass,
             format!("{} groups", ec2.security_groups.len()),
             "no group opens port 22 to 0.0.0.0/0 or ::/0",
         )
     } else {
-        Finding::new(
-            ID,
+        Verdict::new(
             Status::Fail,
             ids.join(","),
             format!(

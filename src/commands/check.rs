@@ -1,49 +1,44 @@
-//! `pipeform check`: config -> expectations; AWS -> inventory (once); checks; report; exit code.
+//! `pipeform check`: config -> target; the check pipeline (`ops::check`); report; exit code.
 
 use std::io::Write;
-use std::path::Path;
 
 use chrono::Utc;
 
-use crate::checks::{self, Expectations};
+use crate::checks;
 use crate::cli::{CheckArgs, Cli, Format};
-use crate::config::Stack;
 use crate::exit::{CommandResult, Failure};
-use crate::inventory::{self, Target};
-use crate::report;
+use crate::ops;
+use crate::report::check::{self as check_report, Source};
 
 /// Runs `pipeform check`.
 pub async fn exec(cli: &Cli, args: &CheckArgs) -> CommandResult {
     let selected = checks::select(&args.only).map_err(Failure::usage)?;
-    let stack = load_stack(&cli.config)?;
-    let region = args
-        .aws
-        .region
-        .clone()
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| stack.project.region.clone());
-    let expect = Expectations::from_stack(&stack, &region, Utc::now(), args.date);
-    let target = Target {
-        region,
-        endpoint_url: args.aws.endpoint_url.clone().filter(|u| !u.is_empty()),
+    // Exit 2 on any problem in the config, before any remote call.
+    let stack = crate::config::load(&cli.config).map_err(Failure::usage)?;
+    let resolved = ops::check::resolve(
+        &stack,
+        args.aws.region.as_deref(),
+        args.aws.endpoint_url.as_deref(),
+        |name| std::env::var(name).ok(),
+    );
+    if let Some(notice) = &resolved.notice {
+        tracing::warn!("{notice}");
+    }
+    let target = &resolved.target;
+    let findings = ops::check::run(&stack, target, &selected, Utc::now(), args.date).await;
+    let source = Source {
+        project: &stack.project.name,
+        region: &target.region,
+        endpoint: target.endpoint_url.as_deref(),
     };
-    let inventory = inventory::gather(&target, &expect.query(), checks::needs_of(&selected)).await;
-    let findings = checks::run(&selected, &expect, &inventory);
     let text = match args.format {
-        Format::Table => {
-            report::check::table(&expect.project, &findings, report::table::colour_enabled())
-        }
-        Format::Json => format!("{}\n", report::check::json(&expect.project, &findings)),
-        Format::Junit => report::check::junit(&findings),
+        Format::Table => check_report::table(source, &findings, crate::table::colour_enabled()),
+        Format::Json => format!("{}\n", check_report::json(source, &findings)),
+        Format::Junit => check_report::junit(&findings),
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot write the report to stdout: {e}")))?;
-    Ok(report::check::exit_status(&findings))
-}
-
-/// Reads and validates the config (exit 2 on any problem, before any remote call).
-fn load_stack(path: &Path) -> Result<Stack, Failure> {
-    crate::config::load(path).map_err(Failure::usage)
+    Ok(check_report::exit_status(&findings))
 }

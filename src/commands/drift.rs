@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, DriftArgs, Format};
-use crate::drift::with_checks::run_checks;
 use crate::drift::{self, DriftError, Waivers};
 use crate::exit::{CommandResult, Failure};
+use crate::ops;
 use crate::report::drift::DriftReport;
 
 /// The waiver file read when `--waivers` is not given (and only if it exists).
@@ -32,14 +32,20 @@ pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
     // of the account: run them side by side.
     let refresh_task = tokio::task::spawn_blocking(move || drift::refresh(&dir));
     let checks = match (&stack, args.with_checks) {
-        (Some(stack), true) => Some(
-            run_checks(
+        (Some(stack), true) => {
+            let resolved = ops::check::resolve(
                 stack,
-                args.aws.endpoint_url.as_deref(),
                 args.aws.region.as_deref(),
-            )
-            .await,
-        ),
+                args.aws.endpoint_url.as_deref(),
+                |name| std::env::var(name).ok(),
+            );
+            if let Some(notice) = &resolved.notice {
+                tracing::warn!("{notice}");
+            }
+            // No `--only` here: selecting all checks cannot fail.
+            let all = crate::checks::select(&[]).unwrap_or_default();
+            Some(ops::check::run(stack, &resolved.target, &all, chrono::Utc::now(), None).await)
+        }
         _ => None,
     };
     let refreshed = refresh_task
@@ -51,7 +57,7 @@ pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
         })?;
     let today = chrono::Utc::now().date_naive();
     let report = DriftReport {
-        project: stack.map(|s| s.project.name),
+        project: stack.map(|s| s.project.name.to_string()),
         audit: drift::audit(&refreshed, &waivers, today),
         checks,
     };
@@ -74,7 +80,7 @@ fn read_waivers(explicit: Option<&Path>) -> Result<Waivers, Failure> {
 
 fn print_report(report: &DriftReport, format: Format) -> Result<(), Failure> {
     let text = match format {
-        Format::Table => report.to_table(crate::report::table::colour_enabled()),
+        Format::Table => report.to_table(crate::table::colour_enabled()),
         Format::Json => serde_json::to_string_pretty(&report.to_json())
             .map(|s| s + "\n")
             .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot write the JSON report: {e}")))?,

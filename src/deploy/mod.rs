@@ -279,82 +279,35 @@ pub fn target_and_login(
 }
 
 /// Runs a deploy or rollback. Blocking (SSH is synchronous); call it off the async runtime.
+///
+/// Steps: check everything local; connect (hashing the binary meanwhile); install the release
+/// or roll back; read back what was switched; smoke-test when asked.
 pub fn run(
     stack: &Stack,
     outputs: Option<&Outputs>,
     opts: &DeployOptions,
 ) -> Result<DeployReport, DeployError> {
-    let prefix = opts.places.prefix.trim_end_matches('/').to_string();
-    if !prefix.starts_with('/')
-        || prefix.len() < 2
-        || prefix.contains(|c: char| c.is_whitespace() || "'\"\\$`".contains(c))
-    {
-        return Err(DeployError::Prefix(opts.places.prefix.clone()));
-    }
-    let places = Places {
-        prefix: prefix.clone(),
-        ..opts.places.clone()
-    };
+    let places = checked_places(&opts.places)?;
     // Everything that can be wrong locally is checked before connecting.
     let local = match &opts.action {
-        Action::Deploy { binary } => {
-            let size = readable_file(binary)?;
-            let env = host_files::job_env(stack, outputs, &opts.overrides)?;
-            Some((binary.clone(), size, env))
-        }
+        Action::Deploy { binary } => Some(Local {
+            size: readable_file(binary)?,
+            env: host_files::job_env(stack, outputs, &opts.overrides)?,
+            binary: binary.clone(),
+        }),
         Action::Rollback => None,
     };
     let (target, login) = target_and_login(stack, outputs, opts)?;
-    // Hash the binary while the connection is set up: both take tens of milliseconds.
     let started = std::time::Instant::now();
-    let (remote, sha) = std::thread::scope(|scope| {
-        let hashing = local.as_ref().map(|(binary, _, _)| {
-            scope.spawn(move || {
-                let r = sha256_file(binary);
-                tracing::info!("sha256 of {} in {:?}", binary.display(), started.elapsed());
-                r
-            })
-        });
-        let remote = Remote::connect(&target, &login);
-        tracing::info!("connected and authenticated in {:?}", started.elapsed());
-        let sha = hashing.map(|h| {
-            h.join().unwrap_or_else(|_| {
-                Err(DeployError::Binary {
-                    path: PathBuf::new(),
-                    reason: "hashing thread panicked".into(),
-                })
-            })
-        });
-        (remote, sha)
-    });
-    let sha = sha.transpose()?.map(|(sha, _)| sha);
-    let remote = remote?;
-    let sudo = match opts.sudo {
-        Sudo::Auto => target.user != "root",
-        Sudo::Always => true,
-        Sudo::Never => false,
+    let (remote, sha) = connect_while_hashing(&target, &login, local.as_ref(), started)?;
+    let host = Host {
+        remote: &remote,
+        sudo: match opts.sudo {
+            Sudo::Auto => target.user != "root",
+            Sudo::Always => true,
+            Sudo::Never => false,
+        },
     };
-    let wrap = |script: &str| {
-        let q = session::sh_quote(script);
-        if sudo {
-            format!("sudo -n sh -c {q}")
-        } else {
-            format!("sh -c {q}")
-        }
-    };
-    let run_step = |step: &str, script: &str| -> Result<String, DeployError> {
-        let out = remote.exec(step, &wrap(script), None)?;
-        if out.status != 0 {
-            return Err(DeployError::Remote {
-                step: step.to_string(),
-                host: remote.describe(),
-                status: out.status,
-                stderr: tail(&out.stderr),
-            });
-        }
-        Ok(out.stdout)
-    };
-
     let mut report = DeployReport {
         host: target.host.clone(),
         port: target.port,
@@ -373,130 +326,250 @@ pub fn run(
         host_key: remote.fingerprint.clone(),
         smoke: None,
     };
-
     let switch_out = match (local, sha) {
-        (Some((binary, size, env)), Some(sha)) => {
-            let files = host_files::script(stack, &env, &places);
-            let script = release::deploy(&prefix, &sha, size, &files, &random_suffix());
-            tracing::debug!("deploy script:\n{script}");
-            let mut opened: Option<Result<(), std::io::Error>> = None;
-            let out = remote.exec_gated(
-                "deploying the release",
-                &wrap(&script),
-                "@present ",
-                |line| {
-                    if line != "@present no" {
-                        return None;
-                    }
-                    match File::open(&binary) {
-                        Ok(f) => {
-                            opened = Some(Ok(()));
-                            Some(Box::new(f) as Box<dyn Read>)
-                        }
-                        Err(e) => {
-                            opened = Some(Err(e));
-                            None
-                        }
-                    }
-                },
-            )?;
+        (Some(local), Some(sha)) => {
+            let out = install_release(&host, stack, &places, &local, &sha, &mut report)?;
             tracing::info!("deploy script done at {:?}", started.elapsed());
-            if let Some(Err(e)) = opened {
-                return Err(DeployError::Binary {
-                    path: binary,
-                    reason: e.to_string(),
-                });
-            }
-            if out.status != 0 {
-                return Err(DeployError::Remote {
-                    step: "deploying the release".into(),
-                    host: remote.describe(),
-                    status: out.status,
-                    stderr: tail(&out.stderr),
-                });
-            }
-            let facts = release::facts(&out.stdout);
-            report.cleaned_partials = release::fact(&facts, "cleaned")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            for (k, v) in &facts {
-                if *k == "file" || *k == "dir" {
-                    let mut parts = v.splitn(3, ' ');
-                    if let (Some(name), Some(state), Some(path)) =
-                        (parts.next(), parts.next(), parts.next())
-                    {
-                        report.files.push(FileState {
-                            name: name.into(),
-                            path: path.into(),
-                            changed: state == "changed",
-                        });
-                    }
-                }
-            }
-            report.agent = release::fact(&facts, "agent").map(str::to_string);
-            report.sha256 = sha;
-            if release::fact(&facts, "present") == Some("no") {
-                report.uploaded = true;
-                report.bytes_uploaded = size;
-            }
-            out.stdout
-        }
-        _ => {
-            let out = run_step("rolling back", &release::rollback(&prefix))?;
-            report.sha256 = release::fact(&release::facts(&out), "sha")
-                .unwrap_or_default()
-                .to_string();
             out
         }
+        _ => roll_back(&host, &places.prefix, &mut report)?,
     };
-    let facts = release::facts(&switch_out);
+    record_switch(&switch_out, &places.prefix, &mut report);
+    if opts.smoke {
+        report.smoke = Some(smoke_test(&remote, &places.prefix, &stack.pipeline.run_as)?);
+    }
+    Ok(report)
+}
+
+/// The binary to install, checked locally before connecting.
+struct Local {
+    binary: PathBuf,
+    size: u64,
+    env: crate::jobenv::JobEnv,
+}
+
+/// The install places with the prefix checked (absolute, nothing a shell would expand) and
+/// without a trailing `/`.
+fn checked_places(places: &Places) -> Result<Places, DeployError> {
+    let prefix = places.prefix.trim_end_matches('/').to_string();
+    if !prefix.starts_with('/')
+        || prefix.len() < 2
+        || prefix.contains(|c: char| c.is_whitespace() || "'\"\\$`".contains(c))
+    {
+        return Err(DeployError::Prefix(places.prefix.clone()));
+    }
+    Ok(Places {
+        prefix,
+        ..places.clone()
+    })
+}
+
+/// Connects and authenticates while the binary (if any) is hashed: both take tens of
+/// milliseconds, so they run side by side.
+fn connect_while_hashing(
+    target: &Target,
+    login: &Login,
+    local: Option<&Local>,
+    started: std::time::Instant,
+) -> Result<(Remote, Option<String>), DeployError> {
+    let (remote, sha) = std::thread::scope(|scope| {
+        let hashing = local.map(|l| {
+            scope.spawn(move || {
+                let r = sha256_file(&l.binary);
+                tracing::info!(
+                    "sha256 of {} in {:?}",
+                    l.binary.display(),
+                    started.elapsed()
+                );
+                r
+            })
+        });
+        let remote = Remote::connect(target, login);
+        tracing::info!("connected and authenticated in {:?}", started.elapsed());
+        let sha = hashing.map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(DeployError::Binary {
+                    path: PathBuf::new(),
+                    reason: "hashing thread panicked".into(),
+                })
+            })
+        });
+        (remote, sha)
+    });
+    let sha = sha.transpose()?.map(|(sha, _)| sha);
+    Ok((remote?, sha))
+}
+
+/// The connected host, and whether its commands run through `sudo -n`.
+struct Host<'a> {
+    remote: &'a Remote,
+    sudo: bool,
+}
+
+impl Host<'_> {
+    /// `script` as one command line: `sh -c`, through `sudo -n` when needed.
+    fn wrap(&self, script: &str) -> String {
+        let q = session::sh_quote(script);
+        if self.sudo {
+            format!("sudo -n sh -c {q}")
+        } else {
+            format!("sh -c {q}")
+        }
+    }
+
+    /// Exit status 0, or the step's failure with the tail of its stderr.
+    fn succeeded(
+        &self,
+        step: &str,
+        out: session::ExecOutput,
+    ) -> Result<session::ExecOutput, DeployError> {
+        if out.status != 0 {
+            return Err(DeployError::Remote {
+                step: step.to_string(),
+                host: self.remote.describe(),
+                status: out.status,
+                stderr: tail(&out.stderr),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Runs `script`; its stdout, or the step's failure.
+    fn run_step(&self, step: &str, script: &str) -> Result<String, DeployError> {
+        let out = self.remote.exec(step, &self.wrap(script), None)?;
+        Ok(self.succeeded(step, out)?.stdout)
+    }
+}
+
+/// Installs the host files and the release `sha` (sending the binary only when the host does
+/// not have it) and switches to it; fills what it did into `report`. Returns the script's
+/// stdout, which says what was switched.
+fn install_release(
+    host: &Host<'_>,
+    stack: &Stack,
+    places: &Places,
+    local: &Local,
+    sha: &str,
+    report: &mut DeployReport,
+) -> Result<String, DeployError> {
+    const STEP: &str = "deploying the release";
+    let files = host_files::script(stack, &local.env, places);
+    let script = release::deploy(&places.prefix, sha, local.size, &files, &random_suffix());
+    tracing::debug!("deploy script:\n{script}");
+    let mut opened: Option<Result<(), std::io::Error>> = None;
+    let out = host
+        .remote
+        .exec_gated(STEP, &host.wrap(&script), "@present ", |line| {
+            if line != "@present no" {
+                return None;
+            }
+            match File::open(&local.binary) {
+                Ok(f) => {
+                    opened = Some(Ok(()));
+                    Some(Box::new(f) as Box<dyn Read>)
+                }
+                Err(e) => {
+                    opened = Some(Err(e));
+                    None
+                }
+            }
+        })?;
+    if let Some(Err(e)) = opened {
+        return Err(DeployError::Binary {
+            path: local.binary.clone(),
+            reason: e.to_string(),
+        });
+    }
+    let out = host.succeeded(STEP, out)?;
+    let facts = release::facts(&out.stdout);
+    report.cleaned_partials = release::fact(&facts, "cleaned")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    for (k, v) in &facts {
+        if *k == "file" || *k == "dir" {
+            let mut parts = v.splitn(3, ' ');
+            if let (Some(name), Some(state), Some(path)) =
+                (parts.next(), parts.next(), parts.next())
+            {
+                report.files.push(FileState {
+                    name: name.into(),
+                    path: path.into(),
+                    changed: state == "changed",
+                });
+            }
+        }
+    }
+    report.agent = release::fact(&facts, "agent").map(str::to_string);
+    report.sha256 = sha.to_string();
+    if release::fact(&facts, "present") == Some("no") {
+        report.uploaded = true;
+        report.bytes_uploaded = local.size;
+    }
+    Ok(out.stdout)
+}
+
+/// Swaps `current` and `previous`; returns the script's stdout.
+fn roll_back(
+    host: &Host<'_>,
+    prefix: &str,
+    report: &mut DeployReport,
+) -> Result<String, DeployError> {
+    let out = host.run_step("rolling back", &release::rollback(prefix))?;
+    report.sha256 = release::fact(&release::facts(&out), "sha")
+        .unwrap_or_default()
+        .to_string();
+    Ok(out)
+}
+
+/// Reads what the install or rollback switched into `report`.
+fn record_switch(switch_out: &str, prefix: &str, report: &mut DeployReport) {
+    let facts = release::facts(switch_out);
     report.switched = release::fact(&facts, "switched") == Some("yes");
     report.release = format!("{prefix}/releases/{}", report.sha256);
     report.previous = release::fact(&facts, "previous")
         .and_then(release::sha_of_target)
         .map(|s| format!("{prefix}/releases/{s}"));
+}
 
-    if opts.smoke {
-        let out = remote.exec(
-            "smoke test",
-            &format!(
-                "sh -c {}",
-                session::sh_quote(&release::smoke(&prefix, &stack.pipeline.run_as))
-            ),
-            None,
-        )?;
-        let facts = release::facts(&out.stdout);
-        let version = release::fact(&facts, "version").unwrap_or("").to_string();
-        let version_ok = release::fact(&facts, "version_exit") == Some("0");
-        let (dry_run, dry_ok) = match release::fact(&facts, "dryrun") {
-            Some("unsupported") => (
-                "skipped: this pipeform-job has no `run --dry-run` yet".to_string(),
-                true,
-            ),
-            Some("0") => ("ok".to_string(), true),
-            Some(code) => (format!("failed (exit {code})"), false),
-            None => ("did not run".to_string(), false),
-        };
-        let output: Vec<&str> = facts
-            .iter()
-            .filter(|(k, _)| *k == "out")
-            .map(|(_, v)| *v)
-            .collect();
-        let smoke = Smoke {
-            version,
-            dry_run,
-            output: output.join("\n"),
-            ok: version_ok && dry_ok && out.status == 0,
-        };
-        report.smoke = Some(smoke);
-    }
-    Ok(report)
+/// `pipeform-job --version` and a dry run on the host, as the job's user.
+fn smoke_test(remote: &Remote, prefix: &str, run_as: &str) -> Result<Smoke, DeployError> {
+    let out = remote.exec(
+        "smoke test",
+        &format!(
+            "sh -c {}",
+            session::sh_quote(&release::smoke(prefix, run_as))
+        ),
+        None,
+    )?;
+    let facts = release::facts(&out.stdout);
+    let version = release::fact(&facts, "version").unwrap_or("").to_string();
+    let version_ok = release::fact(&facts, "version_exit") == Some("0");
+    let (dry_run, dry_ok) = match release::fact(&facts, "dryrun") {
+        Some("unsupported") => (
+            "skipped: this pipeform-job has no `run --dry-run` yet".to_string(),
+            true,
+        ),
+        Some("0") => ("ok".to_string(), true),
+        Some(code) => (format!("failed (exit {code})"), false),
+        None => ("did not run".to_string(), false),
+    };
+    let output: Vec<&str> = facts
+        .iter()
+        .filter(|(k, _)| *k == "out")
+        .map(|(_, v)| *v)
+        .collect();
+    Ok(Smoke {
+        version,
+        dry_run,
+        output: output.join("\n"),
+        ok: version_ok && dry_ok && out.status == 0,
+    })
 }
 
 /// The human summary of a deploy: one line per step, saying what changed and what was
 /// already in place.
 pub fn summary(r: &DeployReport) -> String {
-    let mut t = crate::report::table::Table::new(["step", "result"]);
+    let mut t = crate::table::Table::new(["step", "result"]);
     t.row([
         "host".to_string(),
         format!("{}@{}:{} ({})", r.user, r.host, r.port, r.host_key),

@@ -257,13 +257,13 @@ impl Remote {
         })
     }
 
-    /// Opens a session channel without the 40 ms stall that a blocking open hits.
+    /// Opens a session channel without the delayed-ACK stall that a blocking open hits.
     ///
     /// Right after authentication OpenSSH sends a burst of small packets, and the channel's
     /// confirmation is held back by the server's Nagle algorithm until the burst is ACKed,
-    /// which Linux delays by up to 40 ms (we have just sent, so it expects to piggyback the
-    /// ACK). So: send the open request without blocking, then switch this socket to quick
-    /// ACKs and wait for the answer. Measured on loopback: 44 ms -> 4 ms per open.
+    /// which Linux delays (we have just sent, so it expects to piggyback the ACK). So: send the
+    /// open request without blocking, then switch this socket to quick ACKs and wait for the
+    /// answer. What it saves is measured in docs/benchmarks.md ("deploy").
     fn open_channel(&self) -> Result<Channel, String> {
         let deadline = Instant::now() + Duration::from_secs(60);
         self.session.set_blocking(false);

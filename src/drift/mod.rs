@@ -10,7 +10,6 @@ pub mod diff;
 mod refresh;
 pub mod volatile;
 pub mod waivers;
-pub mod with_checks;
 
 use chrono::NaiveDate;
 use serde_json::Value;

@@ -23,7 +23,7 @@ use super::{
     sdk_error, AreaError, BucketFacts, DatedPrefix, PrefixFacts, PublicAccessBlock, Query,
     TemplateFacts,
 };
-use crate::prefix::{Part, PrefixTemplate};
+use crate::prefix::PrefixTemplate;
 
 /// Gathers the bucket's public access block and default encryption (both calls at once).
 pub(super) async fn gather_bucket(client: &Client, bucket: &str) -> Result<BucketFacts, AreaError> {
@@ -224,7 +224,7 @@ pub async fn newest_dated_prefix(
         let candidates = prefixes
             .iter()
             .chain(keys.iter())
-            .filter(|c| template_matches_partially(template, c));
+            .filter(|c| template.matches_partially(c));
         if let Some(date) = candidates.clone().filter_map(|c| template.date_of(c)).max() {
             if from.is_none_or(|f| date >= f) {
                 return Ok(Some((date, template.render_day(date))));
@@ -232,7 +232,7 @@ pub async fn newest_dated_prefix(
         }
         let mut deeper: Vec<&String> = prefixes
             .iter()
-            .filter(|c| template_matches_partially(template, c) && template.date_of(c).is_none())
+            .filter(|c| template.matches_partially(c) && template.date_of(c).is_none())
             .collect();
         deeper.sort();
         stack.extend(deeper.into_iter().cloned());
@@ -295,71 +295,9 @@ async fn list_level(
     Ok((prefixes, keys))
 }
 
-/// True when `name` could be the beginning of (or a key under) a prefix made by `template`:
-/// literals match and placeholder positions hold digits (and `-` in `{date}`).
-pub fn template_matches_partially(template: &PrefixTemplate, name: &str) -> bool {
-    let mut rest = name;
-    for part in template.parts() {
-        match part {
-            Part::Literal(lit) => {
-                if rest.len() < lit.len() {
-                    return lit.starts_with(rest);
-                }
-                match rest.strip_prefix(lit.as_str()) {
-                    Some(r) => rest = r,
-                    None => return false,
-                }
-            }
-            Part::Placeholder(p) => {
-                let width = placeholder_width(*p);
-                let take = rest
-                    .char_indices()
-                    .nth(width)
-                    .map_or(rest.len(), |(i, _)| i);
-                let value = &rest[..take];
-                let dashes = matches!(p, crate::prefix::Placeholder::Date);
-                if !value
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || (dashes && c == '-'))
-                {
-                    return false;
-                }
-                if value.len() < width {
-                    return true;
-                }
-                rest = &rest[take..];
-            }
-        }
-    }
-    true
-}
-
-fn placeholder_width(p: crate::prefix::Placeholder) -> usize {
-    use crate::prefix::Placeholder::*;
-    match p {
-        Date => 10,
-        Year => 4,
-        Month | Day | Hour => 2,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn partial_matches_follow_the_template() {
-        let t = PrefixTemplate::parse("csv/{date}").expect("valid");
-        assert!(template_matches_partially(&t, "csv/2026-11-22/"));
-        assert!(template_matches_partially(&t, "csv/2026-11-22/a.csv"));
-        assert!(!template_matches_partially(&t, "csv/latest/"));
-        assert!(!template_matches_partially(&t, "logs/2026-11-22/"));
-        let h = PrefixTemplate::parse("logs/year={year}/month={month}/day={day}").expect("valid");
-        assert!(template_matches_partially(&h, "logs/year=2026/"));
-        assert!(template_matches_partially(&h, "logs/year=2026/month=11/"));
-        assert!(!template_matches_partially(&h, "logs/year=2026/week=11/"));
-        assert!(!template_matches_partially(&h, "logs/year=abcd/"));
-    }
 
     #[test]
     fn start_after_skips_older_names_at_each_level() {

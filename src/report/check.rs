@@ -3,9 +3,9 @@
 use serde::Serialize;
 
 use super::junit::{self, Case, Outcome};
-use super::table::Table;
 use crate::checks::{Finding, Status};
 use crate::exit::ExitStatus;
+use crate::table::Table;
 
 /// Findings counted by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -51,17 +51,47 @@ pub fn exit_status(findings: &[Finding]) -> ExitStatus {
     }
 }
 
+/// The version of the JSON documents of `check` and `drift` (contract §5, §8).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// What was read: the project, and the region and endpoint its facts came from.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Source<'a> {
+    /// `project.name`.
+    pub project: &'a str,
+    /// The region read.
+    pub region: &'a str,
+    /// The endpoint read (`None`: the SDK's default).
+    pub endpoint: Option<&'a str>,
+}
+
+impl Source<'_> {
+    /// The header line of the table.
+    fn header(&self) -> String {
+        format!(
+            "{}: region {}, endpoint {}",
+            self.project,
+            self.region,
+            self.endpoint.unwrap_or("(AWS default)")
+        )
+    }
+}
+
 #[derive(Serialize)]
 struct Document<'a> {
-    project: &'a str,
+    schema_version: u32,
+    #[serde(flatten)]
+    source: Source<'a>,
     checks: &'a [Finding],
     summary: Summary,
 }
 
-/// The JSON document: `{"project", "checks": [{"id","status","resource","detail"}], "summary"}`.
-pub fn json(project: &str, findings: &[Finding]) -> String {
+/// The JSON document: `{"schema_version", "project", "region", "endpoint", "checks":
+/// [{"id","status","resource","detail"}], "summary"}`.
+pub fn json(source: Source<'_>, findings: &[Finding]) -> String {
     let doc = Document {
-        project,
+        schema_version: SCHEMA_VERSION,
+        source,
         checks: findings,
         summary: Summary::of(findings),
     };
@@ -79,8 +109,9 @@ fn paint(status: Status) -> &'static str {
     }
 }
 
-/// The human table, with a summary line; statuses coloured when `colour`.
-pub fn table(project: &str, findings: &[Finding], colour: bool) -> String {
+/// The human table of the findings alone (drift's report embeds it); statuses coloured when
+/// `colour`.
+pub fn findings_table(findings: &[Finding], colour: bool) -> String {
     let mut t = Table::new(["check", "status", "resource", "detail"]);
     for f in findings {
         t.row([
@@ -90,7 +121,7 @@ pub fn table(project: &str, findings: &[Finding], colour: bool) -> String {
             f.detail.as_str(),
         ]);
     }
-    let mut out = t.render_with(|col, cell| {
+    t.render_with(|col, cell| {
         let status = findings
             .iter()
             .find(|f| f.status.as_str() == cell)
@@ -99,16 +130,29 @@ pub fn table(project: &str, findings: &[Finding], colour: bool) -> String {
             (true, 1, Some(s)) => format!("{}{cell}\x1b[0m", paint(s)),
             _ => cell.to_string(),
         }
-    });
-    let s = Summary::of(findings);
+    })
+}
+
+impl Summary {
+    /// `N pass, N warn, N fail, N error, N skip`.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} pass, {} warn, {} fail, {} error, {} skip",
+            self.pass, self.warn, self.fail, self.error, self.skip
+        )
+    }
+}
+
+/// The human report: a header naming the region and endpoint read, the table, and a summary
+/// line.
+pub fn table(source: Source<'_>, findings: &[Finding], colour: bool) -> String {
+    let mut out = format!("{}\n\n", source.header());
+    out.push_str(&findings_table(findings, colour));
     out.push_str(&format!(
-        "\n{project}: {} checks: {} pass, {} warn, {} fail, {} error, {} skip\n",
+        "\n{}: {} checks: {}\n",
+        source.project,
         findings.len(),
-        s.pass,
-        s.warn,
-        s.fail,
-        s.error,
-        s.skip
+        Summary::of(findings).counts()
     ));
     out
 }
@@ -170,13 +214,21 @@ mod tests {
         ]
     }
 
+    fn source() -> Source<'static> {
+        Source {
+            project: "offsets",
+            region: "ap-northeast-2",
+            endpoint: None,
+        }
+    }
+
     #[test]
     fn json_has_the_contract_shape() {
         let v: serde_json::Value =
-            serde_json::from_str(&json("offsets", &findings())).expect("valid JSON");
+            serde_json::from_str(&json(source(), &findings())).expect("valid JSON");
         assert_eq!(
             v,
-            serde_json::json!({"project":"offsets","checks":[
+            serde_json::json!({"schema_version":2,"project":"offsets","region":"ap-northeast-2","endpoint":null,"checks":[
                 {"id":"nat.eip","status":"pass","resource":"i-0abc","detail":"eipalloc-1 (3.34.1.2)"},
                 {"id":"alarm.subscription","status":"warn","resource":"arn:t","detail":"only pending"}],
               "summary":{"pass":1,"warn":1,"fail":0,"error":0,"skip":0}})
@@ -195,11 +247,21 @@ mod tests {
 
     #[test]
     fn table_and_junit() {
-        let plain = table("offsets", &findings(), false);
-        assert!(plain.starts_with("check               status  resource  detail\nnat.eip             pass    i-0abc    eipalloc-1 (3.34.1.2)\n"), "{plain}");
+        let plain = table(source(), &findings(), false);
+        let (header, plain_table) = plain.split_once("\n\n").expect("a header line");
+        assert_eq!(
+            header,
+            "offsets: region ap-northeast-2, endpoint (AWS default)"
+        );
+        let with_endpoint = Source {
+            endpoint: Some("http://127.0.0.1:5000"),
+            ..source()
+        };
+        assert!(json(with_endpoint, &[]).contains(r#""endpoint":"http://127.0.0.1:5000""#));
+        assert!(plain_table.starts_with("check               status  resource  detail\nnat.eip             pass    i-0abc    eipalloc-1 (3.34.1.2)\n"), "{plain}");
         assert!(plain.ends_with("offsets: 2 checks: 1 pass, 1 warn, 0 fail, 0 error, 0 skip\n"));
         assert!(!plain.contains('\x1b'));
-        assert!(table("offsets", &findings(), true).contains("\x1b[32mpass\x1b[0m"));
+        assert!(table(source(), &findings(), true).contains("\x1b[32mpass\x1b[0m"));
         let xml = junit(&findings());
         assert!(
             xml.contains("tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\""),

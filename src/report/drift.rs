@@ -4,23 +4,12 @@
 
 use serde_json::{json, Map, Value};
 
+use super::check::{self as check_report, Summary, SCHEMA_VERSION};
 use super::junit::{self, Case, Outcome};
-use super::table::Table;
+use crate::checks::{Finding, Status};
 use crate::drift::{Audit, IgnoredBecause, Waiver};
 use crate::exit::ExitStatus;
-
-/// One row of `pipeform check` (contract §5), as drift reports it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckRow {
-    /// Check id, e.g. `nat.source_dest_check`.
-    pub id: String,
-    /// `pass`, `warn`, `fail`, `error` or `skip`.
-    pub status: String,
-    /// The resource judged.
-    pub resource: String,
-    /// What was found.
-    pub detail: String,
-}
+use crate::table::Table;
 
 /// What one `pipeform drift` run found.
 #[derive(Debug, Clone)]
@@ -30,21 +19,17 @@ pub struct DriftReport {
     /// The drift audit.
     pub audit: Audit,
     /// Check results (`--with-checks`), in check order.
-    pub checks: Option<Vec<CheckRow>>,
+    pub checks: Option<Vec<Finding>>,
 }
 
 impl DriftReport {
     /// The one exit code: 1 for drift or a failed check, else 3 when a check could not be
     /// evaluated, else 0 (contract §6).
     pub fn exit_status(&self) -> ExitStatus {
-        let checks = self.checks.as_deref().unwrap_or_default();
-        if self.audit.has_drift() || checks.iter().any(|c| c.status == "fail") {
-            ExitStatus::Findings
-        } else if checks.iter().any(|c| c.status == "error") {
-            ExitStatus::Runtime
-        } else {
-            ExitStatus::Clean
+        if self.audit.has_drift() {
+            return ExitStatus::Findings;
         }
+        check_report::exit_status(self.checks.as_deref().unwrap_or_default())
     }
 
     /// The JSON document: the contract's `drift`/`ignored`/`summary`, plus `expired_waivers`,
@@ -96,6 +81,7 @@ impl DriftReport {
             })
             .collect();
         let mut doc = Map::new();
+        doc.insert("schema_version".into(), json!(SCHEMA_VERSION));
         if let Some(p) = &self.project {
             doc.insert("project".into(), json!(p));
         }
@@ -116,23 +102,8 @@ impl DriftReport {
             }),
         );
         if let Some(checks) = &self.checks {
-            doc.insert(
-                "checks".into(),
-                Value::Array(
-                    checks
-                        .iter()
-                        .map(|c| {
-                            json!({"id": c.id, "status": c.status, "resource": c.resource, "detail": c.detail})
-                        })
-                        .collect(),
-                ),
-            );
-            let mut summary = Map::new();
-            for status in ["pass", "warn", "fail", "error", "skip"] {
-                let n = checks.iter().filter(|c| c.status == status).count();
-                summary.insert(status.into(), json!(n));
-            }
-            doc.insert("checks_summary".into(), Value::Object(summary));
+            doc.insert("checks".into(), json!(checks));
+            doc.insert("checks_summary".into(), json!(Summary::of(checks)));
         }
         Value::Object(doc)
     }
@@ -224,21 +195,7 @@ impl DriftReport {
         }
         if let Some(checks) = &self.checks {
             out.push_str("\nchecks:\n");
-            let mut t = Table::new(["id", "status", "resource", "detail"]);
-            for c in checks {
-                t.row([
-                    c.id.clone(),
-                    c.status.clone(),
-                    c.resource.clone(),
-                    c.detail.clone(),
-                ]);
-            }
-            out.push_str(&t.render_with(|col, cell| match (col, cell) {
-                (1, "fail") | (1, "error") => paint(cell, "31"),
-                (1, "warn") => paint(cell, "33"),
-                (1, "pass") => paint(cell, "32"),
-                _ => cell.to_string(),
-            }));
+            out.push_str(&check_report::findings_table(checks, colour));
         }
         let drifted_attrs: usize = a.drift.iter().map(|d| d.attributes.len()).sum();
         out.push_str(&format!(
@@ -251,15 +208,7 @@ impl DriftReport {
             a.expired_waivers.len()
         ));
         if let Some(checks) = &self.checks {
-            let n = |s: &str| checks.iter().filter(|c| c.status == s).count();
-            out.push_str(&format!(
-                "; checks: {} pass, {} warn, {} fail, {} error, {} skip",
-                n("pass"),
-                n("warn"),
-                n("fail"),
-                n("error"),
-                n("skip")
-            ));
+            out.push_str(&format!("; checks: {}", Summary::of(checks).counts()));
         }
         out.push('\n');
         out
@@ -325,23 +274,23 @@ impl DriftReport {
         }
         for c in self.checks.iter().flatten() {
             let body = format!("{}: {}", c.resource, c.detail);
-            let outcome = match c.status.as_str() {
-                "pass" => Outcome::Pass,
-                "fail" => Outcome::Failure {
+            let outcome = match c.status {
+                Status::Pass => Outcome::Pass,
+                Status::Fail => Outcome::Failure {
                     message: c.detail.clone(),
                     body,
                 },
-                "error" => Outcome::Error {
+                Status::Error => Outcome::Error {
                     message: c.detail.clone(),
                     body,
                 },
-                other => Outcome::Skipped {
-                    message: format!("{other}: {}", c.detail),
+                other @ (Status::Warn | Status::Skip) => Outcome::Skipped {
+                    message: format!("{}: {}", other.as_str(), c.detail),
                 },
             };
             let area = c.id.split('.').next().unwrap_or("check");
             cases.push(Case {
-                name: c.id.clone(),
+                name: c.id.to_string(),
                 classname: format!("check.{area}"),
                 outcome,
                 system_out: None,
@@ -388,7 +337,7 @@ mod tests {
     use crate::drift::{DriftedAttribute, DriftedResource, Ignored, Managed};
     use chrono::NaiveDate;
 
-    fn report(with_checks: Option<Vec<CheckRow>>) -> DriftReport {
+    fn report(with_checks: Option<Vec<Finding>>) -> DriftReport {
         let lg = "module.cloudwatch.aws_cloudwatch_log_group.this";
         let db = "module.rds.aws_db_instance.this";
         DriftReport {
@@ -455,25 +404,26 @@ mod tests {
         assert_eq!(doc["summary"]["ignored"], 1);
         assert_eq!(doc["expired_waivers"][0]["expires"], "2025-01-01");
         assert!(doc.get("checks").is_none());
+        assert_eq!(doc["schema_version"], 2);
         assert_eq!(report(None).exit_status(), ExitStatus::Findings);
     }
 
     #[test]
     fn exit_status_combines_drift_and_checks() {
-        let row = |status: &str| CheckRow {
-            id: "nat.eip".into(),
-            status: status.into(),
+        let row = |status: Status| Finding {
+            id: "nat.eip",
+            status,
             resource: "i-1".into(),
             detail: "d".into(),
         };
-        let mut clean = report(Some(vec![row("pass"), row("warn")]));
+        let mut clean = report(Some(vec![row(Status::Pass), row(Status::Warn)]));
         clean.audit.drift.clear();
         assert_eq!(clean.exit_status(), ExitStatus::Clean);
         let mut errored = clean.clone();
-        errored.checks = Some(vec![row("error")]);
+        errored.checks = Some(vec![row(Status::Error)]);
         assert_eq!(errored.exit_status(), ExitStatus::Runtime);
         let mut failed = clean.clone();
-        failed.checks = Some(vec![row("error"), row("fail")]);
+        failed.checks = Some(vec![row(Status::Error), row(Status::Fail)]);
         assert_eq!(failed.exit_status(), ExitStatus::Findings);
         let doc = failed.to_json();
         assert_eq!(doc["checks_summary"]["fail"], 1);
@@ -482,9 +432,9 @@ mod tests {
 
     #[test]
     fn junit_has_one_case_per_resource_and_check() {
-        let r = report(Some(vec![CheckRow {
-            id: "alarm.actions".into(),
-            status: "fail".into(),
+        let r = report(Some(vec![Finding {
+            id: "alarm.actions",
+            status: Status::Fail,
             resource: "carbon".into(),
             detail: "no topic".into(),
         }]));

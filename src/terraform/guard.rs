@@ -8,7 +8,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::plan_json::{Action, PlanJson};
-use crate::report::table::Table;
+use crate::table::Table;
 
 /// Resource types whose replacement or deletion loses data.
 pub const PROTECTED_TYPES: &[&str] = &[

@@ -52,6 +52,11 @@ impl Placeholder {
             Self::Month | Self::Day | Self::Hour => 2,
         }
     }
+
+    /// True when `c` may appear in this placeholder's rendering (digits, and `-` in `{date}`).
+    fn admits(self, c: char) -> bool {
+        c.is_ascii_digit() || (self == Self::Date && c == '-')
+    }
 }
 
 /// One piece of a template.
@@ -194,10 +199,7 @@ impl PrefixTemplate {
                 Part::Literal(s) => rest = rest.strip_prefix(s.as_str())?,
                 Part::Placeholder(p) => {
                     let value = rest.get(..p.width())?;
-                    if !value
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || (*p == Placeholder::Date && c == '-'))
-                    {
+                    if !value.chars().all(|c| p.admits(c)) {
                         return None;
                     }
                     match p {
@@ -217,6 +219,41 @@ impl PrefixTemplate {
             }
         }
         date.or_else(|| NaiveDate::from_ymd_opt(year?, month?, day?))
+    }
+
+    /// True when `name` could be the beginning of (or a key under) a prefix made by this
+    /// template: literals match and placeholder positions hold what the placeholder renders to.
+    /// `check` uses it to descend only into listed prefixes that can lead to a day.
+    pub fn matches_partially(&self, name: &str) -> bool {
+        let mut rest = name;
+        for part in &self.parts {
+            match part {
+                Part::Literal(lit) => {
+                    if rest.len() < lit.len() {
+                        return lit.starts_with(rest);
+                    }
+                    match rest.strip_prefix(lit.as_str()) {
+                        Some(r) => rest = r,
+                        None => return false,
+                    }
+                }
+                Part::Placeholder(p) => {
+                    let take = rest
+                        .char_indices()
+                        .nth(p.width())
+                        .map_or(rest.len(), |(i, _)| i);
+                    let value = &rest[..take];
+                    if !value.chars().all(|c| p.admits(c)) {
+                        return false;
+                    }
+                    if value.len() < p.width() {
+                        return true;
+                    }
+                    rest = &rest[take..];
+                }
+            }
+        }
+        true
     }
 }
 
@@ -267,6 +304,23 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 12, 31)
         );
         assert_eq!(h.date_of("l/year=2026/month=13/day=31/x"), None);
+    }
+
+    #[test]
+    fn partial_matches_follow_the_template() {
+        let t = PrefixTemplate::parse("csv/{date}").expect("valid");
+        assert!(t.matches_partially("csv/2026-11-22/"));
+        assert!(t.matches_partially("csv/2026-11-22/a.csv"));
+        assert!(t.matches_partially("csv/2026-1"));
+        assert!(t.matches_partially("cs"));
+        assert!(!t.matches_partially("csv/latest/"));
+        assert!(!t.matches_partially("logs/2026-11-22/"));
+        let h = PrefixTemplate::parse("logs/year={year}/month={month}/day={day}").expect("valid");
+        assert!(h.matches_partially("logs/year=2026/"));
+        assert!(h.matches_partially("logs/year=2026/month=11/"));
+        assert!(!h.matches_partially("logs/year=2026/week=11/"));
+        assert!(!h.matches_partially("logs/year=abcd/"));
+        assert!(!h.matches_partially("logs/year=20-6/"));
     }
 
     #[test]
