@@ -105,7 +105,7 @@ fn writes_exactly_the_declared_variables() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
     assert!(
-        stdout.contains("terraform/pipeform.auto.tfvars.json (33 variables)"),
+        stdout.contains("terraform/pipeform.auto.tfvars.json (35 variables)"),
         "{stdout}"
     );
     let expected: BTreeSet<String> = ROOT_VARIABLES

@@ -116,14 +116,14 @@ pub fn ssh_cidr(s: &str) -> Result<IpNet, String> {
     let net: IpNet = s
         .parse()
         .map_err(|_| format!("{s:?} is not a CIDR block; expected e.g. \"203.0.113.10/32\""))?;
-    if matches!(net, IpNet::V6(_)) {
-        return Err(format!(
-            "{s:?} is an IPv6 range; the SSH rule takes IPv4 CIDR blocks only (e.g. \"203.0.113.10/32\")"
-        ));
-    }
     if net.prefix_len() == 0 {
         return Err(format!(
             "{s:?} opens SSH to the whole internet; list the addresses that administer the stack (e.g. \"203.0.113.10/32\")"
+        ));
+    }
+    if matches!(net, IpNet::V6(_)) {
+        return Err(format!(
+            "{s:?} is an IPv6 range; the SSH rule takes IPv4 CIDR blocks only (e.g. \"203.0.113.10/32\")"
         ));
     }
     if net.trunc() != net {
