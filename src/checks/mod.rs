@@ -9,6 +9,7 @@ mod bucket;
 mod iam;
 mod logs;
 mod nat;
+pub mod nat_bootstrap;
 pub mod policy;
 mod rds;
 mod sg;
