@@ -197,6 +197,15 @@ pub fn healthy() -> Inventory {
                 }],
             },
         ],
+        nat_consoles: [(
+            "i-7".to_string(),
+            Ok(
+                "[    9.1] cloud-init[811]: Cloud-init v. 22.2.2 running 'modules:final'\r\n\
+                pipeform-nat: OK 10.20.0.0/16 via ens5\r\n"
+                    .to_string(),
+            ),
+        )]
+        .into(),
     };
     Inventory {
         ec2: Some(Ok(ec2)),
