@@ -21,6 +21,7 @@ pub fn expectations() -> Expectations {
     Expectations {
         project: "offsets".into(),
         region: "ap-northeast-2".into(),
+        vpc_cidr: "10.20.0.0/16".parse().expect("valid CIDR"),
         rds_identifier: "offsets-db".into(),
         log_group: "/offsets/carbon_log".into(),
         retention_days: 30,

@@ -86,6 +86,8 @@ pub struct Expectations {
     pub project: String,
     /// Region the stack lives in.
     pub region: String,
+    /// The VPC range (the NAT masquerades it).
+    pub vpc_cidr: ipnet::Ipv4Net,
     /// DB instance identifier.
     pub rds_identifier: String,
     /// Log group.
@@ -127,6 +129,7 @@ impl Expectations {
         Self {
             project: stack.project.name.clone(),
             region: region.to_string(),
+            vpc_cidr: stack.network.vpc_cidr,
             rds_identifier: stack.rds.identifier.clone(),
             log_group: stack.monitoring.log_group.clone(),
             retention_days: stack.monitoring.retention_days,
@@ -224,6 +227,11 @@ pub const CHECKS: &[Check] = &[
         id: "nat.public_route",
         needs: EC2,
         run: nat::public_route,
+    },
+    Check {
+        id: "nat.bootstrap",
+        needs: EC2,
+        run: nat_bootstrap::bootstrap,
     },
     Check {
         id: "alarm.metric_filter",
@@ -406,7 +414,7 @@ mod tests {
 
     #[test]
     fn only_selects_areas_and_ids_and_rejects_the_rest() {
-        assert_eq!(select(&[]).expect("all").len(), 17);
+        assert_eq!(select(&[]).expect("all").len(), 18);
         let ids: Vec<_> = select(&["nat".into(), "bucket.encryption".into()])
             .expect("known")
             .iter()
@@ -420,6 +428,7 @@ mod tests {
                 "nat.eip",
                 "nat.private_route",
                 "nat.public_route",
+                "nat.bootstrap",
                 "bucket.encryption"
             ]
         );

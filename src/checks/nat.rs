@@ -34,7 +34,7 @@ fn the_nat<'a>(
 }
 
 /// The EC2 facts and the single running NAT instance, or the finding that says why not.
-fn ec2_and_nat<'a>(
+pub(super) fn ec2_and_nat<'a>(
     id: &'static str,
     e: &Expectations,
     inv: &'a Inventory,

@@ -8,7 +8,29 @@
 
 use ipnet::Ipv4Net;
 
-use super::Status;
+use super::{nat, Expectations, Finding, Status};
+use crate::inventory::Inventory;
+
+/// `nat.bootstrap`: the last status line on the NAT instance's console says OK for the VPC CIDR.
+pub fn bootstrap(e: &Expectations, inv: &Inventory) -> Finding {
+    const ID: &str = "nat.bootstrap";
+    let (ec2, nat) = match nat::ec2_and_nat(ID, e, inv) {
+        Ok(pair) => pair,
+        Err(f) => return f,
+    };
+    let (status, detail) = match ec2.nat_consoles.get(&nat.id) {
+        Some(Ok(console)) => judge(&e.vpc_cidr, &nat.id, console),
+        Some(Err(err)) => (
+            Status::Error,
+            format!("could not read the console output of {}: {err}", nat.id),
+        ),
+        None => (
+            Status::Error,
+            format!("the console output of {} was not gathered", nat.id),
+        ),
+    };
+    Finding::new(ID, status, &nat.id, detail)
+}
 
 /// What starts a status line's payload.
 pub const MARKER: &str = "pipeform-nat:";
@@ -110,6 +132,32 @@ pub fn judge(vpc_cidr: &Ipv4Net, instance: &str, console: &str) -> (Status, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::fixtures::{ec2, expectations, healthy};
+    use crate::inventory::AreaError;
+
+    #[test]
+    fn the_check_judges_the_nat_instances_console() {
+        let (e, mut inv) = (expectations(), healthy());
+        let f = bootstrap(&e, &inv);
+        assert_eq!(
+            (f.status, f.resource.as_str()),
+            (Status::Pass, "i-7"),
+            "{f:?}"
+        );
+        ec2(&mut inv).nat_consoles.insert(
+            "i-7".into(),
+            Err(AreaError(
+                "ec2:GetConsoleOutput failed: AccessDenied".into(),
+            )),
+        );
+        let f = bootstrap(&e, &inv);
+        assert_eq!(f.status, Status::Error);
+        assert!(f.detail.contains("AccessDenied"), "{}", f.detail);
+        ec2(&mut inv).nat_consoles.clear();
+        assert_eq!(bootstrap(&e, &inv).status, Status::Error);
+        ec2(&mut inv).instances[0].state = "stopped".into();
+        assert_eq!(bootstrap(&e, &inv).status, Status::Skip);
+    }
 
     fn cidr() -> Ipv4Net {
         "10.20.0.0/16".parse().expect("cidr")
