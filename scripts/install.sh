@@ -18,6 +18,9 @@ command -v scp >/dev/null 2>&1 || need_apt+=(openssh-client)
 command -v sudo >/dev/null 2>&1 || need_apt+=(sudo)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v flock >/dev/null 2>&1 || need_apt+=(util-linux)
+# The NAT bootstrap's namespace test (tests/nat_bootstrap.rs) runs nat.sh with these.
+command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || need_apt+=(iptables)
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || need_apt+=(iproute2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install: apt-get install ${need_apt[*]}"
   apt-get update -qq

@@ -21,6 +21,7 @@ pub fn expectations() -> Expectations {
     Expectations {
         project: "offsets".into(),
         region: "ap-northeast-2".into(),
+        vpc_cidr: "10.20.0.0/16".parse().expect("valid CIDR"),
         rds_identifier: "offsets-db".into(),
         log_group: "/offsets/carbon_log".into(),
         retention_days: 30,
@@ -197,6 +198,15 @@ pub fn healthy() -> Inventory {
                 }],
             },
         ],
+        nat_consoles: [(
+            "i-7".to_string(),
+            Ok(
+                "[    9.1] cloud-init[811]: Cloud-init v. 22.2.2 running 'modules:final'\r\n\
+                pipeform-nat: OK 10.20.0.0/16 via ens5\r\n"
+                    .to_string(),
+            ),
+        )]
+        .into(),
     };
     Inventory {
         ec2: Some(Ok(ec2)),

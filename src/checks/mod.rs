@@ -9,6 +9,7 @@ mod bucket;
 mod iam;
 mod logs;
 mod nat;
+pub mod nat_bootstrap;
 pub mod policy;
 mod rds;
 mod sg;
@@ -101,6 +102,8 @@ pub struct Expectations {
     pub project: String,
     /// Region the stack lives in.
     pub region: String,
+    /// The VPC range (the NAT masquerades it).
+    pub vpc_cidr: ipnet::Ipv4Net,
     /// DB instance identifier.
     pub rds_identifier: String,
     /// Log group.
@@ -142,6 +145,7 @@ impl Expectations {
         Self {
             project: stack.project.name.clone(),
             region: region.to_string(),
+            vpc_cidr: stack.network.vpc_cidr,
             rds_identifier: stack.rds.identifier.clone(),
             log_group: stack.monitoring.log_group.clone(),
             retention_days: stack.monitoring.retention_days,
@@ -239,6 +243,11 @@ pub const CHECKS: &[Check] = &[
         id: "nat.public_route",
         needs: EC2,
         run: nat::public_route,
+    },
+    Check {
+        id: "nat.bootstrap",
+        needs: EC2,
+        run: nat_bootstrap::bootstrap,
     },
     Check {
         id: "alarm.metric_filter",
@@ -417,7 +426,7 @@ mod tests {
 
     #[test]
     fn only_selects_areas_and_ids_and_rejects_the_rest() {
-        assert_eq!(select(&[]).expect("all").len(), 17);
+        assert_eq!(select(&[]).expect("all").len(), 18);
         let ids: Vec<_> = select(&["nat".into(), "bucket.encryption".into()])
             .expect("known")
             .iter()
@@ -431,6 +440,7 @@ mod tests {
                 "nat.eip",
                 "nat.private_route",
                 "nat.public_route",
+                "nat.bootstrap",
                 "bucket.encryption"
             ]
         );

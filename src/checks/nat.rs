@@ -29,7 +29,7 @@ fn the_nat<'a>(e: &Expectations, ec2: &'a Ec2Facts) -> Result<&'a Instance, Verd
 }
 
 /// The EC2 facts and the single running NAT instance, or the finding that says why not.
-fn ec2_and_nat<'a>(
+pub(super) fn ec2_and_nat<'a>(
     e: &Expectations,
     inv: &'a Inventory,
 ) -> Result<(&'a Ec2Facts, &'a Instance), Verdict> {

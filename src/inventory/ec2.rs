@@ -1,9 +1,12 @@
 //! EC2: discovery by the `Project` tag, then everything in the project's VPCs (route tables,
 //! internet gateways, security groups).
 //!
-//! Six requests in two rounds ([`discover`], then [`in_vpcs`]). The project's VPCs are those of
+//! Six requests in two rounds ([`discover`], then [`in_vpcs`]), and in the second round the
+//! console output of each running NAT instance (normally one). The project's VPCs are those of
 //! its tagged subnets and instances (the checks only ever look at a subnet's or an instance's
 //! VPC), and an instance's ENIs come with DescribeInstances, so neither needs a call of its own.
+
+use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, Tag};
 use aws_sdk_ec2::Client;
@@ -194,7 +197,18 @@ pub(super) async fn in_vpcs(client: &Client, found: Discovered) -> Result<Ec2Fac
         };
         tokio::try_join!(route_tables, igws, sgs)
     };
-    let (route_tables, igws, vpc_sgs) = round2.await?;
+    let nat_consoles = async {
+        let mut out = BTreeMap::new();
+        // Normally one NAT instance: one request, beside the three above.
+        for i in instances.iter().filter(|i| {
+            i.state == "running" && i.tags.get("Role").map(String::as_str) == Some("nat")
+        }) {
+            out.insert(i.id.clone(), console_output(client, &i.id).await);
+        }
+        out
+    };
+    let (round2, nat_consoles) = tokio::join!(round2, nat_consoles);
+    let (route_tables, igws, vpc_sgs) = round2?;
 
     let route_tables = route_tables
         .iter()
@@ -276,5 +290,28 @@ pub(super) async fn in_vpcs(client: &Client, found: Discovered) -> Result<Ec2Fac
         instances,
         addresses,
         security_groups,
+        nat_consoles,
     })
+}
+
+/// The instance's latest console output (the serial console's newest 64 KB, Nitro instances),
+/// decoded; empty when EC2 has none yet.
+async fn console_output(client: &Client, instance_id: &str) -> Result<String, AreaError> {
+    let out = client
+        .get_console_output()
+        .instance_id(instance_id)
+        .latest(true)
+        .send()
+        .await
+        .map_err(|e| sdk_error("ec2:GetConsoleOutput", e))?;
+    let Some(encoded) = out.output() else {
+        return Ok(String::new());
+    };
+    let bytes = aws_smithy_types::base64::decode(encoded.trim()).map_err(|e| {
+        AreaError(format!(
+            "ec2:GetConsoleOutput of {instance_id} returned output that is not base64 ({e})"
+        ))
+    })?;
+    // Console text may hold any byte; the status line is ASCII.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

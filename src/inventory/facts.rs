@@ -59,6 +59,10 @@ pub struct Ec2Facts {
     pub addresses: Vec<Address>,
     /// Security groups of the project's VPCs (a group elsewhere cannot guard its instances).
     pub security_groups: Vec<SecurityGroup>,
+    /// Console output (GetConsoleOutput, latest, decoded) of each running `Role=nat` instance,
+    /// by instance id; empty when EC2 has none yet. Only `nat.bootstrap` reads it, so a failed
+    /// read is kept here rather than failing the area.
+    pub nat_consoles: BTreeMap<String, Result<String, AreaError>>,
 }
 
 /// A subnet.

@@ -42,7 +42,12 @@ resource "aws_instance" "this" {
 
   ebs_optimized = true
 
-  user_data                   = templatefile("${path.module}/templates/user_data.sh.tftpl", { vpc_cidr = var.vpc_cidr })
+  # nat.sh is embedded as it is in the module (one copy): the file the namespace test runs is
+  # the file the instance runs.
+  user_data = templatefile("${path.module}/templates/user_data.sh.tftpl", {
+    vpc_cidr = var.vpc_cidr
+    nat_sh   = chomp(file("${path.module}/nat.sh"))
+  })
   user_data_replace_on_change = true
 
   metadata_options {
