@@ -54,7 +54,7 @@ fn stack() -> Stack {
         },
         monitoring: Monitoring {
             log_group: "/pipeform/job".into(),
-            retention_days: 30,
+            retention_days: RetentionDays::new(30).expect("valid"),
             failure_pattern: "JOB_STATUS=FAILED".into(),
             metric_namespace: "Pipeform".into(),
             metric_name: "JobFailures".into(),
@@ -64,7 +64,7 @@ fn stack() -> Stack {
             alert_emails: vec![],
         },
         bucket: Bucket {
-            name: "vcm-bucket25".into(),
+            name: BucketName::parse("vcm-bucket25").expect("valid"),
             csv_prefix: PrefixTemplate::parse("csv/{date}").expect("template"),
             logs_prefix: PrefixTemplate::parse("logs/{date}").expect("template"),
             freshness_hours: 26,

@@ -11,12 +11,14 @@ pub mod rules;
 mod stack;
 pub mod template;
 mod validate;
+mod values;
 
 use std::path::Path;
 
 pub use error::{ConfigError, Problem};
 pub use stack::*;
 pub use validate::{DEFAULT_ALLOCATED_STORAGE, DEFAULT_CSV_DIR, DEFAULT_LOG_DIR};
+pub use values::{BucketName, RetentionDays};
 
 use crate::exit::Failure;
 

@@ -112,7 +112,7 @@ pub fn ipv4_cidr(s: &str) -> Result<Ipv4Net, String> {
 
 /// An SSH source range: IPv4 (the security group rule takes `cidr_blocks`, IPv4 only), never the
 /// whole internet.
-pub fn ssh_cidr(s: &str) -> Result<IpNet, String> {
+pub fn ssh_cidr(s: &str) -> Result<Ipv4Net, String> {
     let net: IpNet = s
         .parse()
         .map_err(|_| format!("{s:?} is not a CIDR block; expected e.g. \"203.0.113.10/32\""))?;
@@ -121,11 +121,11 @@ pub fn ssh_cidr(s: &str) -> Result<IpNet, String> {
             "{s:?} opens SSH to the whole internet; list the addresses that administer the stack (e.g. \"203.0.113.10/32\")"
         ));
     }
-    if matches!(net, IpNet::V6(_)) {
+    let IpNet::V4(net) = net else {
         return Err(format!(
             "{s:?} is an IPv6 range; the SSH rule takes IPv4 CIDR blocks only (e.g. \"203.0.113.10/32\")"
         ));
-    }
+    };
     if net.trunc() != net {
         return Err(format!(
             "{s:?} has host bits set; the network is {}",

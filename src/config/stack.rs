@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::Ipv4Net;
+
+use super::{BucketName, RetentionDays};
 
 use crate::prefix::PrefixTemplate;
 
@@ -71,8 +73,8 @@ pub struct App {
     pub ami_id: Option<String>,
     /// User `deploy` logs in as.
     pub ssh_user: String,
-    /// Who may reach port 22; never `0.0.0.0/0` or `::/0`.
-    pub ssh_allowed_cidrs: Vec<IpNet>,
+    /// Who may reach port 22: IPv4 ranges (the security group rule is IPv4), never a `/0`.
+    pub ssh_allowed_cidrs: Vec<Ipv4Net>,
     /// Public key for the key pair, resolved against the config file's directory.
     pub public_key_path: PathBuf,
 }
@@ -104,7 +106,7 @@ pub struct Monitoring {
     /// CloudWatch log group of the job.
     pub log_group: String,
     /// One of the values CloudWatch Logs accepts.
-    pub retention_days: u32,
+    pub retention_days: RetentionDays,
     /// Metric filter pattern.
     pub failure_pattern: String,
     /// Metric namespace the filter emits to.
@@ -113,7 +115,7 @@ pub struct Monitoring {
     pub metric_name: String,
     /// CloudWatch alarm name.
     pub alarm_name: String,
-    /// Alarm period (a multiple of 60, or 10/30).
+    /// Alarm period: a multiple of 60 from 60 to 86400.
     pub alarm_period_seconds: u32,
     /// SNS topic name.
     pub topic_name: String,
@@ -125,7 +127,7 @@ pub struct Monitoring {
 #[derive(Debug, Clone)]
 pub struct Bucket {
     /// S3 bucket name (naming rules checked).
-    pub name: String,
+    pub name: BucketName,
     /// Where CSVs go, e.g. `csv/{date}`.
     pub csv_prefix: PrefixTemplate,
     /// Where logs go, e.g. `logs/{date}`.

@@ -13,6 +13,7 @@ use super::raw::{
 };
 use super::rules;
 use super::stack::*;
+use super::values::{BucketName, RetentionDays};
 
 /// Default of `pipeline.csv_dir`.
 pub const DEFAULT_CSV_DIR: &str = "/var/lib/pipeform/csv";
@@ -427,7 +428,7 @@ fn monitoring(c: &mut Checker, raw: RawMonitoring) -> Option<Monitoring> {
     let retention = c.rule(
         "monitoring.retention_days",
         raw.retention_days,
-        rules::retention_days,
+        RetentionDays::new,
     );
     let pattern = c.rule("monitoring.failure_pattern", raw.failure_pattern, |s| {
         rules::printable(&s, "metric filter pattern", 1024, "JOB_STATUS=FAILED")
@@ -464,7 +465,7 @@ fn monitoring(c: &mut Checker, raw: RawMonitoring) -> Option<Monitoring> {
 }
 
 fn bucket(c: &mut Checker, raw: RawBucket) -> Option<Bucket> {
-    let name = c.rule("bucket.name", raw.name, |s| rules::bucket_name(&s));
+    let name = c.rule("bucket.name", raw.name, |s| BucketName::parse(&s));
     let csv = c.rule("bucket.csv_prefix", raw.csv_prefix, |s| {
         rules::prefix_template(&s)
     });

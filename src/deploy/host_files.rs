@@ -105,7 +105,7 @@ pub fn job_env(
     );
     put(
         "PIPEFORM_BUCKET",
-        Some(out("bucket_name").unwrap_or_else(|| stack.bucket.name.clone())),
+        Some(out("bucket_name").unwrap_or_else(|| stack.bucket.name.to_string())),
     );
     put(
         "PIPEFORM_CSV_PREFIX",
