@@ -291,8 +291,10 @@ fn a_disagreeing_aws_region_is_ignored_with_a_notice() {
         .env("AWS_DEFAULT_REGION", "us-east-1");
     let run = check_json(cmd, &[]);
     assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
+    // moto's console text holds no NAT bootstrap status line: that check skips everywhere.
     for (id, status) in run.statuses() {
-        assert_eq!(status, "pass", "{id}: {}", run.doc);
+        let want = if id == "nat.bootstrap" { "skip" } else { "pass" };
+        assert_eq!(status, want, "{id}: {}", run.doc);
     }
     assert_eq!(run.doc["schema_version"], 2, "{}", run.doc);
     assert_eq!(run.doc["region"], "ap-northeast-2", "{}", run.doc);
