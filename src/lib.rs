@@ -16,6 +16,7 @@ pub mod exit;
 pub mod inventory;
 pub mod ops;
 pub mod report;
+pub mod scaffold;
 pub mod table;
 pub mod terraform;
 pub mod tfvars;
