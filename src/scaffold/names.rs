@@ -83,25 +83,23 @@ mod tests {
 
     #[test]
     fn every_derived_name_follows_the_project_and_the_result_is_valid() {
-        let text = config_for("carbon-x", "abc123").expect("edits");
+        let text = config_for("demo-x", "abc123").expect("edits");
         let s = crate::config::parse_str(&text, Path::new("d/pipeform.toml")).expect("valid");
-        assert_eq!(s.project.name, "carbon-x");
-        assert_eq!(s.app.public_key_path, Path::new("d/keys/carbon-x.pub"));
-        assert_eq!(s.rds.identifier, "carbon-x-db");
-        assert_eq!(s.rds.database, "carbon_x");
-        assert_eq!(s.rds.username, "carbon_x_admin");
-        assert_eq!(s.monitoring.log_group, "/carbon-x/job");
-        assert_eq!(s.monitoring.metric_namespace, "CarbonXPipeline");
-        assert_eq!(s.monitoring.metric_name, "CarbonXJobFailed");
-        assert_eq!(s.monitoring.alarm_name, "carbon-x-job-failed");
-        assert_eq!(s.monitoring.topic_name, "carbon-x-alerts");
-        assert_eq!(s.bucket.name, "carbon-x-data-abc123");
+        assert_eq!(s.project.name, "demo-x");
+        assert_eq!(s.app.public_key_path, Path::new("d/keys/demo-x.pub"));
+        assert_eq!(s.rds.identifier, "demo-x-db");
+        assert_eq!(s.rds.database, "demo_x");
+        assert_eq!(s.rds.username, "demo_x_admin");
+        assert_eq!(s.monitoring.log_group, "/demo-x/job");
+        assert_eq!(s.monitoring.metric_namespace, "DemoXPipeline");
+        assert_eq!(s.monitoring.metric_name, "DemoXJobFailed");
+        assert_eq!(s.monitoring.alarm_name, "demo-x-job-failed");
+        assert_eq!(s.monitoring.topic_name, "demo-x-alerts");
+        assert_eq!(s.bucket.name.to_string(), "demo-x-data-abc123");
         // Nothing of the example's own names is left.
-        for old in ["offsets", "carbon_log", "Carbon", "vcm-bucket25"] {
-            assert!(
-                !text.contains(&format!("\"{old}")),
-                "{old} left in:\n{text}"
-            );
+        for old in ["offsets", "carbon", "Carbon", "vcm-bucket25"] {
+            assert!(!text.contains(&format!("\"{old}")), "{old} left in:\n{text}");
+            assert!(!text.contains(&format!("/{old}")), "{old} left in:\n{text}");
         }
     }
 
