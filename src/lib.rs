@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod diagnostics;
 pub mod drift;
 pub mod exit;
+pub mod help;
 pub mod inventory;
 pub mod ops;
 pub mod report;

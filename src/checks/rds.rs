@@ -16,12 +16,7 @@ pub fn private(e: &Expectations, inv: &Inventory) -> Verdict {
             format!("DB instance {} does not exist", e.rds_identifier),
         );
     };
-    let ec2 = match facts(
-        ID,
-        &inv.ec2,
-        "EC2 (for the DB subnets' roles)",
-        &db.identifier,
-    ) {
+    let ec2 = match facts(&inv.ec2, "EC2 (for the DB subnets' roles)", &db.identifier) {
         Ok(f) => f,
         Err(f) => return f,
     };

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::junit::{self, Case, Outcome};
+use super::{check_docs, github, sarif};
 use crate::checks::{Finding, Status};
 use crate::exit::ExitStatus;
 use crate::table::Table;
@@ -191,6 +192,152 @@ pub fn junit(findings: &[Finding]) -> String {
         })
         .collect();
     junit::render("pipeform check", &cases)
+}
+
+/// The config table that states what a check expects, for the file line SARIF and GitHub
+/// annotations point at.
+fn config_table(id: &str) -> &'static str {
+    match id.split('.').next().unwrap_or_default() {
+        "nat" => "nat",
+        "alarm" | "logs" => "monitoring",
+        "bucket" => "bucket",
+        "rds" => "rds",
+        "sg" | "iam" => "app",
+        _ => "project",
+    }
+}
+
+/// The config file the findings were judged against, for file locations in CI reports.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigFile<'a> {
+    /// The path as the user gave it (a relative path stays relative: CI resolves it against
+    /// the checkout).
+    pub path: &'a std::path::Path,
+    /// Its text.
+    pub text: &'a str,
+}
+
+impl ConfigFile<'_> {
+    /// The file and line a finding points at.
+    fn line_of(&self, id: &str) -> sarif::FileLine {
+        let uri = if self.path.is_absolute() {
+            format!("file://{}", self.path.display())
+        } else {
+            self.path
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .filter(|c| c != ".")
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        sarif::FileLine {
+            uri,
+            line: sarif::table_line(self.text, config_table(id)),
+        }
+    }
+}
+
+/// SARIF 2.1.0: one rule per check id (its help from docs/checks.md), one result per finding
+/// (level by status), the resource as the logical location and the config table that states
+/// the expectation as the physical one.
+pub fn sarif(source: Source<'_>, findings: &[Finding], config: Option<ConfigFile<'_>>) -> String {
+    let (rules, results) = sarif_parts(findings, config);
+    let properties = serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "project": source.project,
+        "region": source.region,
+        "endpoint": source.endpoint,
+        "summary": Summary::of(findings),
+    });
+    let doc = sarif::document(&rules, &results, properties);
+    // A document of plain strings and numbers always serialises.
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+/// The SARIF rules (every check id) and results (one per finding) of `findings`.
+pub fn sarif_parts(
+    findings: &[Finding],
+    config: Option<ConfigFile<'_>>,
+) -> (Vec<sarif::Rule>, Vec<sarif::Finding>) {
+    let rules: Vec<sarif::Rule> = crate::checks::CHECKS
+        .iter()
+        .map(|c| {
+            let doc = check_docs::for_id(c.id);
+            sarif::Rule {
+                id: c.id.to_string(),
+                short: doc
+                    .as_ref()
+                    .map_or_else(|| c.id.to_string(), |d| d.proves.clone()),
+                help_markdown: doc.map_or_else(
+                    || format!("See docs/checks.md for `{}`.", c.id),
+                    |d| d.markdown,
+                ),
+            }
+        })
+        .collect();
+    let results: Vec<sarif::Finding> = findings
+        .iter()
+        .map(|f| sarif::Finding {
+            rule_id: f.id.to_string(),
+            verdict: match f.status {
+                Status::Pass => sarif::Verdict::Pass,
+                Status::Warn => sarif::Verdict::Warning,
+                Status::Fail => sarif::Verdict::Error,
+                Status::Error => sarif::Verdict::Open,
+                Status::Skip => sarif::Verdict::NotApplicable,
+            },
+            message: f.detail.clone(),
+            resource: f.resource.clone(),
+            file: config.map(|c| c.line_of(f.id)),
+        })
+        .collect();
+    (rules, results)
+}
+
+/// GitHub Actions annotations: `::error` for a failed check or one that could not be
+/// evaluated, `::warning` for a warning, each on the config table that states the
+/// expectation; then the summary as a notice.
+pub fn github(source: Source<'_>, findings: &[Finding], config: Option<ConfigFile<'_>>) -> String {
+    let summary = format!(
+        "{}: {} checks in {}: {}",
+        source.project,
+        findings.len(),
+        source.region,
+        Summary::of(findings).counts()
+    );
+    github::render(&annotations(findings, config), &summary)
+}
+
+/// The GitHub annotations of `findings`: failures and unreadable checks as errors, warnings
+/// as warnings; passes and skips say nothing.
+pub fn annotations(
+    findings: &[Finding],
+    config: Option<ConfigFile<'_>>,
+) -> Vec<github::Annotation> {
+    findings
+        .iter()
+        .filter_map(|f| {
+            let level = match f.status {
+                Status::Fail | Status::Error => github::Level::Error,
+                Status::Warn => github::Level::Warning,
+                Status::Pass | Status::Skip => return None,
+            };
+            let title = if f.resource.is_empty() {
+                format!("{} {}", f.id, f.status.as_str())
+            } else {
+                format!("{} {} ({})", f.id, f.status.as_str(), f.resource)
+            };
+            Some(github::Annotation {
+                level,
+                title,
+                message: f.detail.clone(),
+                file: config.map(|c| {
+                    let at = c.line_of(f.id);
+                    (at.uri, at.line)
+                }),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

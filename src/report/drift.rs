@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::check::{self as check_report, Summary, SCHEMA_VERSION};
 use super::junit::{self, Case, Outcome};
+use super::{github, sarif};
 use crate::checks::{Finding, Status};
 use crate::drift::{Audit, IgnoredBecause, Waiver};
 use crate::exit::ExitStatus;
@@ -328,6 +329,134 @@ fn short(v: &Value) -> String {
         format!("{cut}...")
     } else {
         s
+    }
+}
+
+/// Where the Terraform root module declares what a resource address belongs to (`module "x"`
+/// for `module.x.…`, the resource block otherwise), for the file line of CI annotations.
+#[derive(Debug, Clone, Copy)]
+pub struct RootModule<'a> {
+    /// The root module's `main.tf` as the user named it (relative stays relative).
+    pub path: &'a std::path::Path,
+    /// Its text.
+    pub text: &'a str,
+}
+
+impl RootModule<'_> {
+    fn line_of(&self, address: &str) -> sarif::FileLine {
+        let needle = match address.strip_prefix("module.") {
+            Some(rest) => format!("module \"{}\"", rest.split('.').next().unwrap_or(rest)),
+            None => {
+                let mut parts = address.split('.');
+                let ty = parts.next().unwrap_or_default();
+                let name = parts.next().unwrap_or_default();
+                format!("resource \"{ty}\" \"{name}\"")
+            }
+        };
+        let line = self
+            .text
+            .lines()
+            .position(|l| l.trim_start().starts_with(&needle))
+            .map_or(1, |i| i + 1);
+        let uri = self
+            .path
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .filter(|c| c != ".")
+            .collect::<Vec<_>>()
+            .join("/");
+        sarif::FileLine { uri, line }
+    }
+}
+
+/// The rule of a drifted resource.
+const DRIFT_RULE: &str = "drift.resource";
+
+/// What one drifted resource's attributes say: `path: state -> live`, joined.
+fn drift_message(d: &crate::drift::DriftedResource) -> String {
+    let attrs: Vec<String> = d
+        .attributes
+        .iter()
+        .map(|a| format!("{}: {} -> {}", a.path, a.state, a.live))
+        .collect();
+    if attrs.is_empty() {
+        format!("{} ({}) differs from the last apply", d.address, d.action)
+    } else {
+        format!("{} ({}): {}", d.address, d.action, attrs.join("; "))
+    }
+}
+
+impl DriftReport {
+    /// SARIF 2.1.0: rule `drift.resource` with one `error` result per drifted resource (its
+    /// address as the logical location, the root module's declaration as the physical one),
+    /// plus, with checks, the results of `pipeform check --format sarif`.
+    pub fn to_sarif(
+        &self,
+        root: Option<RootModule<'_>>,
+        config: Option<check_report::ConfigFile<'_>>,
+    ) -> String {
+        let mut rules = vec![sarif::Rule {
+            id: DRIFT_RULE.into(),
+            short: "The resource's live state matches the state of the last apply.".into(),
+            help_markdown: "A drifted resource was changed outside Terraform. `pipeform drift --format table` lists each attribute (state, live); `pipeform plan` and `pipeform apply` restore the configured state, or accept the change in the config (or in `.pipeform-waivers.toml` with a reason and an expiry date).".into(),
+        }];
+        let mut results: Vec<sarif::Finding> = self
+            .audit
+            .drift
+            .iter()
+            .map(|d| sarif::Finding {
+                rule_id: DRIFT_RULE.into(),
+                verdict: sarif::Verdict::Error,
+                message: drift_message(d),
+                resource: d.address.clone(),
+                file: root.map(|r| r.line_of(&d.address)),
+            })
+            .collect();
+        if let Some(checks) = &self.checks {
+            let (check_rules, check_results) = check_report::sarif_parts(checks, config);
+            rules.extend(check_rules);
+            results.extend(check_results);
+        }
+        let properties = json!({
+            "schema_version": SCHEMA_VERSION,
+            "project": self.project,
+            "summary": {"drifted": self.audit.drift.len(), "ignored": self.audit.ignored.len()},
+        });
+        let doc = sarif::document(&rules, &results, properties);
+        serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    }
+
+    /// GitHub Actions annotations: one `::error` per drifted resource (and per failed check),
+    /// then the summary.
+    pub fn to_github(
+        &self,
+        root: Option<RootModule<'_>>,
+        config: Option<check_report::ConfigFile<'_>>,
+    ) -> String {
+        let mut annotations: Vec<github::Annotation> = self
+            .audit
+            .drift
+            .iter()
+            .map(|d| github::Annotation {
+                level: github::Level::Error,
+                title: format!("drift {}", d.address),
+                message: drift_message(d),
+                file: root.map(|r| {
+                    let at = r.line_of(&d.address);
+                    (at.uri, at.line)
+                }),
+            })
+            .collect();
+        let mut summary = format!(
+            "{} resources drifted, {} attributes ignored",
+            self.audit.drift.len(),
+            self.audit.ignored.len()
+        );
+        if let Some(checks) = &self.checks {
+            annotations.extend(check_report::annotations(checks, config));
+            summary.push_str(&format!("; checks: {}", Summary::of(checks).counts()));
+        }
+        github::render(&annotations, &summary)
     }
 }
 

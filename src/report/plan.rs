@@ -3,11 +3,9 @@
 
 use serde_json::{json, Value};
 
+use super::check::SCHEMA_VERSION;
 use crate::terraform::guard::SummaryRow;
 use crate::terraform::plan_json::Action;
-
-/// Version of the JSON documents pipeform prints (contract §5, §8: readers ignore unknown keys).
-pub const SCHEMA_VERSION: u32 = 2;
 
 /// The document: `{"schema_version", "plan_file", "changes": [{"address", "action",
 /// "reason"}], "summary": {"create", "update", "replace", "delete"}, "destructive":

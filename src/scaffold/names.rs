@@ -98,7 +98,10 @@ mod tests {
         assert_eq!(s.bucket.name.to_string(), "demo-x-data-abc123");
         // Nothing of the example's own names is left.
         for old in ["offsets", "carbon", "Carbon", "vcm-bucket25"] {
-            assert!(!text.contains(&format!("\"{old}")), "{old} left in:\n{text}");
+            assert!(
+                !text.contains(&format!("\"{old}")),
+                "{old} left in:\n{text}"
+            );
             assert!(!text.contains(&format!("/{old}")), "{old} left in:\n{text}");
         }
     }
