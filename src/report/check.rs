@@ -416,4 +416,98 @@ mod tests {
         );
         assert!(xml.contains("<testcase name=\"nat.eip\" classname=\"nat\">"));
     }
+
+    /// Every status once, so each format shows how it writes each.
+    fn all_statuses() -> Vec<Finding> {
+        let f = |id, status, resource: &str, detail: &str| Finding {
+            id,
+            status,
+            resource: resource.into(),
+            detail: detail.into(),
+        };
+        vec![
+            f("nat.eip", Status::Pass, "i-0abc", "eipalloc-1 (3.34.1.2)"),
+            f(
+                "alarm.subscription",
+                Status::Warn,
+                "arn:aws:sns:ap-northeast-2:1:offsets-alerts",
+                "only pending subscriptions (ops@example.com); expected one confirmed",
+            ),
+            f(
+                "logs.retention",
+                Status::Fail,
+                "/offsets/carbon_log",
+                "/offsets/carbon_log keeps events for 7 days; expected 30",
+            ),
+            f(
+                "rds.private",
+                Status::Error,
+                "offsets-db",
+                "could not read RDS: rds:DescribeDBInstances timed out",
+            ),
+            f(
+                "sg.ssh_open",
+                Status::Skip,
+                "",
+                "no security group of project offsets found",
+            ),
+        ]
+    }
+
+    const CONFIG: &str = "[project]\nname = \"offsets\"\n\n[nat]\ninstance_type = \"t3.nano\"\n\n[app]\nssh_user = \"ubuntu\"\n\n[rds]\nidentifier = \"offsets-db\"\n\n[monitoring]\nlog_group = \"/offsets/carbon_log\"\n";
+
+    fn config() -> ConfigFile<'static> {
+        ConfigFile {
+            path: std::path::Path::new("pipeform.toml"),
+            text: CONFIG,
+        }
+    }
+
+    #[test]
+    fn every_format_snapshot() {
+        let f = all_statuses();
+        insta::assert_snapshot!("check_table", table(source(), &f, false));
+        insta::assert_snapshot!("check_json", json(source(), &f));
+        insta::assert_snapshot!("check_junit", junit(&f));
+        insta::assert_snapshot!("check_github", github(source(), &f, Some(config())));
+        // The rules' help is docs/checks.md, snapshot elsewhere: here the results.
+        let doc: serde_json::Value =
+            serde_json::from_str(&sarif(source(), &f, Some(config()))).expect("json");
+        insta::assert_snapshot!(
+            "check_sarif_results",
+            serde_json::to_string_pretty(&doc["runs"][0]["results"]).expect("json")
+        );
+    }
+
+    #[test]
+    fn sarif_validates_against_the_published_schema() {
+        let text = sarif(source(), &all_statuses(), Some(config()));
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+        crate::report::sarif::tests::assert_valid_sarif(&doc);
+        let run = &doc["runs"][0];
+        assert_eq!(
+            run["tool"]["driver"]["rules"].as_array().map(Vec::len),
+            Some(crate::checks::CHECKS.len()),
+            "one rule per check id"
+        );
+        let results = run["results"].as_array().expect("results");
+        let levels: Vec<&str> = results
+            .iter()
+            .map(|r| r["level"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(levels, ["none", "warning", "error", "none", "none"]);
+        assert_eq!(
+            results[2]["locations"][0]["physicalLocation"]["region"]["startLine"],
+            13
+        );
+        assert_eq!(
+            results[2]["locations"][0]["logicalLocations"][0]["name"],
+            "/offsets/carbon_log"
+        );
+        assert_eq!(run["properties"]["schema_version"], 2);
+        // Without the config text the results still validate (no physical location).
+        let bare: serde_json::Value =
+            serde_json::from_str(&sarif(source(), &all_statuses(), None)).expect("json");
+        crate::report::sarif::tests::assert_valid_sarif(&bare);
+    }
 }
