@@ -25,6 +25,8 @@ pub async fn exec(cli: &Cli, args: &CheckArgs) -> CommandResult {
         tracing::warn!("{notice}");
     }
     let target = &resolved.target;
+    let started = Utc::now();
+    let clock = std::time::Instant::now();
     let judged = ops::check::run_judged(&stack, target, &selected, Utc::now(), args.date).await;
     if judged.nothing_found {
         // Seventeen `fail` rows would bury the one thing to do (contract §12).
@@ -58,7 +60,13 @@ pub async fn exec(cli: &Cli, args: &CheckArgs) -> CommandResult {
             cli.color.enabled(std::io::stdout().is_terminal()),
         ),
         ReportFormat::Json => format!("{}\n", check_report::json(source, &findings)),
-        ReportFormat::Junit => check_report::junit(&findings),
+        ReportFormat::Junit => check_report::junit(
+            &findings,
+            Some(crate::report::junit::Timing {
+                started,
+                seconds: clock.elapsed().as_secs_f64(),
+            }),
+        ),
         ReportFormat::Sarif => check_report::sarif(source, &findings, config),
         ReportFormat::Github => check_report::github(source, &findings, config),
     };

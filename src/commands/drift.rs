@@ -16,6 +16,8 @@ pub const DEFAULT_WAIVERS: &str = ".pipeform-waivers.toml";
 /// `pipeform.toml` is fine (an existing one must be valid, as for every command, and gives the
 /// report its project name); `--with-checks` needs the config.
 pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
+    let started = chrono::Utc::now();
+    let clock = std::time::Instant::now();
     // Everything local is validated before terraform touches the account.
     let waivers = read_waivers(args.waivers.as_deref())?;
     let stack = if args.with_checks || cli.config.exists() {
@@ -62,7 +64,11 @@ pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
         audit: drift::audit(&refreshed, &waivers, today),
         checks,
     };
-    print_report(cli, args, &report)?;
+    let timing = crate::report::junit::Timing {
+        started,
+        seconds: clock.elapsed().as_secs_f64(),
+    };
+    print_report(cli, args, &report, timing)?;
     Ok(report.exit_status())
 }
 
@@ -79,7 +85,12 @@ fn read_waivers(explicit: Option<&Path>) -> Result<Waivers, Failure> {
     }
 }
 
-fn print_report(cli: &Cli, args: &DriftArgs, report: &DriftReport) -> Result<(), Failure> {
+fn print_report(
+    cli: &Cli,
+    args: &DriftArgs,
+    report: &DriftReport,
+    timing: crate::report::junit::Timing,
+) -> Result<(), Failure> {
     // The files CI annotations point at: the root module's declarations, the config's tables.
     let main_tf = args.terraform_dir.join("main.tf");
     let root_text = std::fs::read_to_string(&main_tf).ok();
@@ -100,7 +111,7 @@ fn print_report(cli: &Cli, args: &DriftArgs, report: &DriftReport) -> Result<(),
         ReportFormat::Json => serde_json::to_string_pretty(&report.to_json())
             .map(|s| s + "\n")
             .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot write the JSON report: {e}")))?,
-        ReportFormat::Junit => report.to_junit(),
+        ReportFormat::Junit => report.to_junit(Some(timing)),
         ReportFormat::Sarif => report.to_sarif(root, config),
         ReportFormat::Github => report.to_github(root, config),
     };

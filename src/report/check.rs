@@ -160,7 +160,7 @@ pub fn table(source: Source<'_>, findings: &[Finding], colour: bool) -> String {
 
 /// JUnit XML: one test case per check, grouped by area; warnings and skips are reported as
 /// skipped with their detail.
-pub fn junit(findings: &[Finding]) -> String {
+pub fn junit(findings: &[Finding], timing: Option<junit::Timing>) -> String {
     let cases: Vec<Case> = findings
         .iter()
         .map(|f| {
@@ -191,7 +191,7 @@ pub fn junit(findings: &[Finding]) -> String {
             }
         })
         .collect();
-    junit::render("pipeform check", &cases)
+    junit::render("pipeform check", &cases, timing)
 }
 
 /// The config table that states what a check expects, for the file line SARIF and GitHub
@@ -409,7 +409,7 @@ mod tests {
         assert!(plain.ends_with("offsets: 2 checks: 1 pass, 1 warn, 0 fail, 0 error, 0 skip\n"));
         assert!(!plain.contains('\x1b'));
         assert!(table(source(), &findings(), true).contains("\x1b[32mpass\x1b[0m"));
-        let xml = junit(&findings());
+        let xml = junit(&findings(), None);
         assert!(
             xml.contains("tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\""),
             "{xml}"
@@ -468,7 +468,16 @@ mod tests {
         let f = all_statuses();
         insta::assert_snapshot!("check_table", table(source(), &f, false));
         insta::assert_snapshot!("check_json", json(source(), &f));
-        insta::assert_snapshot!("check_junit", junit(&f));
+        insta::assert_snapshot!(
+            "check_junit",
+            junit(
+                &f,
+                Some(junit::Timing {
+                    started: chrono::DateTime::from_timestamp(1_764_300_000, 0).unwrap_or_default(),
+                    seconds: 0.084,
+                })
+            )
+        );
         insta::assert_snapshot!("check_github", github(source(), &f, Some(config())));
         // The rules' help is docs/checks.md, snapshot elsewhere: here the results.
         let doc: serde_json::Value =

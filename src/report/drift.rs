@@ -216,7 +216,7 @@ impl DriftReport {
     }
 
     /// JUnit: one test case per managed resource (drifted ones fail), then one per check.
-    pub fn to_junit(&self) -> String {
+    pub fn to_junit(&self, timing: Option<junit::Timing>) -> String {
         let a = &self.audit;
         let mut cases = Vec::new();
         for m in &a.resources {
@@ -302,7 +302,7 @@ impl DriftReport {
         } else {
             "pipeform drift"
         };
-        junit::render(suite, &cases)
+        junit::render(suite, &cases, timing)
     }
 }
 
@@ -567,7 +567,7 @@ mod tests {
             resource: "carbon".into(),
             detail: "no topic".into(),
         }]));
-        let xml = r.to_junit();
+        let xml = r.to_junit(None);
         assert!(xml.contains("tests=\"3\" failures=\"2\""), "{xml}");
         assert!(
             xml.contains("name=\"module.rds.aws_db_instance.this\""),
