@@ -586,4 +586,49 @@ mod tests {
         assert!(t.contains("expired waivers"), "{t}");
         assert!(t.contains("1 of 2 resources drifted"), "{t}");
     }
+
+    #[test]
+    fn sarif_and_github_name_each_drifted_resource() {
+        let r = report(Some(vec![Finding {
+            id: "alarm.actions",
+            status: Status::Fail,
+            resource: "job-failed".into(),
+            detail: "alarm actions [] lack the topic".into(),
+        }]));
+        let main_tf = "module \"vpc\" {\n}\n\nmodule \"cloudwatch\" {\n  source = \"./modules/cloudwatch\"\n}\n";
+        let root = RootModule {
+            path: std::path::Path::new("terraform/main.tf"),
+            text: main_tf,
+        };
+        let doc: Value = serde_json::from_str(&r.to_sarif(Some(root), None)).expect("json");
+        crate::report::sarif::tests::assert_valid_sarif(&doc);
+        let results = doc["runs"][0]["results"].as_array().expect("results");
+        let drift: Vec<&Value> = results
+            .iter()
+            .filter(|x| x["ruleId"] == "drift.resource")
+            .collect();
+        assert_eq!(drift.len(), r.audit.drift.len());
+        assert_eq!(drift[0]["level"], "error");
+        assert_eq!(
+            drift[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "terraform/main.tf"
+        );
+        assert_eq!(
+            drift[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 4,
+            "the module block of module.cloudwatch"
+        );
+        assert!(results
+            .iter()
+            .any(|x| x["ruleId"] == "alarm.actions" && x["level"] == "error"));
+        let gh = r.to_github(Some(root), None);
+        assert!(
+            gh.contains("::error file=terraform/main.tf,line=4,title=drift module.cloudwatch."),
+            "{gh}"
+        );
+        assert!(
+            gh.contains("::error title=alarm.actions fail (job-failed)::"),
+            "{gh}"
+        );
+        assert!(gh.trim_end().ends_with("fail, 0 error, 0 skip"), "{gh}");
+    }
 }
