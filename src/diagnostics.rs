@@ -1,6 +1,7 @@
 //! Diagnostics go to stderr through `tracing`, never into machine-readable stdout.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing_subscriber::EnvFilter;
 
@@ -39,6 +40,14 @@ pub fn filter_for(verbose: u8, quiet: bool) -> String {
     }
 }
 
+/// `-q`: set once at start-up, read by what writes progress to stderr.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Whether `-q` asked for errors only (no progress lines).
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
 /// Whether stderr may carry ANSI colour: a terminal, and `NO_COLOR` unset or empty.
 pub fn stderr_colour() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
@@ -52,6 +61,7 @@ pub fn init(verbose: u8) {
 
 /// [`init`] with `-q` and the colour decision made by the caller (`--color`).
 pub fn init_with(verbose: u8, quiet: bool, colour: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(filter_for(verbose, quiet)));
     // A second init (tests calling in) is harmless; ignore it.

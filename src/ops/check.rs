@@ -33,7 +33,7 @@ pub fn resolve(
     let notice = match flag {
         Some(_) => None,
         None => REGION_ENV.iter().find_map(|name| {
-            let value = env(*name).filter(|v| !v.trim().is_empty())?;
+            let value = env(name).filter(|v| !v.trim().is_empty())?;
             (value.trim() != region).then(|| {
                 format!(
                     "{name}={value} is ignored: reading region {region} (project.region); pass --region to read another"

@@ -42,6 +42,8 @@ pub struct Cli {
 }
 
 /// Every subcommand: the job's, then the two that describe the binary itself.
+// Parsed once at start-up and moved into the job: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum TopCommand {
     #[command(flatten)]
