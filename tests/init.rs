@@ -215,6 +215,18 @@ fn an_empty_directory_becomes_a_working_directory_that_renders() {
     let vars = fs::read_to_string(tmp.path().join("terraform/pipeform.auto.tfvars.json"))
         .expect("tfvars written");
     assert!(vars.contains("\"demo2\""), "{vars}");
+    let out = support::pipeform()
+        .current_dir(tmp.path())
+        .args(["render", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["path"], "terraform/pipeform.auto.tfvars.json");
+    assert!(doc["variables"]
+        .as_array()
+        .is_some_and(|v| v.iter().any(|x| x == "project_name")));
 
     let out = support::pipeform()
         .current_dir(tmp.path())
