@@ -5,9 +5,17 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::help;
+
 /// pipeform: provision, deploy to, and verify one batch-pipeline AWS stack.
 #[derive(Debug, Parser)]
-#[command(name = "pipeform", version, about, propagate_version = true)]
+#[command(
+    name = "pipeform",
+    version,
+    about,
+    propagate_version = true,
+    after_help = help::top()
+)]
 pub struct Cli {
     /// Stack config file.
     #[arg(
@@ -17,9 +25,15 @@ pub struct Cli {
         env = "PIPEFORM_CONFIG"
     )]
     pub config: PathBuf,
-    /// More diagnostics on stderr (-v, -vv).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    /// More diagnostics on stderr: -v pipeform's debug log, -vv its trace and the AWS SDK's debug.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
+    /// Errors only on stderr: no progress, no notices.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Colour in tables and logs: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -27,31 +41,83 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write a commented pipeform.toml and an ed25519 key pair (never overwrites).
+    /// Write a commented pipeform.toml, an ed25519 key pair and terraform/ (never overwrites).
+    #[command(after_help = help::init())]
     Init(InitArgs),
     /// Validate the config and write the tfvars of the root module.
+    #[command(after_help = help::render())]
     Render(RenderArgs),
     /// Render, `terraform init`, `terraform plan -out`, and summarise the plan.
+    #[command(after_help = help::plan())]
     Plan(PlanArgs),
     /// Apply the plan saved by `pipeform plan`, with guards against data loss.
+    #[command(after_help = help::apply())]
     Apply(ApplyArgs),
     /// Put the job binary on the app host over SSH: verified, atomic, reversible.
+    #[command(after_help = help::deploy())]
     Deploy(DeployArgs),
     /// Smoke-check the live stack: NAT routing, alarm wiring, retention, bucket, security.
+    #[command(after_help = help::check())]
     Check(CheckArgs),
     /// Audit live state against the last apply, attribute by attribute (for CI).
+    #[command(after_help = help::drift())]
     Drift(DriftArgs),
+    /// Print shell completions for pipeform.
+    #[command(after_help = help::completions())]
+    Completions {
+        /// The shell to print completions for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page of pipeform (roff) on stdout.
+    #[command(after_help = help::man())]
+    Man,
 }
 
-/// Output format of reporting commands.
+/// When tables and logs are coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always (CI log viewers that render ANSI).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour a stream that is (or is not) a terminal.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            Self::Always => true,
+            Self::Never => false,
+            Self::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+}
+
+/// Output formats of `check` and `drift` (contract §5, §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
     /// Human-readable table.
     Table,
     /// One JSON document on stdout.
     Json,
-    /// JUnit XML on stdout.
+    /// JUnit XML on stdout, one suite per area.
     Junit,
+    /// SARIF 2.1.0 on stdout (code scanning).
+    Sarif,
+    /// GitHub Actions `::error`/`::warning` annotations and a summary.
+    Github,
+}
+
+/// Output formats of `render`, `plan`, `apply` and `deploy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Table,
+    /// One JSON document on stdout.
+    Json,
 }
 
 /// Where AWS calls go.
@@ -83,6 +149,9 @@ pub struct RenderArgs {
     /// Where to write the tfvars (default: <terraform-dir>/pipeform.auto.tfvars.json).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// The root module whose variables the tfvars must match.
     #[arg(long, default_value = "terraform")]
     pub terraform_dir: PathBuf,
@@ -97,6 +166,9 @@ pub struct PlanArgs {
     /// Exit 1 when the plan has changes (0 when it has none).
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// `pipeform apply`.
@@ -108,6 +180,9 @@ pub struct ApplyArgs {
     /// Allow a plan that destroys or replaces a DB instance, bucket or log group.
     #[arg(long)]
     pub allow_destroy: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// `pipeform deploy`.
@@ -187,8 +262,8 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
     /// Only these areas or check ids (nat, alarm, logs, bucket, rds, sg, iam, or e.g. nat.eip).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
@@ -204,8 +279,8 @@ pub struct DriftArgs {
     #[arg(long, default_value = "terraform")]
     pub terraform_dir: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
     /// Waiver file: drift to accept, each with a reason and an expiry date
     /// [default: .pipeform-waivers.toml, when it exists].
     #[arg(long)]
@@ -215,4 +290,29 @@ pub struct DriftArgs {
     pub with_checks: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_shows_examples_and_exit_codes() {
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let after = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(after.contains("Examples:"), "{}: {after}", sub.get_name());
+            assert!(after.contains("Exit codes:"), "{}: {after}", sub.get_name());
+        }
+    }
 }

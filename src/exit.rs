@@ -50,8 +50,18 @@ impl Failure {
 }
 
 impl fmt::Display for Failure {
+    /// The error and its causes, each once: many of our errors already say their cause in their
+    /// own message (`{source}`), and printing the chain after it would repeat it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#}", self.error)
+        let mut text = self.error.to_string();
+        for cause in self.error.chain().skip(1) {
+            let cause = cause.to_string();
+            if !text.contains(&cause) {
+                text.push_str(": ");
+                text.push_str(&cause);
+            }
+        }
+        f.write_str(&text)
     }
 }
 
@@ -61,6 +71,30 @@ pub type CommandResult = Result<ExitStatus, Failure>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read config file x.toml: {source}")]
+    struct Embeds {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn every_cause_is_printed_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let f = Failure::usage(Embeds { source: io });
+        assert_eq!(
+            f.to_string(),
+            "cannot read config file x.toml: No such file or directory"
+        );
+        let chained = Failure::runtime(
+            anyhow::anyhow!("disk full")
+                .context("cannot write terraform/pipeform.auto.tfvars.json"),
+        );
+        assert_eq!(
+            chained.to_string(),
+            "cannot write terraform/pipeform.auto.tfvars.json: disk full"
+        );
+    }
 
     #[test]
     fn codes_match_the_contract() {

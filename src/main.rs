@@ -1,5 +1,6 @@
 //! `pipeform`: parse arguments, run the command, map the result to an exit code.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -8,7 +9,11 @@ use pipeform::exit::ExitStatus;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    pipeform::diagnostics::init(cli.verbose);
+    pipeform::diagnostics::init_with(
+        cli.verbose,
+        cli.quiet,
+        cli.color.enabled(std::io::stderr().is_terminal()),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1105,3 +1105,78 @@ for k in keys(f"csv/{TODAY}/") + keys(f"logs/{TODAY}/"):
         run.doc
     );
 }
+
+/// Contract §12: before any apply, `check` says what to do (exit 2), not 17 failures.
+#[test]
+fn before_any_apply_check_exits_2_and_says_apply_first() {
+    let moto = support::moto::Moto::start();
+    for format in ["table", "json", "sarif"] {
+        let out = check_example(&moto.endpoint())
+            .args(["check", "--format", format])
+            .output()
+            .expect("run pipeform check");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {err}");
+        assert!(err.contains("run `pipeform apply` first"), "{err}");
+        assert!(err.contains("nothing of project offsets"), "{err}");
+        assert!(out.stdout.is_empty(), "no report on stdout");
+    }
+}
+
+/// The CI formats on the live stack: SARIF that validates against the published schema (the
+/// file the example workflow uploads) and GitHub annotations with a summary.
+#[test]
+fn sarif_and_github_on_the_live_stack() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let out = s
+        .pipeform()
+        .args(["check", "--format", "sarif"])
+        .output()
+        .expect("run pipeform check");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            support::repo_root().join("tests/fixtures/sarif-schema-2.1.0.json"),
+        )
+        .expect("the vendored schema"),
+    )
+    .expect("json");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = doc["runs"][0]["results"].as_array().expect("results");
+    let ids = pipeform::checks::CHECKS.len();
+    assert_eq!(results.len(), ids);
+    assert_eq!(
+        doc["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .map(Vec::len),
+        Some(ids),
+        "one rule per check id"
+    );
+    // On moto every check passes, or is not applicable where moto cannot show the fact.
+    assert!(
+        results
+            .iter()
+            .all(|r| r["kind"] == "pass" || r["kind"] == "notApplicable"),
+        "{results:#?}"
+    );
+    let out = s
+        .pipeform()
+        .args(["check", "--format", "github"])
+        .output()
+        .expect("run pipeform check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("::error"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "::notice title=pipeform::offsets: {ids} checks in ap-northeast-2: "
+        )),
+        "{text}"
+    );
+    assert!(text.contains(" 0 warn, 0 fail, 0 error,"), "{text}");
+}

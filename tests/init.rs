@@ -162,3 +162,129 @@ fn without_ssh_keygen_it_says_so_and_writes_nothing() {
     assert!(err.contains("ssh-keygen was not found"), "{err}");
     assert!(!dir.exists(), "the directory init made is removed again");
 }
+
+/// The fresh-install story of issue 17: an empty directory, `init`, `render`; then `drift`
+/// before any apply is a usage error that says what to do, not a wall of Terraform errors.
+#[test]
+fn an_empty_directory_becomes_a_working_directory_that_renders() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = support::pipeform()
+        .current_dir(tmp.path())
+        .args(["init", "--name", "demo2"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout.contains("wrote terraform ("), "{stdout}");
+    for file in [
+        "terraform/main.tf",
+        "terraform/variables.tf",
+        "terraform/.terraform.lock.hcl",
+        "terraform/modules/nat/main.tf",
+        "terraform/modules/cloudwatch/variables.tf",
+    ] {
+        assert!(tmp.path().join(file).is_file(), "{file} missing");
+    }
+    // Byte for byte the repository's root module.
+    assert_eq!(
+        fs::read(tmp.path().join("terraform/main.tf")).expect("read"),
+        fs::read(support::repo_root().join("terraform/main.tf")).expect("read")
+    );
+    let config = fs::read_to_string(tmp.path().join("pipeform.toml")).expect("config");
+    for derived in [
+        "name = \"demo2\"",
+        "identifier = \"demo2-db\"",
+        "log_group = \"/demo2/job\"",
+        "alarm_name = \"demo2-job-failed\"",
+        "metric_namespace = \"Demo2Pipeline\"",
+        "topic_name = \"demo2-alerts\"",
+        "name = \"demo2-data-",
+    ] {
+        assert!(
+            config.contains(derived),
+            "{derived} missing from:\n{config}"
+        );
+    }
+
+    let out = support::pipeform()
+        .current_dir(tmp.path())
+        .arg("render")
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let vars = fs::read_to_string(tmp.path().join("terraform/pipeform.auto.tfvars.json"))
+        .expect("tfvars written");
+    assert!(vars.contains("\"demo2\""), "{vars}");
+    let out = support::pipeform()
+        .current_dir(tmp.path())
+        .args(["render", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["path"], "terraform/pipeform.auto.tfvars.json");
+    assert!(doc["variables"]
+        .as_array()
+        .is_some_and(|v| v.iter().any(|x| x == "project_name")));
+
+    let out = support::pipeform()
+        .current_dir(tmp.path())
+        .env(
+            "TF_CLI_CONFIG_FILE",
+            support::repo_root().join("scripts/terraformrc"),
+        )
+        // Nothing listens there: the answer must come before any remote call.
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .arg("drift")
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("run `pipeform apply` first"), "{err}");
+    assert!(!err.contains("Invalid index"), "{err}");
+}
+
+#[test]
+fn an_existing_terraform_directory_is_kept() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fs::create_dir(tmp.path().join("terraform")).expect("mkdir");
+    fs::write(tmp.path().join("terraform/main.tf"), "# mine\n").expect("write");
+    let out = init(tmp.path(), "demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout.contains("kept the existing"), "{stdout}");
+    assert_eq!(
+        fs::read_dir(tmp.path().join("terraform"))
+            .expect("list")
+            .count(),
+        1
+    );
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("terraform/main.tf")).expect("read"),
+        "# mine\n"
+    );
+}
+
+#[test]
+fn config_names_the_file_init_writes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = support::pipeform()
+        .current_dir(tmp.path())
+        .args(["--config", "stacks/demo.toml", "init", "--name", "demo"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    assert!(tmp.path().join("stacks/demo.toml").is_file());
+    assert!(tmp.path().join("stacks/keys/demo.pub").is_file());
+    assert!(!tmp.path().join("pipeform.toml").exists());
+    let out = support::pipeform()
+        .current_dir(tmp.path())
+        .args(["--config", "stacks/demo.toml", "render"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+}

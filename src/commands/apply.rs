@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{anyhow, Context as _};
 
 use super::plan::{forced_by, FINGERPRINT_FILE, PLAN_FILE};
-use crate::cli::{ApplyArgs, Cli};
+use crate::cli::{ApplyArgs, Cli, Format};
 use crate::exit::{CommandResult, ExitStatus, Failure};
 use crate::terraform::guard;
 use crate::terraform::progress::Progress;
@@ -58,7 +58,8 @@ pub async fn exec(cli: &Cli, args: &ApplyArgs) -> CommandResult {
     }
 
     let rows = guard::summarise(&plan);
-    if rows.is_empty() {
+    let json = args.format == Format::Json;
+    if rows.is_empty() && !json {
         println!("No changes to apply.");
     }
     let mut progress = Progress::new("apply");
@@ -94,7 +95,12 @@ pub async fn exec(cli: &Cli, args: &ApplyArgs) -> CommandResult {
     // A saved plan is spent once applied; removing it keeps a second `apply` from trying again.
     let _ = fs::remove_file(&plan_file);
     let _ = fs::remove_file(&fingerprint_file);
-    if !rows.is_empty() {
+    if json {
+        print!(
+            "{}",
+            crate::report::plan::json(&plan_file, &rows, &[], Some(true))
+        );
+    } else if !rows.is_empty() {
         println!("Applied: {}.", guard::counts(&rows));
     }
     Ok(ExitStatus::Clean)

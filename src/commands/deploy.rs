@@ -62,11 +62,18 @@ pub async fn exec(cli: &Cli, args: &DeployArgs) -> CommandResult {
             }
         })?;
     match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&report)
-                .map_err(|e| Failure::runtime(anyhow!("cannot encode the report: {e}")))?
-        ),
+        Format::Json => {
+            let encode =
+                |e: serde_json::Error| Failure::runtime(anyhow!("cannot encode the report: {e}"));
+            let mut doc = serde_json::to_value(&report).map_err(encode)?;
+            if let Some(fields) = doc.as_object_mut() {
+                fields.insert(
+                    "schema_version".into(),
+                    crate::report::check::SCHEMA_VERSION.into(),
+                );
+            }
+            println!("{}", serde_json::to_string_pretty(&doc).map_err(encode)?);
+        }
         _ => print!("{}", deploy::summary(&report)),
     }
     match &report.smoke {

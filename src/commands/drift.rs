@@ -2,11 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, DriftArgs, Format};
+use crate::cli::{Cli, DriftArgs, ReportFormat};
 use crate::drift::{self, DriftError, Waivers};
 use crate::exit::{CommandResult, Failure};
 use crate::ops;
-use crate::report::drift::DriftReport;
+use crate::report::check::ConfigFile;
+use crate::report::drift::{DriftReport, RootModule};
 
 /// The waiver file read when `--waivers` is not given (and only if it exists).
 pub const DEFAULT_WAIVERS: &str = ".pipeform-waivers.toml";
@@ -15,6 +16,8 @@ pub const DEFAULT_WAIVERS: &str = ".pipeform-waivers.toml";
 /// `pipeform.toml` is fine (an existing one must be valid, as for every command, and gives the
 /// report its project name); `--with-checks` needs the config.
 pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
+    let started = chrono::Utc::now();
+    let clock = std::time::Instant::now();
     // Everything local is validated before terraform touches the account.
     let waivers = read_waivers(args.waivers.as_deref())?;
     let stack = if args.with_checks || cli.config.exists() {
@@ -61,7 +64,11 @@ pub async fn exec(cli: &Cli, args: &DriftArgs) -> CommandResult {
         audit: drift::audit(&refreshed, &waivers, today),
         checks,
     };
-    print_report(&report, args.format)?;
+    let timing = crate::report::junit::Timing {
+        started,
+        seconds: clock.elapsed().as_secs_f64(),
+    };
+    print_report(cli, args, &report, timing)?;
     Ok(report.exit_status())
 }
 
@@ -78,13 +85,35 @@ fn read_waivers(explicit: Option<&Path>) -> Result<Waivers, Failure> {
     }
 }
 
-fn print_report(report: &DriftReport, format: Format) -> Result<(), Failure> {
-    let text = match format {
-        Format::Table => report.to_table(crate::table::colour_enabled()),
-        Format::Json => serde_json::to_string_pretty(&report.to_json())
+fn print_report(
+    cli: &Cli,
+    args: &DriftArgs,
+    report: &DriftReport,
+    timing: crate::report::junit::Timing,
+) -> Result<(), Failure> {
+    // The files CI annotations point at: the root module's declarations, the config's tables.
+    let main_tf = args.terraform_dir.join("main.tf");
+    let root_text = std::fs::read_to_string(&main_tf).ok();
+    let root = root_text.as_deref().map(|text| RootModule {
+        path: &main_tf,
+        text,
+    });
+    let config_text = std::fs::read_to_string(&cli.config).ok();
+    let config = config_text.as_deref().map(|text| ConfigFile {
+        path: &cli.config,
+        text,
+    });
+    let text = match args.format {
+        ReportFormat::Table => {
+            use std::io::IsTerminal as _;
+            report.to_table(cli.color.enabled(std::io::stdout().is_terminal()))
+        }
+        ReportFormat::Json => serde_json::to_string_pretty(&report.to_json())
             .map(|s| s + "\n")
             .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot write the JSON report: {e}")))?,
-        Format::Junit => report.to_junit(),
+        ReportFormat::Junit => report.to_junit(Some(timing)),
+        ReportFormat::Sarif => report.to_sarif(root, config),
+        ReportFormat::Github => report.to_github(root, config),
     };
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();

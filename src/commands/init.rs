@@ -1,5 +1,7 @@
-//! `pipeform init`: a commented `pipeform.toml` and, if absent, an ed25519 key pair. Never
-//! overwrites: every target is checked before anything is written.
+//! `pipeform init`: a working directory from the binary alone — a commented `pipeform.toml`
+//! whose every derived name follows `--name`, an ed25519 key pair if absent, and the Terraform
+//! root module when `terraform/` is absent. Never overwrites: every target is checked before
+//! anything is written.
 
 use std::fs;
 use std::io::Write;
@@ -9,16 +11,30 @@ use std::process::Command;
 use anyhow::{anyhow, Context};
 
 use crate::cli::{Cli, InitArgs};
-use crate::config::{self, rules, template};
+use crate::config::{self, rules};
 use crate::exit::{CommandResult, ExitStatus, Failure};
+use crate::scaffold::{names, tree};
 
 /// Runs `pipeform init`.
-pub async fn exec(_cli: &Cli, args: &InitArgs) -> CommandResult {
+pub async fn exec(cli: &Cli, args: &InitArgs) -> CommandResult {
     let name =
         rules::project_name(&args.name).map_err(|e| Failure::usage(anyhow!("--name {e}")))?;
-    let config_path = args.dir.join("pipeform.toml");
-    let private = args.dir.join("keys").join(&name);
-    let public = args.dir.join("keys").join(format!("{name}.pub"));
+    // `--config` names the file to write (relative to --dir); the key pair goes beside it,
+    // where the config's relative `public_key_path` points.
+    // `--dir .` (the default) writes plain relative paths, and says so without a `./`.
+    let root = if args.dir == Path::new(".") {
+        PathBuf::new()
+    } else {
+        args.dir.clone()
+    };
+    let config_path = root.join(&cli.config);
+    let config_dir = config_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let private = config_dir.join("keys").join(&name);
+    let public = config_dir.join("keys").join(format!("{name}.pub"));
+    let terraform_dir = root.join("terraform");
     let refuse = |path: &Path, what: &str| {
         Failure::usage(anyhow!(
             "{} already exists{what}; init never overwrites (nothing was written). Edit or remove it, or pass --dir DIR",
@@ -44,24 +60,51 @@ pub async fn exec(_cli: &Cli, args: &InitArgs) -> CommandResult {
             ))
         }
     };
-    let text = template::for_project(&name);
-    // The substituted names (rds identifier, database, ...) derive from --name; refuse a name
+    let make_tree = !terraform_dir.exists();
+    let text = names::config_for(&name, &names::random_suffix()).map_err(|e| {
+        Failure::runtime(anyhow!("the built-in example config does not parse: {e}"))
+    })?;
+    // The derived names (rds identifier, database, bucket, ...) follow --name; refuse a name
     // that makes any of them invalid rather than write a config `render` would reject.
     config::parse_str(&text, &config_path)
         .map_err(|e| Failure::usage(anyhow!("--name {name:?} makes an invalid config: {e}")))?;
     let created_dir = !args.dir.exists();
-    fs::create_dir_all(&args.dir)
-        .with_context(|| format!("cannot create {}", args.dir.display()))
+    fs::create_dir_all(&config_dir)
+        .with_context(|| format!("cannot create {}", config_dir.display()))
         .map_err(Failure::runtime)?;
+    let undo_dir = || {
+        if created_dir {
+            // Only succeeds while the directory is empty: it was ours, and nothing is kept.
+            let _ = fs::remove_dir(&config_dir);
+            let _ = fs::remove_dir(&args.dir);
+        }
+    };
     if make_keys {
         if let Err(e) = generate_key_pair(&private, &public) {
-            if created_dir {
-                // Only succeeds while the directory is empty: it was ours, and nothing is kept.
-                let _ = fs::remove_dir(&args.dir);
-            }
+            undo_dir();
             return Err(e);
         }
     }
+    let undo_keys = || {
+        if make_keys {
+            let _ = fs::remove_file(&private);
+            let _ = fs::remove_file(&public);
+            let _ = fs::remove_dir(config_dir.join("keys"));
+        }
+        undo_dir();
+    };
+    let tree_files = if make_tree {
+        match tree::write_root_module(&terraform_dir) {
+            Ok(n) => Some(n),
+            Err(tree::TreeError::Exists(_)) => None,
+            Err(e) => {
+                undo_keys();
+                return Err(Failure::runtime(e));
+            }
+        }
+    } else {
+        None
+    };
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -82,10 +125,25 @@ pub async fn exec(_cli: &Cli, args: &InitArgs) -> CommandResult {
     } else {
         format!("kept the existing key pair {}", private.display())
     };
+    let terraform = match tree_files {
+        Some(n) => format!(
+            "wrote {} ({n} files: the root module, its modules and the provider lock file)",
+            terraform_dir.display()
+        ),
+        None => format!(
+            "kept the existing {} (init never overwrites it)",
+            terraform_dir.display()
+        ),
+    };
+    let cd = if args.dir == Path::new(".") {
+        String::new()
+    } else {
+        format!("cd {}; ", args.dir.display())
+    };
     // A closed stdout must not turn a completed init into a panic.
     let _ = writeln!(
         std::io::stdout().lock(),
-        "wrote {}\n{keys}\nnext: edit {} (bucket.name must be globally unique; app.ssh_allowed_cidrs your address), then run `pipeform render`",
+        "wrote {}\n{keys}\n{terraform}\nnext: edit {} (app.ssh_allowed_cidrs: your address; project.region and network.availability_zones: your region), then {cd}run `pipeform render`",
         config_path.display(),
         config_path.display()
     );

@@ -2,9 +2,11 @@
 
 pub mod apply;
 pub mod check;
+pub mod completions;
 pub mod deploy;
 pub mod drift;
 pub mod init;
+pub mod man;
 pub mod plan;
 pub mod render;
 
@@ -21,5 +23,7 @@ pub async fn run(cli: &Cli) -> CommandResult {
         Command::Deploy(args) => deploy::exec(cli, args).await,
         Command::Check(args) => check::exec(cli, args).await,
         Command::Drift(args) => drift::exec(cli, args).await,
+        Command::Completions { shell } => completions::exec(*shell).await,
+        Command::Man => man::exec().await,
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, PlanArgs};
+use crate::cli::{Cli, Format, PlanArgs};
 use crate::exit::{CommandResult, ExitStatus, Failure};
 use crate::terraform::guard::{self, SummaryRow};
 use crate::terraform::progress::Progress;
@@ -59,14 +59,22 @@ pub async fn exec(cli: &Cli, args: &PlanArgs) -> CommandResult {
         .map_err(Failure::runtime)?;
 
     let rows = guard::summarise(&plan);
-    print_summary(&rows, &plan_file);
     let destructive = guard::destructive(&plan);
-    if !destructive.is_empty() {
-        println!(
-            "\nwarning: this plan destroys or replaces data-holding resources; `pipeform apply` will refuse it without --allow-destroy:"
-        );
-        for (address, action, paths) in &destructive {
-            println!("  {address}: {}{}", action.as_str(), forced_by(paths));
+    match args.format {
+        Format::Json => print!(
+            "{}",
+            crate::report::plan::json(&plan_file, &rows, &destructive, None)
+        ),
+        Format::Table => {
+            print_summary(&rows, &plan_file);
+            if !destructive.is_empty() {
+                println!(
+                    "\nwarning: this plan destroys or replaces data-holding resources; `pipeform apply` will refuse it without --allow-destroy:"
+                );
+                for (address, action, paths) in &destructive {
+                    println!("  {address}: {}{}", action.as_str(), forced_by(paths));
+                }
+            }
         }
     }
     Ok(if args.detailed_exitcode && !rows.is_empty() {

@@ -9,7 +9,6 @@ mod error;
 mod raw;
 pub mod rules;
 mod stack;
-pub mod template;
 mod validate;
 mod values;
 

@@ -253,11 +253,26 @@ fn typed<T: DeserializeOwned + Default>(
     }
 }
 
+/// The expected key closest to the unknown one in serde's "`x`, expected one of `a`, `b`"
+/// (a typo or two away: a swapped pair of letters counts as one), if any is that close.
+fn did_you_mean(rest: &str) -> Option<&str> {
+    let mut names = rest.split('`').skip(1).step_by(2);
+    let unknown = names.next()?;
+    names
+        .map(|known| (strsim::damerau_levenshtein(unknown, known), known))
+        .filter(|(distance, known)| *distance <= 2.max(known.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
 /// serde's wording, made to say what would be right in words a config author uses.
 fn friendly(message: &str) -> String {
     let first = message.lines().next().unwrap_or(message).trim();
     if let Some(rest) = first.strip_prefix("unknown field ") {
-        return format!("unknown key {rest}");
+        return match did_you_mean(rest) {
+            Some(key) => format!("unknown key {rest}; did you mean `{key}`?"),
+            None => format!("unknown key {rest}"),
+        };
     }
     first
         .replace("expected i64", "expected a whole number")
@@ -267,4 +282,23 @@ fn friendly(message: &str) -> String {
             "expected a list such as [\"a\", \"b\"]",
         )
         .replace("invalid type: ", "wrong type: ")
+}
+
+#[cfg(test)]
+mod did_you_mean_tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_nearest_expected_key() {
+        let serde =
+            "unknown field `instnace_type`, expected one of `instance_type`, `ami_id`, `ssh_user`";
+        assert_eq!(
+            friendly(serde),
+            "unknown key `instnace_type`, expected one of `instance_type`, `ami_id`, `ssh_user`; did you mean `instance_type`?"
+        );
+        assert_eq!(
+            did_you_mean("`owner`, expected one of `name`, `region`, `environment`"),
+            None
+        );
+    }
 }

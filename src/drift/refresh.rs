@@ -144,6 +144,18 @@ pub fn refresh(dir: &Path) -> Result<Refreshed, DriftError> {
     if !dir.join(".terraform").is_dir() {
         tf.init()?;
     }
+    // Before any apply a refresh-only plan fails on the outputs' references with a wall of
+    // "Invalid index" errors (and needs the account): ask the state first, locally.
+    let state: Value = tf.json(&["show", "-json", "-no-color"])?;
+    let mut applied = Vec::new();
+    if let Some(root) = state.pointer("/values/root_module") {
+        collect_managed(root, &mut applied);
+    }
+    if applied.is_empty() {
+        return Err(DriftError::EmptyState {
+            dir: dir.to_path_buf(),
+        });
+    }
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())

@@ -39,6 +39,36 @@ pub struct Inventory {
     pub iam: Area<IamFacts>,
 }
 
+impl Inventory {
+    /// True when every area that was read answered and none holds anything of the project:
+    /// nothing has been applied to this account and region (or they are not the stack's). An
+    /// area that failed is not evidence of absence, and neither are the derived areas (bucket
+    /// prefixes, IAM), which only look further into what the others find.
+    pub fn found_nothing(&self) -> bool {
+        fn absent<T>(area: &Area<T>, nothing: impl Fn(&T) -> bool) -> Option<bool> {
+            match area {
+                None => None,
+                Some(Ok(facts)) => Some(nothing(facts)),
+                Some(Err(_)) => Some(false),
+            }
+        }
+        let read: Vec<bool> = [
+            absent(&self.ec2, |f| {
+                f.vpc_ids.is_empty() && f.subnets.is_empty() && f.instances.is_empty()
+            }),
+            absent(&self.rds, |f| f.instance.is_none()),
+            absent(&self.alarm, |f| f.alarm.is_none()),
+            absent(&self.logs, |f| f.group.is_none()),
+            absent(&self.sns, |f| f.topic_arn.is_none()),
+            absent(&self.bucket, |f| !f.exists),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        !read.is_empty() && read.iter().all(|nothing| *nothing)
+    }
+}
+
 /// Tags of a resource.
 pub type Tags = BTreeMap<String, String>;
 

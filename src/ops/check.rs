@@ -62,9 +62,35 @@ pub async fn run(
     now: DateTime<Utc>,
     date: Option<NaiveDate>,
 ) -> Vec<Finding> {
+    run_judged(stack, target, selected, now, date)
+        .await
+        .findings
+}
+
+/// The findings of a check run, and whether the account held nothing of the project at all.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// One finding per selected check.
+    pub findings: Vec<Finding>,
+    /// Every area read answered and found nothing of the project (see
+    /// [`inventory::Inventory::found_nothing`]): the stack was never applied here.
+    pub nothing_found: bool,
+}
+
+/// [`run`], also saying whether the account held nothing of the project.
+pub async fn run_judged(
+    stack: &Stack,
+    target: &Target,
+    selected: &[&Check],
+    now: DateTime<Utc>,
+    date: Option<NaiveDate>,
+) -> Judged {
     let expect = Expectations::from_stack(stack, &target.region, now, date);
     let inventory = inventory::gather(target, &expect.query(), checks::needs_of(selected)).await;
-    checks::run(selected, &expect, &inventory)
+    Judged {
+        findings: checks::run(selected, &expect, &inventory),
+        nothing_found: inventory.found_nothing(),
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::junit::{self, Case, Outcome};
+use super::{check_docs, github, sarif};
 use crate::checks::{Finding, Status};
 use crate::exit::ExitStatus;
 use crate::table::Table;
@@ -159,7 +160,7 @@ pub fn table(source: Source<'_>, findings: &[Finding], colour: bool) -> String {
 
 /// JUnit XML: one test case per check, grouped by area; warnings and skips are reported as
 /// skipped with their detail.
-pub fn junit(findings: &[Finding]) -> String {
+pub fn junit(findings: &[Finding], timing: Option<junit::Timing>) -> String {
     let cases: Vec<Case> = findings
         .iter()
         .map(|f| {
@@ -190,7 +191,153 @@ pub fn junit(findings: &[Finding]) -> String {
             }
         })
         .collect();
-    junit::render("pipeform check", &cases)
+    junit::render("pipeform check", &cases, timing)
+}
+
+/// The config table that states what a check expects, for the file line SARIF and GitHub
+/// annotations point at.
+fn config_table(id: &str) -> &'static str {
+    match id.split('.').next().unwrap_or_default() {
+        "nat" => "nat",
+        "alarm" | "logs" => "monitoring",
+        "bucket" => "bucket",
+        "rds" => "rds",
+        "sg" | "iam" => "app",
+        _ => "project",
+    }
+}
+
+/// The config file the findings were judged against, for file locations in CI reports.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigFile<'a> {
+    /// The path as the user gave it (a relative path stays relative: CI resolves it against
+    /// the checkout).
+    pub path: &'a std::path::Path,
+    /// Its text.
+    pub text: &'a str,
+}
+
+impl ConfigFile<'_> {
+    /// The file and line a finding points at.
+    fn line_of(&self, id: &str) -> sarif::FileLine {
+        let uri = if self.path.is_absolute() {
+            format!("file://{}", self.path.display())
+        } else {
+            self.path
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .filter(|c| c != ".")
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        sarif::FileLine {
+            uri,
+            line: sarif::table_line(self.text, config_table(id)),
+        }
+    }
+}
+
+/// SARIF 2.1.0: one rule per check id (its help from docs/checks.md), one result per finding
+/// (level by status), the resource as the logical location and the config table that states
+/// the expectation as the physical one.
+pub fn sarif(source: Source<'_>, findings: &[Finding], config: Option<ConfigFile<'_>>) -> String {
+    let (rules, results) = sarif_parts(findings, config);
+    let properties = serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "project": source.project,
+        "region": source.region,
+        "endpoint": source.endpoint,
+        "summary": Summary::of(findings),
+    });
+    let doc = sarif::document(&rules, &results, properties);
+    // A document of plain strings and numbers always serialises.
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+/// The SARIF rules (every check id) and results (one per finding) of `findings`.
+pub fn sarif_parts(
+    findings: &[Finding],
+    config: Option<ConfigFile<'_>>,
+) -> (Vec<sarif::Rule>, Vec<sarif::Finding>) {
+    let rules: Vec<sarif::Rule> = crate::checks::CHECKS
+        .iter()
+        .map(|c| {
+            let doc = check_docs::for_id(c.id);
+            sarif::Rule {
+                id: c.id.to_string(),
+                short: doc
+                    .as_ref()
+                    .map_or_else(|| c.id.to_string(), |d| d.proves.clone()),
+                help_markdown: doc.map_or_else(
+                    || format!("See docs/checks.md for `{}`.", c.id),
+                    |d| d.markdown,
+                ),
+            }
+        })
+        .collect();
+    let results: Vec<sarif::Finding> = findings
+        .iter()
+        .map(|f| sarif::Finding {
+            rule_id: f.id.to_string(),
+            verdict: match f.status {
+                Status::Pass => sarif::Verdict::Pass,
+                Status::Warn => sarif::Verdict::Warning,
+                Status::Fail => sarif::Verdict::Error,
+                Status::Error => sarif::Verdict::Open,
+                Status::Skip => sarif::Verdict::NotApplicable,
+            },
+            message: f.detail.clone(),
+            resource: f.resource.clone(),
+            file: config.map(|c| c.line_of(f.id)),
+        })
+        .collect();
+    (rules, results)
+}
+
+/// GitHub Actions annotations: `::error` for a failed check or one that could not be
+/// evaluated, `::warning` for a warning, each on the config table that states the
+/// expectation; then the summary as a notice.
+pub fn github(source: Source<'_>, findings: &[Finding], config: Option<ConfigFile<'_>>) -> String {
+    let summary = format!(
+        "{}: {} checks in {}: {}",
+        source.project,
+        findings.len(),
+        source.region,
+        Summary::of(findings).counts()
+    );
+    github::render(&annotations(findings, config), &summary)
+}
+
+/// The GitHub annotations of `findings`: failures and unreadable checks as errors, warnings
+/// as warnings; passes and skips say nothing.
+pub fn annotations(
+    findings: &[Finding],
+    config: Option<ConfigFile<'_>>,
+) -> Vec<github::Annotation> {
+    findings
+        .iter()
+        .filter_map(|f| {
+            let level = match f.status {
+                Status::Fail | Status::Error => github::Level::Error,
+                Status::Warn => github::Level::Warning,
+                Status::Pass | Status::Skip => return None,
+            };
+            let title = if f.resource.is_empty() {
+                format!("{} {}", f.id, f.status.as_str())
+            } else {
+                format!("{} {} ({})", f.id, f.status.as_str(), f.resource)
+            };
+            Some(github::Annotation {
+                level,
+                title,
+                message: f.detail.clone(),
+                file: config.map(|c| {
+                    let at = c.line_of(f.id);
+                    (at.uri, at.line)
+                }),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -262,11 +409,114 @@ mod tests {
         assert!(plain.ends_with("offsets: 2 checks: 1 pass, 1 warn, 0 fail, 0 error, 0 skip\n"));
         assert!(!plain.contains('\x1b'));
         assert!(table(source(), &findings(), true).contains("\x1b[32mpass\x1b[0m"));
-        let xml = junit(&findings());
+        let xml = junit(&findings(), None);
         assert!(
             xml.contains("tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\""),
             "{xml}"
         );
         assert!(xml.contains("<testcase name=\"nat.eip\" classname=\"nat\">"));
+    }
+
+    /// Every status once, so each format shows how it writes each.
+    fn all_statuses() -> Vec<Finding> {
+        let f = |id, status, resource: &str, detail: &str| Finding {
+            id,
+            status,
+            resource: resource.into(),
+            detail: detail.into(),
+        };
+        vec![
+            f("nat.eip", Status::Pass, "i-0abc", "eipalloc-1 (3.34.1.2)"),
+            f(
+                "alarm.subscription",
+                Status::Warn,
+                "arn:aws:sns:ap-northeast-2:1:offsets-alerts",
+                "only pending subscriptions (ops@example.com); expected one confirmed",
+            ),
+            f(
+                "logs.retention",
+                Status::Fail,
+                "/offsets/carbon_log",
+                "/offsets/carbon_log keeps events for 7 days; expected 30",
+            ),
+            f(
+                "rds.private",
+                Status::Error,
+                "offsets-db",
+                "could not read RDS: rds:DescribeDBInstances timed out",
+            ),
+            f(
+                "sg.ssh_open",
+                Status::Skip,
+                "",
+                "no security group of project offsets found",
+            ),
+        ]
+    }
+
+    const CONFIG: &str = "[project]\nname = \"offsets\"\n\n[nat]\ninstance_type = \"t3.nano\"\n\n[app]\nssh_user = \"ubuntu\"\n\n[rds]\nidentifier = \"offsets-db\"\n\n[monitoring]\nlog_group = \"/offsets/carbon_log\"\n";
+
+    fn config() -> ConfigFile<'static> {
+        ConfigFile {
+            path: std::path::Path::new("pipeform.toml"),
+            text: CONFIG,
+        }
+    }
+
+    #[test]
+    fn every_format_snapshot() {
+        let f = all_statuses();
+        insta::assert_snapshot!("check_table", table(source(), &f, false));
+        insta::assert_snapshot!("check_json", json(source(), &f));
+        insta::assert_snapshot!(
+            "check_junit",
+            junit(
+                &f,
+                Some(junit::Timing {
+                    started: chrono::DateTime::from_timestamp(1_764_300_000, 0).unwrap_or_default(),
+                    seconds: 0.084,
+                })
+            )
+        );
+        insta::assert_snapshot!("check_github", github(source(), &f, Some(config())));
+        // The rules' help is docs/checks.md, snapshot elsewhere: here the results.
+        let doc: serde_json::Value =
+            serde_json::from_str(&sarif(source(), &f, Some(config()))).expect("json");
+        insta::assert_snapshot!(
+            "check_sarif_results",
+            serde_json::to_string_pretty(&doc["runs"][0]["results"]).expect("json")
+        );
+    }
+
+    #[test]
+    fn sarif_validates_against_the_published_schema() {
+        let text = sarif(source(), &all_statuses(), Some(config()));
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+        crate::report::sarif::tests::assert_valid_sarif(&doc);
+        let run = &doc["runs"][0];
+        assert_eq!(
+            run["tool"]["driver"]["rules"].as_array().map(Vec::len),
+            Some(crate::checks::CHECKS.len()),
+            "one rule per check id"
+        );
+        let results = run["results"].as_array().expect("results");
+        let levels: Vec<&str> = results
+            .iter()
+            .map(|r| r["level"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(levels, ["none", "warning", "error", "none", "none"]);
+        assert_eq!(
+            results[2]["locations"][0]["physicalLocation"]["region"]["startLine"],
+            13
+        );
+        assert_eq!(
+            results[2]["locations"][0]["logicalLocations"][0]["name"],
+            "/offsets/carbon_log"
+        );
+        assert_eq!(run["properties"]["schema_version"], 2);
+        // Without the config text the results still validate (no physical location).
+        let bare: serde_json::Value =
+            serde_json::from_str(&sarif(source(), &all_statuses(), None)).expect("json");
+        crate::report::sarif::tests::assert_valid_sarif(&bare);
     }
 }

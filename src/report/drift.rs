@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::check::{self as check_report, Summary, SCHEMA_VERSION};
 use super::junit::{self, Case, Outcome};
+use super::{github, sarif};
 use crate::checks::{Finding, Status};
 use crate::drift::{Audit, IgnoredBecause, Waiver};
 use crate::exit::ExitStatus;
@@ -215,7 +216,7 @@ impl DriftReport {
     }
 
     /// JUnit: one test case per managed resource (drifted ones fail), then one per check.
-    pub fn to_junit(&self) -> String {
+    pub fn to_junit(&self, timing: Option<junit::Timing>) -> String {
         let a = &self.audit;
         let mut cases = Vec::new();
         for m in &a.resources {
@@ -301,7 +302,7 @@ impl DriftReport {
         } else {
             "pipeform drift"
         };
-        junit::render(suite, &cases)
+        junit::render(suite, &cases, timing)
     }
 }
 
@@ -328,6 +329,134 @@ fn short(v: &Value) -> String {
         format!("{cut}...")
     } else {
         s
+    }
+}
+
+/// Where the Terraform root module declares what a resource address belongs to (`module "x"`
+/// for `module.x.…`, the resource block otherwise), for the file line of CI annotations.
+#[derive(Debug, Clone, Copy)]
+pub struct RootModule<'a> {
+    /// The root module's `main.tf` as the user named it (relative stays relative).
+    pub path: &'a std::path::Path,
+    /// Its text.
+    pub text: &'a str,
+}
+
+impl RootModule<'_> {
+    fn line_of(&self, address: &str) -> sarif::FileLine {
+        let needle = match address.strip_prefix("module.") {
+            Some(rest) => format!("module \"{}\"", rest.split('.').next().unwrap_or(rest)),
+            None => {
+                let mut parts = address.split('.');
+                let ty = parts.next().unwrap_or_default();
+                let name = parts.next().unwrap_or_default();
+                format!("resource \"{ty}\" \"{name}\"")
+            }
+        };
+        let line = self
+            .text
+            .lines()
+            .position(|l| l.trim_start().starts_with(&needle))
+            .map_or(1, |i| i + 1);
+        let uri = self
+            .path
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .filter(|c| c != ".")
+            .collect::<Vec<_>>()
+            .join("/");
+        sarif::FileLine { uri, line }
+    }
+}
+
+/// The rule of a drifted resource.
+const DRIFT_RULE: &str = "drift.resource";
+
+/// What one drifted resource's attributes say: `path: state -> live`, joined.
+fn drift_message(d: &crate::drift::DriftedResource) -> String {
+    let attrs: Vec<String> = d
+        .attributes
+        .iter()
+        .map(|a| format!("{}: {} -> {}", a.path, a.state, a.live))
+        .collect();
+    if attrs.is_empty() {
+        format!("{} ({}) differs from the last apply", d.address, d.action)
+    } else {
+        format!("{} ({}): {}", d.address, d.action, attrs.join("; "))
+    }
+}
+
+impl DriftReport {
+    /// SARIF 2.1.0: rule `drift.resource` with one `error` result per drifted resource (its
+    /// address as the logical location, the root module's declaration as the physical one),
+    /// plus, with checks, the results of `pipeform check --format sarif`.
+    pub fn to_sarif(
+        &self,
+        root: Option<RootModule<'_>>,
+        config: Option<check_report::ConfigFile<'_>>,
+    ) -> String {
+        let mut rules = vec![sarif::Rule {
+            id: DRIFT_RULE.into(),
+            short: "The resource's live state matches the state of the last apply.".into(),
+            help_markdown: "A drifted resource was changed outside Terraform. `pipeform drift --format table` lists each attribute (state, live); `pipeform plan` and `pipeform apply` restore the configured state, or accept the change in the config (or in `.pipeform-waivers.toml` with a reason and an expiry date).".into(),
+        }];
+        let mut results: Vec<sarif::Finding> = self
+            .audit
+            .drift
+            .iter()
+            .map(|d| sarif::Finding {
+                rule_id: DRIFT_RULE.into(),
+                verdict: sarif::Verdict::Error,
+                message: drift_message(d),
+                resource: d.address.clone(),
+                file: root.map(|r| r.line_of(&d.address)),
+            })
+            .collect();
+        if let Some(checks) = &self.checks {
+            let (check_rules, check_results) = check_report::sarif_parts(checks, config);
+            rules.extend(check_rules);
+            results.extend(check_results);
+        }
+        let properties = json!({
+            "schema_version": SCHEMA_VERSION,
+            "project": self.project,
+            "summary": {"drifted": self.audit.drift.len(), "ignored": self.audit.ignored.len()},
+        });
+        let doc = sarif::document(&rules, &results, properties);
+        serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    }
+
+    /// GitHub Actions annotations: one `::error` per drifted resource (and per failed check),
+    /// then the summary.
+    pub fn to_github(
+        &self,
+        root: Option<RootModule<'_>>,
+        config: Option<check_report::ConfigFile<'_>>,
+    ) -> String {
+        let mut annotations: Vec<github::Annotation> = self
+            .audit
+            .drift
+            .iter()
+            .map(|d| github::Annotation {
+                level: github::Level::Error,
+                title: format!("drift {}", d.address),
+                message: drift_message(d),
+                file: root.map(|r| {
+                    let at = r.line_of(&d.address);
+                    (at.uri, at.line)
+                }),
+            })
+            .collect();
+        let mut summary = format!(
+            "{} resources drifted, {} attributes ignored",
+            self.audit.drift.len(),
+            self.audit.ignored.len()
+        );
+        if let Some(checks) = &self.checks {
+            annotations.extend(check_report::annotations(checks, config));
+            summary.push_str(&format!("; checks: {}", Summary::of(checks).counts()));
+        }
+        github::render(&annotations, &summary)
     }
 }
 
@@ -438,7 +567,7 @@ mod tests {
             resource: "carbon".into(),
             detail: "no topic".into(),
         }]));
-        let xml = r.to_junit();
+        let xml = r.to_junit(None);
         assert!(xml.contains("tests=\"3\" failures=\"2\""), "{xml}");
         assert!(
             xml.contains("name=\"module.rds.aws_db_instance.this\""),
@@ -456,5 +585,50 @@ mod tests {
         assert!(t.contains("volatile: advances"), "{t}");
         assert!(t.contains("expired waivers"), "{t}");
         assert!(t.contains("1 of 2 resources drifted"), "{t}");
+    }
+
+    #[test]
+    fn sarif_and_github_name_each_drifted_resource() {
+        let r = report(Some(vec![Finding {
+            id: "alarm.actions",
+            status: Status::Fail,
+            resource: "job-failed".into(),
+            detail: "alarm actions [] lack the topic".into(),
+        }]));
+        let main_tf = "module \"vpc\" {\n}\n\nmodule \"cloudwatch\" {\n  source = \"./modules/cloudwatch\"\n}\n";
+        let root = RootModule {
+            path: std::path::Path::new("terraform/main.tf"),
+            text: main_tf,
+        };
+        let doc: Value = serde_json::from_str(&r.to_sarif(Some(root), None)).expect("json");
+        crate::report::sarif::tests::assert_valid_sarif(&doc);
+        let results = doc["runs"][0]["results"].as_array().expect("results");
+        let drift: Vec<&Value> = results
+            .iter()
+            .filter(|x| x["ruleId"] == "drift.resource")
+            .collect();
+        assert_eq!(drift.len(), r.audit.drift.len());
+        assert_eq!(drift[0]["level"], "error");
+        assert_eq!(
+            drift[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "terraform/main.tf"
+        );
+        assert_eq!(
+            drift[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 4,
+            "the module block of module.cloudwatch"
+        );
+        assert!(results
+            .iter()
+            .any(|x| x["ruleId"] == "alarm.actions" && x["level"] == "error"));
+        let gh = r.to_github(Some(root), None);
+        assert!(
+            gh.contains("::error file=terraform/main.tf,line=4,title=drift module.cloudwatch."),
+            "{gh}"
+        );
+        assert!(
+            gh.contains("::error title=alarm.actions fail (job-failed)::"),
+            "{gh}"
+        );
+        assert!(gh.trim_end().ends_with("fail, 0 error, 0 skip"), "{gh}");
     }
 }

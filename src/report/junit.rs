@@ -41,65 +41,104 @@ pub struct Case {
     pub system_out: Option<String>,
 }
 
-/// Renders one `<testsuites>` document with a single suite.
-pub fn render(suite: &str, cases: &[Case]) -> String {
-    let count = |f: fn(&Outcome) -> bool| cases.iter().filter(|c| f(&c.outcome)).count();
-    let failures = count(|o| matches!(o, Outcome::Failure { .. }));
-    let errors = count(|o| matches!(o, Outcome::Error { .. }));
-    let skipped = count(|o| matches!(o, Outcome::Skipped { .. }));
+/// When the run started and how long it took (wall clock), for the `timestamp` and `time`
+/// attributes CI systems show.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Start of the run, UTC.
+    pub started: chrono::DateTime<chrono::Utc>,
+    /// Wall-clock seconds of the whole run.
+    pub seconds: f64,
+}
+
+/// Renders one `<testsuites>` document with one `<testsuite>` per class name (an area: `nat`,
+/// `alarm`, `drift.aws_db_instance`, ...), in order of first appearance. The areas are read
+/// concurrently, so only the whole run has a wall-clock `time`; each suite carries the run's
+/// `timestamp`.
+pub fn render(name: &str, cases: &[Case], timing: Option<Timing>) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let time = timing.map_or_else(String::new, |t| format!(" time=\"{:.3}\"", t.seconds));
+    let timestamp = timing.map_or_else(String::new, |t| {
+        format!(" timestamp=\"{}\"", t.started.format("%Y-%m-%dT%H:%M:%S"))
+    });
     let _ = writeln!(
         x,
-        "<testsuites name=\"{s}\" tests=\"{n}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
-        s = esc(suite),
-        n = cases.len()
+        "<testsuites name=\"{}\" {}{time}>",
+        esc(name),
+        counts(cases.iter())
     );
-    let _ = writeln!(
-        x,
-        "  <testsuite name=\"{s}\" tests=\"{n}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
-        s = esc(suite),
-        n = cases.len()
-    );
+    let mut classes: Vec<&str> = Vec::new();
     for c in cases {
-        let _ = write!(
-            x,
-            "    <testcase name=\"{}\" classname=\"{}\"",
-            esc(&c.name),
-            esc(&c.classname)
-        );
-        let inner = match &c.outcome {
-            Outcome::Pass => String::new(),
-            Outcome::Failure { message, body } => {
-                format!(
-                    "      <failure message=\"{}\">{}</failure>\n",
-                    esc(message),
-                    esc(body)
-                )
-            }
-            Outcome::Error { message, body } => {
-                format!(
-                    "      <error message=\"{}\">{}</error>\n",
-                    esc(message),
-                    esc(body)
-                )
-            }
-            Outcome::Skipped { message } => {
-                format!("      <skipped message=\"{}\"/>\n", esc(message))
-            }
-        };
-        let out = c
-            .system_out
-            .as_ref()
-            .map(|s| format!("      <system-out>{}</system-out>\n", esc(s)))
-            .unwrap_or_default();
-        if inner.is_empty() && out.is_empty() {
-            x.push_str("/>\n");
-        } else {
-            let _ = write!(x, ">\n{inner}{out}    </testcase>\n");
+        if !classes.contains(&c.classname.as_str()) {
+            classes.push(&c.classname);
         }
     }
-    x.push_str("  </testsuite>\n</testsuites>\n");
+    for class in classes {
+        let suite: Vec<&Case> = cases.iter().filter(|c| c.classname == class).collect();
+        let _ = writeln!(
+            x,
+            "  <testsuite name=\"{}\" {}{timestamp}>",
+            esc(class),
+            counts(suite.iter().copied())
+        );
+        for c in suite {
+            case(&mut x, c);
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
     x
+}
+
+/// `tests="…" failures="…" errors="…" skipped="…"` of `cases`.
+fn counts<'a>(cases: impl Iterator<Item = &'a Case> + Clone) -> String {
+    let n = |f: fn(&Outcome) -> bool| cases.clone().filter(|c| f(&c.outcome)).count();
+    format!(
+        "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"",
+        cases.clone().count(),
+        n(|o| matches!(o, Outcome::Failure { .. })),
+        n(|o| matches!(o, Outcome::Error { .. })),
+        n(|o| matches!(o, Outcome::Skipped { .. }))
+    )
+}
+
+fn case(x: &mut String, c: &Case) {
+    let _ = write!(
+        x,
+        "    <testcase name=\"{}\" classname=\"{}\"",
+        esc(&c.name),
+        esc(&c.classname)
+    );
+    let inner = match &c.outcome {
+        Outcome::Pass => String::new(),
+        Outcome::Failure { message, body } => {
+            format!(
+                "      <failure message=\"{}\">{}</failure>\n",
+                esc(message),
+                esc(body)
+            )
+        }
+        Outcome::Error { message, body } => {
+            format!(
+                "      <error message=\"{}\">{}</error>\n",
+                esc(message),
+                esc(body)
+            )
+        }
+        Outcome::Skipped { message } => {
+            format!("      <skipped message=\"{}\"/>\n", esc(message))
+        }
+    };
+    let out = c
+        .system_out
+        .as_ref()
+        .map(|s| format!("      <system-out>{}</system-out>\n", esc(s)))
+        .unwrap_or_default();
+    if inner.is_empty() && out.is_empty() {
+        x.push_str("/>\n");
+    } else {
+        let _ = write!(x, ">\n{inner}{out}    </testcase>\n");
+    }
 }
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.
@@ -151,7 +190,7 @@ mod tests {
                 system_out: Some("x".into()),
             },
         ];
-        let xml = render("pipeform check", &cases);
+        let xml = render("pipeform check", &cases, None);
         assert!(
             xml.contains("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""),
             "{xml}"

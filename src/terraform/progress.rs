@@ -9,6 +9,7 @@ use std::time::Instant;
 pub struct Progress {
     verb: &'static str,
     tty: bool,
+    quiet: bool,
     done: usize,
     started: Instant,
 }
@@ -19,6 +20,7 @@ impl Progress {
         Self {
             verb,
             tty: std::io::stderr().is_terminal(),
+            quiet: crate::diagnostics::quiet(),
             done: 0,
             started: Instant::now(),
         }
@@ -32,7 +34,7 @@ impl Progress {
             || line.contains("Creation complete")
             || line.contains("Modifications complete")
             || line.contains("Destruction complete");
-        if !finished {
+        if !finished || self.quiet {
             return;
         }
         self.done += 1;

@@ -3,6 +3,7 @@
 //! Every command opens the job log first and ends it with exactly one `JOB_STATUS=` line; exit
 //! codes are 0 (succeeded), 1 (failed run) and 2 (usage or config error).
 
+pub mod cli;
 pub mod csvfile;
 pub mod db;
 pub mod error;
@@ -34,10 +35,19 @@ pub const LOG_FILE_NAME: &str = "pipeform-job.log";
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Replace tables with the rows of CSV files, atomically.
+    #[command(after_help = cli::subcommand_after_help(
+        "  pipeform-job load --db-url mysql://offsets_admin@db.internal:3306/offsets \\\n      --table offsets=/var/lib/pipeform/csv/offsets.csv\n  # The password: in the URL, or in $PIPEFORM_DB_PASSWORD (never logged)."
+    ))]
     Load(LoadArgs),
     /// Upload CSVs and logs (gzip) to S3 under date prefixes.
+    #[command(after_help = cli::subcommand_after_help(
+        "  pipeform-job ship --bucket vcm-bucket25 --csv-dir /var/lib/pipeform/csv \\\n      --log-dir /var/log/pipeform --date 2026-11-28\n  # Against a local testbed:\n  pipeform-job ship --bucket b --csv-dir csv --log-dir logs --endpoint-url http://127.0.0.1:5000"
+    ))]
     Ship(ShipArgs),
     /// Load, then ship, with the settings of an env file written by `pipeform deploy`.
+    #[command(after_help = cli::subcommand_after_help(
+        "  pipeform-job run --env-file /opt/pipeform/job.env\n  pipeform-job run --env-file /opt/pipeform/job.env --dry-run"
+    ))]
     Run(RunArgs),
 }
 

@@ -3,15 +3,15 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-
-/// The batch job: CSV -> MySQL, CSV + logs -> S3, with JOB_STATUS lines for the alarm.
-#[derive(Debug, Parser)]
-#[command(name = "pipeform-job", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: pipeform_job::Command,
-}
+use pipeform_job::cli::{self, Cli, TopCommand};
 
 fn main() -> ExitCode {
-    ExitCode::from(pipeform_job::main(Cli::parse().command))
+    let code = match Cli::parse().command {
+        TopCommand::Job(command) => pipeform_job::main(command),
+        TopCommand::Completions { shell } => {
+            cli::printed(cli::completions(shell, &mut std::io::stdout().lock()))
+        }
+        TopCommand::Man => cli::printed(cli::man(&mut std::io::stdout().lock())),
+    };
+    ExitCode::from(code)
 }
