@@ -1026,17 +1026,21 @@ fn deploy_waits_for_an_sshd_that_comes_up_within_the_connect_deadline() {
     let booting = Sshd::prepare(support::free_port());
     booting.authorize(&w.sshd.identity().with_extension("pub"));
     let bin = w.binary("a", b"deployed to a booting host");
-    let mut cmd = cli_on(&w, &config, booting.port, 3);
+    // A deadline far longer than the wait below: a loaded machine cannot run it out, and the
+    // order of events (deploy still waiting when sshd starts) is what is asserted.
+    let mut cmd = cli_on(&w, &config, booting.port, 120);
     cmd.arg("--binary")
         .arg(&bin)
         .args(["--accept-new-host-key", "--format", "json"]);
-    let started = Instant::now();
     let deploy = std::thread::spawn(move || cmd.output().expect("run"));
-    // The "instance" boots two seconds into a three-second connect deadline.
+    // The "instance" boots while the deploy keeps trying a refused port.
     std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        !deploy.is_finished(),
+        "the deploy gave up on a refused port instead of waiting for the deadline"
+    );
     let late = booting.start();
     let out = deploy.join().expect("deploy thread");
-    let took = started.elapsed();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -1046,8 +1050,6 @@ fn deploy_waits_for_an_sshd_that_comes_up_within_the_connect_deadline() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(doc["uploaded"], true);
     assert_eq!(doc["port"], late.port);
-    // Connected by the 3 s deadline; the deploy itself takes well under a second more.
-    assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
 #[test]
@@ -1071,12 +1073,13 @@ fn a_port_that_never_opens_fails_with_the_connect_error_at_the_deadline() {
         "{err}"
     );
     assert!(err.contains("refused"), "{err}");
-    // It kept retrying until the deadline, and gave up there.
+    // It kept retrying until the deadline (a loaded machine only makes this later); the upper
+    // bound only catches a hang.
     assert!(
         took >= Duration::from_millis(1900),
         "gave up after {took:?}"
     );
-    assert!(took < Duration::from_secs(4), "took {took:?}");
+    assert!(took < Duration::from_secs(60), "hung for {took:?}");
     assert!(!w.prefix().exists());
 }
 

@@ -29,17 +29,40 @@ fn changed_config(
     path
 }
 
-/// Puts the stack's own tfvars back and drops any saved plan.
-fn restore(s: &stack::SharedStack) {
-    s.pipeform().arg("render").assert().success();
-    let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan"));
-    let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan.fingerprint"));
+/// Puts the stack's own tfvars back and drops any saved plan when dropped, also when the test
+/// panics half-way. After a panic it also asks Terraform whether the live stack still matches
+/// its config; when that, or the restore, fails, the stack is marked for a fresh apply
+/// ([`stack::invalidate`]) instead of failing every later test that uses it.
+struct Restore<'a>(&'a stack::SharedStack);
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        let s = self.0;
+        let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan"));
+        let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan.fingerprint"));
+        let rendered = s.pipeform().arg("render").output();
+        if !rendered.as_ref().is_ok_and(|o| o.status.success()) {
+            stack::invalidate(&format!("re-rendering the stack's tfvars: {rendered:?}"));
+            return;
+        }
+        if std::thread::panicking() {
+            let plan = s.pipeform().args(["plan", "--detailed-exitcode"]).output();
+            let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan"));
+            let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan.fingerprint"));
+            if !plan.as_ref().is_ok_and(|o| o.status.code() == Some(0)) {
+                stack::invalidate(
+                    "the live stack no longer matches its config after a failed test",
+                );
+            }
+        }
+    }
 }
 
 #[test]
 fn the_plan_right_after_apply_is_empty() {
     let s = stack::shared();
     let _lock = stack::exclusive();
+    let _restore = Restore(s);
     let out = s
         .pipeform()
         .args(["plan", "--detailed-exitcode"])
@@ -71,13 +94,13 @@ fn the_plan_right_after_apply_is_empty() {
         String::from_utf8_lossy(&tf.stdout)
     );
     stack::log("stack: `pipeform plan --detailed-exitcode` and `terraform plan -detailed-exitcode` right after apply: exit 0, no changes");
-    restore(s);
 }
 
 #[test]
 fn apply_refuses_a_plan_that_replaces_the_database() {
     let s = stack::shared();
     let _lock = stack::exclusive();
+    let _restore = Restore(s);
     // The initial database name cannot change in place (renaming the instance can, so an
     // identifier change is an update, not a replace).
     let cfg = changed_config(
@@ -137,13 +160,13 @@ fn apply_refuses_a_plan_that_replaces_the_database() {
         live.contains("db_name") && live.contains("= \"offsets\""),
         "{live}"
     );
-    restore(s);
 }
 
 #[test]
 fn apply_refuses_a_saved_plan_whose_config_changed_since() {
     let s = stack::shared();
     let _lock = stack::exclusive();
+    let _restore = Restore(s);
     s.pipeform().arg("plan").assert().success();
     let cfg = changed_config(
         s,
@@ -161,7 +184,6 @@ fn apply_refuses_a_saved_plan_whose_config_changed_since() {
     let err = String::from_utf8_lossy(&apply.stderr);
     assert_eq!(apply.status.code(), Some(2), "{err}");
     assert!(err.contains("run `pipeform plan` again"), "{err}");
-    restore(s);
 }
 
 #[test]
