@@ -1160,3 +1160,27 @@ fn the_cloudwatch_agent_is_restarted_when_its_config_changes_and_retried_after_a
     assert_eq!(r.agent.as_deref(), Some("unchanged"), "{r:?}");
     assert_eq!(calls_so_far().len(), 3);
 }
+
+/// A release that does not run on the host: the deploy itself went through (the report is
+/// printed), the smoke test names what failed, and the exit code is 3.
+#[test]
+fn a_failing_smoke_test_is_exit_3() {
+    let w = World::new();
+    let config = write_config(&w);
+    let bin = w.binary(
+        "broken",
+        b"#!/bin/sh\necho 'error while loading shared libraries' >&2\nexit 127\n",
+    );
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(&bin)
+        .args(["--accept-new-host-key", "--smoke", "--format", "json"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(err.contains("smoke test failed on 127.0.0.1"), "{err}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["uploaded"], true, "{doc}");
+    assert_eq!(doc["smoke"]["ok"], false, "{doc}");
+}

@@ -724,3 +724,41 @@ fn an_invalid_config_is_exit_2_before_terraform_runs() {
     assert!(err.contains("pipeform.toml"), "{err}");
     assert!(err.contains("project.name"), "{err}");
 }
+
+/// A root module that was rendered but never applied: the state holds nothing to compare, and
+/// drift says to apply first (exit 2) instead of reporting an empty audit as "in sync".
+#[test]
+fn drift_on_an_empty_state_is_exit_2_and_says_to_apply_first() {
+    let moto = support::moto::Moto::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = support::repo_root();
+    stack::copy_root_module(&root.join("terraform"), &dir.path().join("terraform"));
+    fs::create_dir_all(dir.path().join("keys")).expect("mkdir");
+    fs::copy(
+        root.join("examples/keys/offsets.pub"),
+        dir.path().join("keys/offsets.pub"),
+    )
+    .expect("copy key");
+    fs::copy(
+        root.join("examples/pipeform.toml"),
+        dir.path().join("pipeform.toml"),
+    )
+    .expect("copy config");
+    let pipeform = || {
+        let mut cmd = support::pipeform();
+        cmd.current_dir(dir.path())
+            .envs(moto.env())
+            .env("TF_CLI_CONFIG_FILE", root.join("scripts/terraformrc"))
+            .env("TF_IN_AUTOMATION", "1");
+        cmd
+    };
+    pipeform().arg("render").assert().success();
+    let out = pipeform()
+        .args(["drift", "--format", "json"])
+        .output()
+        .expect("run pipeform drift");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}\n{}", text(&out.stdout));
+    assert!(err.contains("run `pipeform apply` first"), "{err}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+}

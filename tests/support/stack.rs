@@ -288,7 +288,7 @@ impl SharedStack {
 }
 
 /// Copies the root module and its modules, leaving out local state, plans and caches.
-fn copy_root_module(from: &Path, to: &Path) {
+pub fn copy_root_module(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("create the module copy");
     for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
         let entry = entry.expect("read a directory entry");
