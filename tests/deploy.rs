@@ -1184,3 +1184,41 @@ fn a_failing_smoke_test_is_exit_3() {
     assert_eq!(doc["uploaded"], true, "{doc}");
     assert_eq!(doc["smoke"]["ok"], false, "{doc}");
 }
+
+/// Pins the atomic switch of `current` (`relink` in `src/deploy/release.rs`: a new symlink
+/// renamed over the old one, never removed first): a reader polling the installed binary
+/// through twenty switches never finds it missing.
+#[test]
+fn current_is_never_missing_while_it_switches() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let w = World::new();
+    w.deploy(&w.binary("a", b"binary a"));
+    w.deploy(&w.binary("b", b"binary b"));
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let path = w.prefix().join("current/pipeform-job");
+    let reader = {
+        let stop = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let (mut reads, mut misses) = (0u64, 0u64);
+            while !stop.load(Ordering::Relaxed) {
+                match std::fs::metadata(&path) {
+                    Ok(_) => reads += 1,
+                    Err(_) => misses += 1,
+                }
+            }
+            (reads, misses)
+        })
+    };
+    for _ in 0..20 {
+        let r = w.run(w.opts(Action::Rollback));
+        assert!(r.switched, "{r:?}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (reads, misses) = reader.join().expect("reader thread");
+    assert!(reads > 0, "the reader never ran");
+    assert_eq!(
+        misses, 0,
+        "current/pipeform-job was missing {misses} times in {} reads",
+        reads + misses
+    );
+}

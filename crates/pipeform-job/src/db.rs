@@ -371,6 +371,7 @@ fn swap(conn: &mut Conn, staged: &[&TableFile], log: &mut JobLog) -> Result<(), 
         ));
     }
     // One statement: every table flips at once, and readers see old or new, never neither.
+    // Pinned by `readers_never_see_a_missing_table_during_swaps` (tests/job_load.rs).
     conn.query_drop(format!("RENAME TABLE {}", renames.join(", ")))
         .map_err(|e| {
             db_err(
