@@ -115,6 +115,9 @@ fn try_py(s: &SharedStack, script: &str, saved: &str) -> Result<String, String> 
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// How an [`Undo`] restores: given the stack and what the fault saved (JSON).
+type RestoreFn<'a> = Box<dyn Fn(&SharedStack, &str) -> Result<String, String> + 'a>;
+
 /// Puts back what a test changed in the shared stack when dropped, so that a test that panics
 /// half-way (a failed assertion, a check that hangs and is killed by its own timeout) does
 /// not leave its fault for every later test and later runs. A restore that fails marks the
@@ -122,7 +125,7 @@ fn try_py(s: &SharedStack, script: &str, saved: &str) -> Result<String, String> 
 struct Undo<'a> {
     s: &'a SharedStack,
     what: String,
-    restore: Box<dyn Fn(&SharedStack, &str) -> Result<String, String> + 'a>,
+    restore: RestoreFn<'a>,
     saved: String,
     done: bool,
 }

@@ -1217,7 +1217,8 @@ fn current_is_never_missing_while_it_switches() {
     let (reads, misses) = reader.join().expect("reader thread");
     assert!(reads > 0, "the reader never ran");
     assert_eq!(
-        misses, 0,
+        misses,
+        0,
         "current/pipeform-job was missing {misses} times in {} reads",
         reads + misses
     );

@@ -362,14 +362,14 @@ fn a_csv_over_the_two_thread_threshold_loads_as_one_thread_reads_it() {
         } else {
             i.to_string()
         };
-        let code = if late(i) && i % 1000 == 0 {
+        let code = if late(i) && i.is_multiple_of(1000) {
             "X1".to_string()
         } else {
             (i % 97).to_string()
         };
-        let note = if i % 50 == 0 {
+        let note = if i.is_multiple_of(50) {
             format!("\"line one, {i}\nline \"\"two\"\"\"")
-        } else if late(i) && i % 777 == 0 {
+        } else if late(i) && i.is_multiple_of(777) {
             "n".repeat(90)
         } else {
             format!("note {i}")
@@ -421,7 +421,7 @@ fn a_csv_over_the_two_thread_threshold_loads_as_one_thread_reads_it() {
     let run = load(&db, &log, &[("events", &bad)]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     // Line numbers count the newlines inside quoted fields: every 50th row spans two lines.
-    let line = bad_row + 2 + (0..bad_row).filter(|i| i % 50 == 0).count();
+    let line = bad_row + 2 + (0..bad_row).filter(|i| i.is_multiple_of(50)).count();
     let status = status_lines(&run.log)
         .last()
         .map(|l| l.to_string())
