@@ -393,7 +393,14 @@ fn a_disagreeing_aws_region_is_ignored_with_a_notice() {
     let run = check_json(cmd, &[]);
     assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
     for (id, status) in run.statuses() {
-        assert_eq!(status, "pass", "{id}: {}", run.doc);
+        // moto's console output holds no bootstrap status line: see
+        // `nat_bootstrap_skips_on_motos_fixed_console_text`.
+        let expected = if id == "nat.bootstrap" {
+            "skip"
+        } else {
+            "pass"
+        };
+        assert_eq!(status, expected, "{id}: {}", run.doc);
     }
     assert_eq!(run.doc["schema_version"], 2, "{}", run.doc);
     assert_eq!(run.doc["region"], "ap-northeast-2", "{}", run.doc);
