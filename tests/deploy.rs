@@ -1026,17 +1026,21 @@ fn deploy_waits_for_an_sshd_that_comes_up_within_the_connect_deadline() {
     let booting = Sshd::prepare(support::free_port());
     booting.authorize(&w.sshd.identity().with_extension("pub"));
     let bin = w.binary("a", b"deployed to a booting host");
-    let mut cmd = cli_on(&w, &config, booting.port, 3);
+    // A deadline far longer than the wait below: a loaded machine cannot run it out, and the
+    // order of events (deploy still waiting when sshd starts) is what is asserted.
+    let mut cmd = cli_on(&w, &config, booting.port, 120);
     cmd.arg("--binary")
         .arg(&bin)
         .args(["--accept-new-host-key", "--format", "json"]);
-    let started = Instant::now();
     let deploy = std::thread::spawn(move || cmd.output().expect("run"));
-    // The "instance" boots two seconds into a three-second connect deadline.
+    // The "instance" boots while the deploy keeps trying a refused port.
     std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        !deploy.is_finished(),
+        "the deploy gave up on a refused port instead of waiting for the deadline"
+    );
     let late = booting.start();
     let out = deploy.join().expect("deploy thread");
-    let took = started.elapsed();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -1046,8 +1050,6 @@ fn deploy_waits_for_an_sshd_that_comes_up_within_the_connect_deadline() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(doc["uploaded"], true);
     assert_eq!(doc["port"], late.port);
-    // Connected by the 3 s deadline; the deploy itself takes well under a second more.
-    assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
 #[test]
@@ -1071,12 +1073,13 @@ fn a_port_that_never_opens_fails_with_the_connect_error_at_the_deadline() {
         "{err}"
     );
     assert!(err.contains("refused"), "{err}");
-    // It kept retrying until the deadline, and gave up there.
+    // It kept retrying until the deadline (a loaded machine only makes this later); the upper
+    // bound only catches a hang.
     assert!(
         took >= Duration::from_millis(1900),
         "gave up after {took:?}"
     );
-    assert!(took < Duration::from_secs(4), "took {took:?}");
+    assert!(took < Duration::from_secs(60), "hung for {took:?}");
     assert!(!w.prefix().exists());
 }
 
@@ -1156,4 +1159,67 @@ fn the_cloudwatch_agent_is_restarted_when_its_config_changes_and_retried_after_a
     let r = deploy(&w);
     assert_eq!(r.agent.as_deref(), Some("unchanged"), "{r:?}");
     assert_eq!(calls_so_far().len(), 3);
+}
+
+/// A release that does not run on the host: the deploy itself went through (the report is
+/// printed), the smoke test names what failed, and the exit code is 3.
+#[test]
+fn a_failing_smoke_test_is_exit_3() {
+    let w = World::new();
+    let config = write_config(&w);
+    let bin = w.binary(
+        "broken",
+        b"#!/bin/sh\necho 'error while loading shared libraries' >&2\nexit 127\n",
+    );
+    let out = cli(&w, &config)
+        .arg("--binary")
+        .arg(&bin)
+        .args(["--accept-new-host-key", "--smoke", "--format", "json"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(err.contains("smoke test failed on 127.0.0.1"), "{err}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["uploaded"], true, "{doc}");
+    assert_eq!(doc["smoke"]["ok"], false, "{doc}");
+}
+
+/// Pins the atomic switch of `current` (`relink` in `src/deploy/release.rs`: a new symlink
+/// renamed over the old one, never removed first): a reader polling the installed binary
+/// through twenty switches never finds it missing.
+#[test]
+fn current_is_never_missing_while_it_switches() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let w = World::new();
+    w.deploy(&w.binary("a", b"binary a"));
+    w.deploy(&w.binary("b", b"binary b"));
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let path = w.prefix().join("current/pipeform-job");
+    let reader = {
+        let stop = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let (mut reads, mut misses) = (0u64, 0u64);
+            while !stop.load(Ordering::Relaxed) {
+                match std::fs::metadata(&path) {
+                    Ok(_) => reads += 1,
+                    Err(_) => misses += 1,
+                }
+            }
+            (reads, misses)
+        })
+    };
+    for _ in 0..20 {
+        let r = w.run(w.opts(Action::Rollback));
+        assert!(r.switched, "{r:?}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (reads, misses) = reader.join().expect("reader thread");
+    assert!(reads > 0, "the reader never ran");
+    assert_eq!(
+        misses,
+        0,
+        "current/pipeform-job was missing {misses} times in {} reads",
+        reads + misses
+    );
 }

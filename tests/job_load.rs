@@ -331,3 +331,104 @@ fn readers_never_see_a_missing_table_during_swaps() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
+
+/// A file past the job's real two-thread threshold (4 MiB, `csvfile::PARALLEL_SCAN_BYTES`):
+/// `rows` rows of `row(i)` under `header`.
+fn big_csv(header: &str, rows: usize, row: impl Fn(usize) -> String) -> Vec<u8> {
+    let mut out = format!("{header}\n").into_bytes();
+    for i in 0..rows {
+        out.extend_from_slice(row(i).as_bytes());
+        out.push(b'\n');
+    }
+    assert!(out.len() > 9 << 19, "{} bytes: not past 4.5 MiB", out.len());
+    out
+}
+
+/// The two-thread scan of the real binary, on a file over its real threshold: only the second
+/// half widens `code` to text, adds decimals to `amount` and lengthens `note`, and quoted
+/// fields with commas and newlines sit around the cut. A merge that kept one half's view would
+/// make a column too narrow for the other half's values, and the load would fail or differ.
+/// A short row near the end (in the second thread's half) fails the run naming its exact line.
+#[test]
+fn a_csv_over_the_two_thread_threshold_loads_as_one_thread_reads_it() {
+    let db = MariaDb::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("job.log");
+    let n = 180_000;
+    let late = |i: usize| i > n * 3 / 4;
+    let row = |i: usize| {
+        let amount = if late(i) {
+            format!("{i}.25")
+        } else {
+            i.to_string()
+        };
+        let code = if late(i) && i.is_multiple_of(1000) {
+            "X1".to_string()
+        } else {
+            (i % 97).to_string()
+        };
+        let note = if i.is_multiple_of(50) {
+            format!("\"line one, {i}\nline \"\"two\"\"\"")
+        } else if late(i) && i.is_multiple_of(777) {
+            "n".repeat(90)
+        } else {
+            format!("note {i}")
+        };
+        format!("{i},{amount},{code},{note}")
+    };
+    let csv = write(
+        dir.path(),
+        "events.csv",
+        &big_csv("id,amount,code,note", n, row),
+    );
+    let run = load(&db, &log, &[("events", &csv)]);
+    assert_eq!(run.code, 0, "stderr:\n{}\nlog:\n{}", run.stderr, run.log);
+    let types = db.sql(
+        "SELECT column_name, column_type FROM information_schema.columns \
+         WHERE table_schema = DATABASE() AND table_name = 'events' ORDER BY ordinal_position",
+    );
+    assert_eq!(
+        types,
+        "id\tbigint(20)\namount\tdecimal(8,2)\ncode\tvarchar(2)\nnote\tvarchar(90)\n"
+    );
+    assert_eq!(db.sql("SELECT COUNT(*) FROM events"), format!("{n}\n"));
+    assert_eq!(
+        db.sql("SELECT amount, code FROM events WHERE id IN (1000, 179000) ORDER BY id"),
+        "1000.00\t30\n179000.25\tX1\n"
+    );
+    let mid = n / 2;
+    assert_eq!(
+        db.sql(&format!("SELECT HEX(note) FROM events WHERE id = {mid}")),
+        format!(
+            "{}\n",
+            hex(format!("line one, {mid}\nline \"two\"").as_bytes())
+        )
+    );
+
+    // A short row in the second half: the run fails naming its line; the table stays.
+    let bad_row = n - 10;
+    let bad = write(
+        dir.path(),
+        "events-bad.csv",
+        &big_csv("id,amount,code,note", n, |i| {
+            if i == bad_row {
+                "only-one-field".to_string()
+            } else {
+                row(i)
+            }
+        }),
+    );
+    let run = load(&db, &log, &[("events", &bad)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // Line numbers count the newlines inside quoted fields: every 50th row spans two lines.
+    let line = bad_row + 2 + (0..bad_row).filter(|i| i.is_multiple_of(50)).count();
+    let status = status_lines(&run.log)
+        .last()
+        .map(|l| l.to_string())
+        .unwrap_or_default();
+    assert!(
+        status.contains(&format!("events-bad.csv: line {line}")),
+        "{status}"
+    );
+    assert_eq!(db.sql("SELECT COUNT(*) FROM events"), format!("{n}\n"));
+}

@@ -24,15 +24,11 @@ impl Bed {
     fn start() -> Bed {
         let db = MariaDb::start();
         let moto = Moto::start();
-        for (k, v) in moto.env() {
-            std::env::set_var(k, v);
-        }
+        // The test's own clients are configured explicitly; the job gets moto's credentials
+        // in its own environment (see `run`): tests run in parallel threads of one process,
+        // and none may change the environment the others read.
         let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let config = rt.block_on(pipeform::aws::sdk_config(
-            Some(REGION),
-            Some(&moto.endpoint()),
-            pipeform::aws::Timeouts::READ,
-        ));
+        let config = moto.sdk_config(&rt);
         let s3 = pipeform::aws::s3_client(&config);
         rt.block_on(
             s3.create_bucket()
@@ -125,6 +121,18 @@ impl Bed {
 
     /// Runs the job; returns (exit code, stdout, stderr, log lines added by this run).
     fn run(&self, env_file: &Path, extra: &[&str]) -> (i32, String, String, String) {
+        self.run_with_env(env_file, extra, &[])
+    }
+
+    /// [`Bed::run`] with extra environment for the job. moto's credentials and region come
+    /// from the environment, as on a host from the instance role; the endpoint only from the
+    /// env file.
+    fn run_with_env(
+        &self,
+        env_file: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> (i32, String, String, String) {
         let before = std::fs::read_to_string(self.job_log())
             .unwrap_or_default()
             .len();
@@ -132,6 +140,8 @@ impl Bed {
             .args(["run", "--env-file"])
             .arg(env_file)
             .args(extra)
+            .envs(self.moto.env())
+            .envs(env.iter().copied())
             .env_remove("AWS_ENDPOINT_URL")
             .output()
             .expect("run pipeform-job");
@@ -152,6 +162,9 @@ fn status_lines(log: &str) -> Vec<&str> {
 
 #[test]
 fn run_loads_and_ships_with_the_password_from_secrets_manager() {
+    // `run` has no `--date`: each run ships under its own "today", and the second run below
+    // must see the first one's day.
+    support::clear_of_utc_midnight(std::time::Duration::from_secs(300));
     let bed = Bed::start();
     std::fs::write(bed.csv_dir().join("orders.csv"), "id,total\n1,9.99\n2,5\n").expect("w");
     std::fs::write(bed.csv_dir().join("customers.csv"), "id,name\n1,Kim\n").expect("w");
@@ -209,15 +222,15 @@ fn run_loads_and_ships_with_the_password_from_secrets_manager() {
 #[test]
 fn a_bad_csv_fails_the_run_and_changes_nothing() {
     let bed = Bed::start();
-    std::env::set_var("PF_RUN_TEST_PW", PASSWORD);
+    let pw = [("PF_RUN_TEST_PW", PASSWORD)];
     let env_file = bed.write_env(&bed.env(SecretSource::Env("PF_RUN_TEST_PW".into())));
     std::fs::write(bed.csv_dir().join("orders.csv"), "id\n1\n").expect("w");
-    let (code, _, stderr, _) = bed.run(&env_file, &[]);
+    let (code, _, stderr, _) = bed.run_with_env(&env_file, &[], &pw);
     assert_eq!(code, 0, "{stderr}");
     let shipped = bed.keys();
 
     std::fs::write(bed.csv_dir().join("orders.csv"), "id,x\n1,2\n3\n").expect("w");
-    let (code, _, stderr, log) = bed.run(&env_file, &[]);
+    let (code, _, stderr, log) = bed.run_with_env(&env_file, &[], &pw);
     assert_eq!(code, 1, "{stderr}");
     let st = status_lines(&log);
     assert_eq!(st.len(), 1, "{log}");

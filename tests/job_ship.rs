@@ -19,16 +19,10 @@ struct S3 {
 
 impl S3 {
     fn new(moto: &Moto) -> S3 {
-        for (k, v) in moto.env() {
-            // Only the test process's own client reads these; the binaries get them explicitly.
-            std::env::set_var(k, v);
-        }
+        // The test's own client is configured explicitly (tests run in parallel threads of one
+        // process: none may change the environment the others read).
         let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let config = rt.block_on(pipeform::aws::sdk_config(
-            Some(REGION),
-            Some(&moto.endpoint()),
-            pipeform::aws::Timeouts::READ,
-        ));
+        let config = moto.sdk_config(&rt);
         let client = pipeform::aws::s3_client(&config);
         rt.block_on(
             client
@@ -190,10 +184,16 @@ struct Run {
 }
 
 fn ship(moto: &Moto, d: &Dirs, extra: &[&str]) -> Run {
+    ship_with_env(moto, d, extra, &[])
+}
+
+/// [`ship`] with extra environment for the job (never set in the test process itself).
+fn ship_with_env(moto: &Moto, d: &Dirs, extra: &[&str], env: &[(&str, &str)]) -> Run {
     let before = std::fs::read_to_string(&d.job_log)
         .unwrap_or_default()
         .len();
     let out = ship_cmd(moto, d, extra)
+        .envs(env.iter().copied())
         .output()
         .expect("run pipeform-job ship");
     run_of(d, before, out.status.code(), &out.stderr)
@@ -259,9 +259,9 @@ fn ships_gzip_under_dated_prefixes_and_a_rerun_uploads_nothing() {
         "--hmac-key-source",
         "env:PF_TEST_HMAC",
     ];
-    std::env::set_var("PF_TEST_HMAC", "hmac-key-not-in-logs");
-
-    let run = ship(&moto, &d, &extra);
+    // The key reaches the job through its own environment only.
+    let hmac = [("PF_TEST_HMAC", "hmac-key-not-in-logs")];
+    let run = ship_with_env(&moto, &d, &extra, &hmac);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.log.contains("JOB_STATUS=SUCCEEDED"));
     assert_eq!(count(&run.log, "ship: uploaded"), 3, "{}", run.log);
@@ -320,7 +320,7 @@ fn ships_gzip_under_dated_prefixes_and_a_rerun_uploads_nothing() {
     );
 
     // Same content again: nothing uploaded.
-    let run = ship(&moto, &d, &extra);
+    let run = ship_with_env(&moto, &d, &extra, &hmac);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(count(&run.log, "ship: uploaded"), 0, "{}", run.log);
     assert_eq!(count(&run.log, "ship: skipped"), 3, "{}", run.log);
@@ -328,7 +328,7 @@ fn ships_gzip_under_dated_prefixes_and_a_rerun_uploads_nothing() {
 
     // One file changes: only it goes up again.
     std::fs::write(d.csv.join("orders.csv"), b"id,name\n1,a\n2,b\n3,c\n").expect("write");
-    let run = ship(&moto, &d, &extra);
+    let run = ship_with_env(&moto, &d, &extra, &hmac);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(count(&run.log, "ship: uploaded"), 1, "{}", run.log);
     assert_eq!(
@@ -382,6 +382,99 @@ fn a_manifest_that_cannot_be_written_fails_the_run_and_the_rerun_writes_it() {
         run.log
     );
     assert_eq!(s3.keys().len(), 4, "{:?}", s3.keys());
+}
+
+/// Pins the rule that a day's manifest is written only once every file of the run is in the
+/// bucket (`if report.files_complete()` in `crates/pipeform-job/src/ship.rs`): `check` takes a
+/// manifest as proof that a day is complete and skips listing the bucket. The bucket refuses
+/// one CSV and accepts everything else, the manifests included; one file at a time, so the
+/// file before the refused one is in the bucket when the run stops.
+#[test]
+fn a_file_the_bucket_refuses_leaves_no_manifest_and_check_fails_that_day() {
+    let moto = Moto::start();
+    let s3 = S3::new(&moto);
+    let d = dirs();
+    std::fs::write(d.csv.join("a.csv"), b"x\n1\n").expect("write");
+    std::fs::write(d.csv.join("b.csv"), b"x\n2\n").expect("write");
+    std::fs::write(d.logs.join("app.log"), b"hello\n").expect("write");
+    let day = "2026-06-01";
+    s3.put_policy(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::{BUCKET}/csv/{day}/b.csv.gz"}}]}}"#
+    ));
+    let run = ship(
+        &moto,
+        &d,
+        &[
+            "--date",
+            day,
+            "--s3-max-attempts",
+            "1",
+            "--concurrency",
+            "1",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.log.contains("JOB_STATUS=FAILED reason=ship incomplete")
+            && run.log.contains(&format!("csv/{day}/b.csv.gz")),
+        "{}",
+        run.log
+    );
+    let keys = s3.keys();
+    assert!(
+        keys.contains(&format!("csv/{day}/a.csv.gz")),
+        "the file before the refused one went up: {keys:?}"
+    );
+    assert!(
+        !keys.iter().any(|k| k.ends_with("_pipeform_manifest.json")),
+        "a manifest was written for a day with a file missing: {keys:?}"
+    );
+
+    // `check` on that day: not green.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let example = std::fs::read_to_string(support::repo_root().join("examples/pipeform.toml"))
+        .expect("read examples/pipeform.toml");
+    let config = tmp.path().join("pipeform.toml");
+    std::fs::write(
+        &config,
+        example.replace("name = \"vcm-bucket25\"", &format!("name = \"{BUCKET}\"")),
+    )
+    .expect("write config");
+    std::fs::create_dir_all(tmp.path().join("keys")).expect("mkdir");
+    std::fs::copy(
+        support::repo_root().join("examples/keys/offsets.pub"),
+        tmp.path().join("keys/offsets.pub"),
+    )
+    .expect("copy key");
+    let out = support::pipeform()
+        .current_dir(tmp.path())
+        .envs(moto.env())
+        .args([
+            "check",
+            "--only",
+            "bucket.prefixes",
+            "--date",
+            day,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run pipeform check");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(out.status.code(), Some(1), "{doc}");
+    assert_eq!(doc["checks"][0]["id"], "bucket.prefixes", "{doc}");
+    assert_eq!(doc["checks"][0]["status"], "fail", "{doc}");
+    assert!(
+        doc["checks"][0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&format!("logs/{day}/"))),
+        "{doc}"
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod support;
 use std::fs;
 use std::path::Path;
 
+use support::moto::Moto;
 use support::stack;
 
 /// The stack's config with one key changed, written next to it.
@@ -29,17 +30,40 @@ fn changed_config(
     path
 }
 
-/// Puts the stack's own tfvars back and drops any saved plan.
-fn restore(s: &stack::SharedStack) {
-    s.pipeform().arg("render").assert().success();
-    let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan"));
-    let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan.fingerprint"));
+/// Puts the stack's own tfvars back and drops any saved plan when dropped, also when the test
+/// panics half-way. After a panic it also asks Terraform whether the live stack still matches
+/// its config; when that, or the restore, fails, the stack is marked for a fresh apply
+/// ([`stack::invalidate`]) instead of failing every later test that uses it.
+struct Restore<'a>(&'a stack::SharedStack);
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        let s = self.0;
+        let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan"));
+        let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan.fingerprint"));
+        let rendered = s.pipeform().arg("render").output();
+        if !rendered.as_ref().is_ok_and(|o| o.status.success()) {
+            stack::invalidate(&format!("re-rendering the stack's tfvars: {rendered:?}"));
+            return;
+        }
+        if std::thread::panicking() {
+            let plan = s.pipeform().args(["plan", "--detailed-exitcode"]).output();
+            let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan"));
+            let _ = fs::remove_file(s.terraform_dir.join("pipeform.tfplan.fingerprint"));
+            if !plan.as_ref().is_ok_and(|o| o.status.code() == Some(0)) {
+                stack::invalidate(
+                    "the live stack no longer matches its config after a failed test",
+                );
+            }
+        }
+    }
 }
 
 #[test]
 fn the_plan_right_after_apply_is_empty() {
     let s = stack::shared();
     let _lock = stack::exclusive();
+    let _restore = Restore(s);
     let out = s
         .pipeform()
         .args(["plan", "--detailed-exitcode"])
@@ -71,13 +95,13 @@ fn the_plan_right_after_apply_is_empty() {
         String::from_utf8_lossy(&tf.stdout)
     );
     stack::log("stack: `pipeform plan --detailed-exitcode` and `terraform plan -detailed-exitcode` right after apply: exit 0, no changes");
-    restore(s);
 }
 
 #[test]
 fn apply_refuses_a_plan_that_replaces_the_database() {
     let s = stack::shared();
     let _lock = stack::exclusive();
+    let _restore = Restore(s);
     // The initial database name cannot change in place (renaming the instance can, so an
     // identifier change is an update, not a replace).
     let cfg = changed_config(
@@ -137,13 +161,13 @@ fn apply_refuses_a_plan_that_replaces_the_database() {
         live.contains("db_name") && live.contains("= \"offsets\""),
         "{live}"
     );
-    restore(s);
 }
 
 #[test]
 fn apply_refuses_a_saved_plan_whose_config_changed_since() {
     let s = stack::shared();
     let _lock = stack::exclusive();
+    let _restore = Restore(s);
     s.pipeform().arg("plan").assert().success();
     let cfg = changed_config(
         s,
@@ -161,7 +185,6 @@ fn apply_refuses_a_saved_plan_whose_config_changed_since() {
     let err = String::from_utf8_lossy(&apply.stderr);
     assert_eq!(apply.status.code(), Some(2), "{err}");
     assert!(err.contains("run `pipeform plan` again"), "{err}");
-    restore(s);
 }
 
 #[test]
@@ -189,4 +212,199 @@ fn apply_without_a_saved_plan_is_a_usage_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("run `pipeform plan` first"), "{err}");
     assert!(!Path::new(&dir.path().join("terraform/terraform.tfstate")).exists());
+}
+
+/// A root module holding one data-holding resource (the stack's log group) beside the real
+/// root module's variables, provider and version pins, with the example config, applied into
+/// a private moto: `plan` and `apply` run every path of the real commands in seconds, and the
+/// shared stack is not touched.
+struct LogGroupStack {
+    moto: Moto,
+    dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+}
+
+impl LogGroupStack {
+    fn new() -> Self {
+        let moto = Moto::start();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = support::repo_root();
+        let tf = dir.path().join("terraform");
+        fs::create_dir_all(&tf).expect("mkdir");
+        for file in ["variables.tf", "versions.tf", "providers.tf"] {
+            fs::copy(root.join("terraform").join(file), tf.join(file)).expect("copy module file");
+        }
+        fs::write(
+            tf.join("main.tf"),
+            r#"locals {
+  common_tags = {
+    Project     = var.project_name
+    Environment = var.environment
+    ManagedBy   = "pipeform"
+  }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = var.log_group_name
+  retention_in_days = var.log_retention_days
+}
+"#,
+        )
+        .expect("write main.tf");
+        fs::create_dir_all(dir.path().join("keys")).expect("mkdir");
+        fs::copy(
+            root.join("examples/keys/offsets.pub"),
+            dir.path().join("keys/offsets.pub"),
+        )
+        .expect("copy key");
+        fs::copy(
+            root.join("examples/pipeform.toml"),
+            dir.path().join("pipeform.toml"),
+        )
+        .expect("copy config");
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        Self { moto, dir, rt }
+    }
+
+    fn pipeform(&self) -> assert_cmd::Command {
+        let mut cmd = support::pipeform();
+        cmd.current_dir(self.dir.path())
+            .envs(self.moto.env())
+            .env(
+                "TF_CLI_CONFIG_FILE",
+                support::repo_root().join("scripts/terraformrc"),
+            )
+            .env("TF_IN_AUTOMATION", "1");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let out = self.pipeform().args(args).output().expect("run pipeform");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn set_log_group(&self, name: &str) {
+        let path = self.dir.path().join("pipeform.toml");
+        let mut doc: toml::Table = fs::read_to_string(&path)
+            .expect("read config")
+            .parse()
+            .expect("TOML");
+        doc.get_mut("monitoring")
+            .and_then(toml::Value::as_table_mut)
+            .expect("[monitoring]")
+            .insert("log_group".into(), toml::Value::String(name.into()));
+        fs::write(&path, toml::to_string(&doc).expect("serialise")).expect("write config");
+    }
+
+    fn terraform_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("terraform")
+    }
+
+    fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.moto.sdk_config(&self.rt))
+    }
+
+    fn log_groups(&self) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(self.logs().describe_log_groups().send())
+            .expect("describe log groups");
+        out.log_groups()
+            .iter()
+            .filter_map(|g| g.log_group_name().map(str::to_string))
+            .collect()
+    }
+
+    /// `plan` then `apply`, both succeeding.
+    fn plan_and_apply(&self) {
+        let (code, out, err) = self.run(&["plan"]);
+        assert_eq!(code, Some(0), "plan:\n{out}\n{err}");
+        let (code, out, err) = self.run(&["apply"]);
+        assert_eq!(code, Some(0), "apply:\n{out}\n{err}");
+    }
+}
+
+/// The destroy guard's other half: with `--allow-destroy`, a plan that replaces a log group
+/// is applied.
+#[test]
+fn apply_with_allow_destroy_replaces_the_log_group() {
+    let s = LogGroupStack::new();
+    s.plan_and_apply();
+    assert_eq!(s.log_groups(), ["/offsets/carbon_log"]);
+    s.set_log_group("/offsets/carbon_log_v2");
+    let (code, out, err) = s.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code, Some(1), "a plan with changes:\n{out}\n{err}");
+    assert!(out.contains("aws_cloudwatch_log_group.this"), "{out}");
+    let (code, _, err) = s.run(&["apply"]);
+    assert_eq!(code, Some(2), "refused without --allow-destroy: {err}");
+    assert!(err.contains("--allow-destroy"), "{err}");
+    assert_eq!(s.log_groups(), ["/offsets/carbon_log"], "nothing applied");
+    let (code, out, err) = s.run(&["apply", "--allow-destroy"]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert_eq!(s.log_groups(), ["/offsets/carbon_log_v2"]);
+    assert!(
+        !s.terraform_dir().join("pipeform.tfplan").exists(),
+        "a spent plan is removed"
+    );
+}
+
+#[test]
+fn plan_with_an_invalid_config_is_exit_2_before_terraform_runs() {
+    let s = LogGroupStack::new();
+    let spy = support::TerraformSpy::new();
+    s.set_log_group("no leading slash ~");
+    let out = s
+        .pipeform()
+        .env("PIPEFORM_TERRAFORM", spy.program())
+        .arg("plan")
+        .output()
+        .expect("run pipeform plan");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("monitoring.log_group"), "{err}");
+    assert_eq!(spy.calls(), Vec::<String>::new(), "terraform ran");
+    assert!(!s.terraform_dir().join("pipeform.auto.tfvars.json").exists());
+    assert!(!s.terraform_dir().join("pipeform.tfplan").exists());
+}
+
+#[test]
+fn plan_that_terraform_rejects_is_exit_3_and_leaves_no_saved_plan() {
+    let s = LogGroupStack::new();
+    fs::write(
+        s.terraform_dir().join("broken.tf"),
+        "resource \"aws_no_such_resource_type\" \"x\" {}\n",
+    )
+    .expect("write broken.tf");
+    let (code, out, err) = s.run(&["plan"]);
+    assert_eq!(code, Some(3), "{out}\n{err}");
+    assert!(err.contains("aws_no_such_resource_type"), "{err}");
+    assert!(!s.terraform_dir().join("pipeform.tfplan").exists());
+    assert!(!s
+        .terraform_dir()
+        .join("pipeform.tfplan.fingerprint")
+        .exists());
+}
+
+/// Terraform fails half-way through applying the saved plan: someone made the log group by
+/// hand between plan and apply.
+#[test]
+fn apply_that_terraform_fails_is_exit_3_with_its_error() {
+    let s = LogGroupStack::new();
+    let (code, out, err) = s.run(&["plan"]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    s.rt.block_on(
+        s.logs()
+            .create_log_group()
+            .log_group_name("/offsets/carbon_log")
+            .send(),
+    )
+    .expect("create the log group by hand");
+    let (code, out, err) = s.run(&["apply"]);
+    assert_eq!(code, Some(3), "{out}\n{err}");
+    assert!(err.contains("terraform"), "{err}");
+    assert!(err.contains("already exists"), "{err}");
 }

@@ -309,3 +309,21 @@ fn bucket_names_the_root_module_refuses_are_refused_at_render() {
     );
     assert_rejected(dir.path(), &["bucket.name", "IP address"]);
 }
+
+/// A write the filesystem refuses is a runtime error (exit 3), naming the file; the config was
+/// fine, so it is not a usage error. `/proc` takes no new files, even from root, and the
+/// atomic write's temporary file is made beside the target, so nothing is written anywhere.
+#[test]
+fn a_write_the_filesystem_refuses_is_exit_3_naming_the_file() {
+    let dir = project(&[], &fixture_variables());
+    let out = render(dir.path(), &["--out", "/proc/pipeform-render-test.json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("/proc/pipeform-render-test.json"), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!tfvars(dir.path()).exists());
+}

@@ -28,6 +28,7 @@ pub async fn exec(cli: &Cli, args: &ApplyArgs) -> CommandResult {
     let now = guard::fingerprint(&cli.config, &args.terraform_dir)
         .with_context(|| format!("hash the inputs in {}", args.terraform_dir.display()))
         .map_err(Failure::runtime)?;
+    // Pinned by `apply_refuses_a_saved_plan_whose_config_changed_since` (tests/plan_apply.rs).
     if saved.trim() != now {
         return Err(Failure::usage(anyhow!(
             "the saved plan {} was made from a different config or module than what is there now \
@@ -43,6 +44,8 @@ pub async fn exec(cli: &Cli, args: &ApplyArgs) -> CommandResult {
         .show_plan(Path::new(PLAN_FILE))
         .map_err(Failure::runtime)?;
     let destructive = guard::destructive(&plan);
+    // Pinned by `apply_with_allow_destroy_replaces_the_log_group` and
+    // `apply_refuses_a_plan_that_replaces_the_database` (tests/plan_apply.rs).
     if !destructive.is_empty() && !args.allow_destroy {
         let list: Vec<String> = destructive
             .iter()

@@ -13,7 +13,9 @@ use super::session::sh_quote;
 pub const MARK: char = '@';
 
 /// Shell functions shared by the scripts. `switch_to releases/<sha>` points `current` at a
-/// release and remembers the old one as `previous`.
+/// release and remembers the old one as `previous`. `relink` renames a new link over the old
+/// one, so `current` is never missing (pinned by `current_is_never_missing_while_it_switches`
+/// in tests/deploy.rs).
 const PRELUDE: &str = r#"set -eu
 umask 022
 # openssl uses the CPU's SHA extensions where coreutils' sha256sum does not: 20 MiB in ~30 ms

@@ -197,6 +197,7 @@ impl Remote {
                 recorded = keys.iter().map(|k| k.type_name().to_string()).collect();
                 (conn, key)
             }
+            // Pinned by `unknown_host_is_refused_and_nothing_is_written` (tests/deploy.rs).
             Verdict::NotFound => {
                 return Err(SshError::UnknownHost {
                     host: pattern,
@@ -205,6 +206,8 @@ impl Remote {
                     known_hosts: known.path().display().to_string(),
                 })
             }
+            // Pinned by `changed_host_key_is_refused_even_with_accept_new_and_nothing_is_written`
+            // (tests/deploy.rs).
             Verdict::Mismatch => {
                 // The file may hold another *type* of key for this host: ask the server for
                 // each other type and accept only an exact match.

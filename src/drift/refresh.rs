@@ -136,6 +136,35 @@ pub fn ensure_root_module(dir: &Path) -> Result<(), DriftError> {
     Ok(())
 }
 
+/// True when the state (whatever its backend) holds at least one managed resource; data
+/// sources alone do not count.
+fn has_managed_resources(tf: &Terraform) -> Result<bool, DriftError> {
+    match tf.capture(["state", "list"], &[0]) {
+        Ok(out) => Ok(out.stdout.lines().any(is_managed)),
+        Err(TerraformError::Failed { stderr_tail, .. })
+            if stderr_tail.contains("No state file was found") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// True for the address of a managed resource (`module.a["k"].aws_x.y`), false for a data
+/// source (`module.a.data.aws_x.y`) or a blank line.
+fn is_managed(address: &str) -> bool {
+    let mut rest = address.trim();
+    while let Some(after) = rest.strip_prefix("module.") {
+        let name_end = after.find(['.', '[']).unwrap_or(after.len());
+        let mut next = &after[name_end..];
+        if next.starts_with('[') {
+            next = next.find(']').map_or("", |i| &next[i + 1..]);
+        }
+        rest = next.strip_prefix('.').unwrap_or("");
+    }
+    !rest.is_empty() && !rest.starts_with("data.")
+}
+
 /// Runs the refresh-only plan in `dir` and reads it. Runs `terraform init` first when the
 /// directory was never initialised (a fresh CI checkout).
 pub fn refresh(dir: &Path) -> Result<Refreshed, DriftError> {
@@ -144,14 +173,10 @@ pub fn refresh(dir: &Path) -> Result<Refreshed, DriftError> {
     if !dir.join(".terraform").is_dir() {
         tf.init()?;
     }
-    // Before any apply a refresh-only plan fails on the outputs' references with a wall of
-    // "Invalid index" errors (and needs the account): ask the state first, locally.
-    let state: Value = tf.json(&["show", "-json", "-no-color"])?;
-    let mut applied = Vec::new();
-    if let Some(root) = state.pointer("/values/root_module") {
-        collect_managed(root, &mut applied);
-    }
-    if applied.is_empty() {
+    // Asked before the refresh: a root module that was never applied cannot even be planned
+    // refresh-only (its modules' inputs index resources that do not exist), and Terraform's
+    // error would not say what to do.
+    if !has_managed_resources(&tf)? {
         return Err(DriftError::EmptyState {
             dir: dir.to_path_buf(),
         });
@@ -187,4 +212,29 @@ pub fn refresh(dir: &Path) -> Result<Refreshed, DriftError> {
         });
     }
     Ok(refreshed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_managed;
+
+    #[test]
+    fn managed_resources_and_data_sources_are_told_apart() {
+        for managed in [
+            "aws_vpc.this",
+            "module.vpc.aws_vpc.this",
+            "module.sns.aws_sns_topic_subscription.this[\"ops@example.com\"]",
+            "module.a[\"x.y\"].module.b[0].aws_instance.this",
+        ] {
+            assert!(is_managed(managed), "{managed}");
+        }
+        for not in [
+            "",
+            "data.aws_partition.current",
+            "module.iamrole.data.aws_partition.current",
+            "module.a[\"data.x\"].data.aws_ami_ids.lookup",
+        ] {
+            assert!(!is_managed(not), "{not}");
+        }
+    }
 }

@@ -24,23 +24,10 @@ impl MariaDb {
     /// Installs a datadir, starts `mariadbd`, creates [`USER`] and [`DATABASE`].
     pub fn start() -> MariaDb {
         let dir = tempfile::tempdir().expect("temp dir for mariadb");
-        let port = super::free_port();
         let d = dir.path();
         let cnf = d.join("my.cnf");
-        std::fs::write(
-            &cnf,
-            format!(
-                "[mysqld]\nuser=root\ndatadir={data}\nsocket={sock}\nport={port}\nbind-address=127.0.0.1\n\
-                 pid-file={d}/mariadbd.pid\nlog-error={d}/error.log\nlocal_infile=ON\nskip-name-resolve\n\
-                 innodb_flush_log_at_trx_commit=2\ninnodb_buffer_pool_size=256M\ninnodb_log_file_size=256M\n\
-                 max_allowed_packet=64M\n\
-                 [client]\nsocket={sock}\nuser=root\n",
-                data = d.join("data").display(),
-                sock = d.join("mysqld.sock").display(),
-                d = d.display(),
-            ),
-        )
-        .expect("write my.cnf");
+        // The port is only read by the server, so the install runs with any.
+        write_cnf(d, 0);
         // Under heavy machine load the bootstrap server of mariadb-install-db has been seen to
         // fail once; a second attempt in a clean datadir is still a real start, and a second
         // failure fails the test with the tool's output.
@@ -55,23 +42,26 @@ impl MariaDb {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        let child = Command::new("/usr/sbin/mariadbd")
-            .arg(format!("--defaults-file={}", cnf.display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn /usr/sbin/mariadbd");
-        let mut db = MariaDb {
+        let (child, port) = super::start_listening(
+            "mariadbd",
+            Duration::from_secs(30),
+            |port| {
+                write_cnf(d, port);
+                Command::new("/usr/sbin/mariadbd")
+                    .arg(format!("--defaults-file={}", cnf.display()))
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("spawn /usr/sbin/mariadbd")
+            },
+            |_| std::fs::read_to_string(d.join("error.log")).unwrap_or_default(),
+        );
+        let db = MariaDb {
             child: Some(child),
             dir,
             port,
         };
-        if !super::wait_for_port(port, Duration::from_secs(30)) {
-            let log = std::fs::read_to_string(db.dir.path().join("error.log")).unwrap_or_default();
-            db.stop();
-            panic!("mariadbd did not listen on 127.0.0.1:{port} within 30 s; error log:\n{log}");
-        }
         db.root_sql(&format!(
             "CREATE DATABASE {DATABASE}; CREATE USER '{USER}'@'%' IDENTIFIED BY '{PASSWORD}'; \
              GRANT ALL ON {DATABASE}.* TO '{USER}'@'%'; FLUSH PRIVILEGES;"
@@ -132,6 +122,24 @@ impl MariaDb {
             let _ = child.wait();
         }
     }
+}
+
+/// Writes `my.cnf` in `d` for a server on `port`.
+fn write_cnf(d: &Path, port: u16) {
+    std::fs::write(
+        d.join("my.cnf"),
+        format!(
+            "[mysqld]\nuser=root\ndatadir={data}\nsocket={sock}\nport={port}\nbind-address=127.0.0.1\n\
+             pid-file={d}/mariadbd.pid\nlog-error={d}/error.log\nlocal_infile=ON\nskip-name-resolve\n\
+             innodb_flush_log_at_trx_commit=2\ninnodb_buffer_pool_size=256M\ninnodb_log_file_size=256M\n\
+             max_allowed_packet=64M\n\
+             [client]\nsocket={sock}\nuser=root\n",
+            data = d.join("data").display(),
+            sock = d.join("mysqld.sock").display(),
+            d = d.display(),
+        ),
+    )
+    .expect("write my.cnf");
 }
 
 fn install(cnf: &Path) -> std::process::Output {

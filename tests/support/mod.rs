@@ -10,6 +10,7 @@ pub mod stack;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// The repository root.
@@ -24,7 +25,9 @@ pub fn testbed_dir() -> PathBuf {
         .unwrap_or_else(|| repo_root().join(".testbed"))
 }
 
-/// A TCP port that was free a moment ago on 127.0.0.1.
+/// A TCP port on 127.0.0.1 where nothing listened a moment ago. Only for endpoints that must
+/// refuse connections (a dead endpoint, a host still booting): servers are started with
+/// [`start_listening`], which checks that the port it waits for is held by its own process.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port on 127.0.0.1");
     listener
@@ -45,6 +48,166 @@ pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
     false
+}
+
+/// How a server started on a port turned out.
+#[derive(Debug)]
+pub enum Listening {
+    /// The server's own process listens on the port.
+    Yes,
+    /// The server exited (a port taken by someone else between [`free_port`] and the bind
+    /// ends here): try again on a fresh port.
+    Exited(std::process::ExitStatus),
+    /// Neither within the timeout.
+    TimedOut,
+}
+
+/// Waits until `child` itself listens on 127.0.0.1:`port`. Something else answering there
+/// (another test's server that took the port first) does not count: the listening socket
+/// must be one of `child`'s open files.
+pub fn wait_for_own_port(child: &mut Child, port: u16, timeout: Duration) -> Listening {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Listening::Exited(status);
+        }
+        if pid_listens_on(child.id(), port) {
+            return Listening::Yes;
+        }
+        if Instant::now() > deadline {
+            return Listening::TimedOut;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Starts a server on a fresh free port with `spawn(port)` until its own process listens there
+/// (up to 5 ports: a port can be taken between [`free_port`] and the server's bind, and the
+/// server then exits). Panics with `describe(port)` (its log) when no attempt listens.
+pub fn start_listening(
+    what: &str,
+    timeout: Duration,
+    mut spawn: impl FnMut(u16) -> Child,
+    describe: impl Fn(u16) -> String,
+) -> (Child, u16) {
+    let mut tried = Vec::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let mut child = spawn(port);
+        match wait_for_own_port(&mut child, port, timeout) {
+            Listening::Yes => return (child, port),
+            Listening::Exited(status) => tried.push(format!(
+                "port {port}: exited ({status}):\n{}",
+                describe(port)
+            )),
+            Listening::TimedOut => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{what} did not listen on 127.0.0.1:{port} within {timeout:?}; its log:\n{}",
+                    describe(port)
+                );
+            }
+        }
+    }
+    panic!(
+        "{what} could not listen on any of 5 free ports:\n{}",
+        tried.join("\n")
+    );
+}
+
+/// True when process `pid` holds a socket listening on 127.0.0.1:`port` (or on any address).
+pub fn pid_listens_on(pid: u32, port: u16) -> bool {
+    let inodes = listening_inodes(port);
+    if inodes.is_empty() {
+        return false;
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| {
+            let target = target.to_string_lossy();
+            target
+                .strip_prefix("socket:[")
+                .and_then(|t| t.strip_suffix(']'))
+                .is_some_and(|inode| inodes.iter().any(|i| i == inode))
+        })
+    })
+}
+
+/// Inodes of the sockets in LISTEN state on `port` (IPv4 loopback or any address, and IPv6).
+fn listening_inodes(port: u16) -> Vec<String> {
+    let wanted = format!(":{port:04X}");
+    let mut out = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+            if f.len() > 9 && f[1].ends_with(&wanted) && f[3] == "0A" {
+                out.push(f[9].to_string());
+            }
+        }
+    }
+    out
+}
+
+/// A stand-in for `terraform` (for `PIPEFORM_TERRAFORM`) that records each invocation's
+/// arguments in a file and then runs the real one: a test reads [`TerraformSpy::calls`] to
+/// prove that a command refused before running Terraform, instead of timing it.
+pub struct TerraformSpy {
+    dir: tempfile::TempDir,
+}
+
+impl TerraformSpy {
+    /// Writes the stand-in.
+    pub fn new() -> Self {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("temp dir for the terraform spy");
+        let script = dir.path().join("terraform");
+        let log = dir.path().join("calls");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho \"$*\" >> '{}'\nexec terraform \"$@\"\n",
+                log.display()
+            ),
+        )
+        .expect("write the terraform spy");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the terraform spy");
+        Self { dir }
+    }
+
+    /// The value for `PIPEFORM_TERRAFORM`.
+    pub fn program(&self) -> PathBuf {
+        self.dir.path().join("terraform")
+    }
+
+    /// The argument lines of every run so far.
+    pub fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("calls"))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+}
+
+/// Waits, when the UTC day ends within `margin`, until the next day has begun: for a test that
+/// runs a program twice without a `--date` it can give (each run takes its own "today") and
+/// compares the two runs.
+pub fn clear_of_utc_midnight(margin: Duration) {
+    let now = chrono::Utc::now();
+    let next = (now.date_naive() + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 1)
+        .expect("a valid time")
+        .and_utc();
+    let left = (next - now).to_std().unwrap_or_default();
+    if left < margin {
+        std::thread::sleep(left);
+    }
 }
 
 /// The `pipeform` binary under test.

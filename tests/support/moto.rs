@@ -2,7 +2,7 @@
 //!
 //! ```ignore
 //! let moto = support::moto::Moto::start();
-//! std::env::set_var(...) // or pass moto.endpoint() / moto.env() to the command under test
+//! let config = moto.sdk_config(&rt); // the test's own clients; the command under test gets moto.env()
 //! moto.reset();          // clear all state (POST /moto-api/reset)
 //! ```
 //!
@@ -25,7 +25,7 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts moto on a free port and waits (up to 30 s) until it answers.
+    /// Starts moto on a free port and waits (up to 30 s) until its own process listens there.
     pub fn start() -> Moto {
         let server = std::env::var_os("PIPEFORM_MOTO_SERVER")
             .map(PathBuf::from)
@@ -35,26 +35,46 @@ impl Moto {
             "moto_server not found at {}; run scripts/install.sh or set PIPEFORM_MOTO_SERVER",
             server.display()
         );
-        let port = super::free_port();
         let log = tempfile::NamedTempFile::new().expect("temp file for the moto log");
-        let child = Command::new(&server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(log.reopen().expect("moto log"))
-            .stderr(log.reopen().expect("moto log"))
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {}: {e}", server.display()));
-        let mut moto = Moto {
+        let (child, port) = super::start_listening(
+            "moto_server",
+            Duration::from_secs(30),
+            |port| {
+                Command::new(&server)
+                    .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                    .stdin(Stdio::null())
+                    .stdout(log.reopen().expect("moto log"))
+                    .stderr(log.reopen().expect("moto log"))
+                    .spawn()
+                    .unwrap_or_else(|e| panic!("spawn {}: {e}", server.display()))
+            },
+            |_| std::fs::read_to_string(log.path()).unwrap_or_default(),
+        );
+        Moto {
             child: Some(child),
             port,
             log,
-        };
-        if !super::wait_for_port(port, Duration::from_secs(30)) {
-            let text = moto.log_text();
-            moto.stop();
-            panic!("moto_server did not listen on 127.0.0.1:{port} within 30 s; its log:\n{text}");
         }
-        moto
+    }
+
+    /// An SDK config for the test's own clients: this moto, [`REGION`] and the dummy
+    /// credentials given explicitly, so that nothing is read from (or set in) the environment
+    /// the tests share.
+    pub fn sdk_config(&self, rt: &tokio::runtime::Runtime) -> aws_config::SdkConfig {
+        rt.block_on(
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new(REGION))
+                .endpoint_url(self.endpoint())
+                .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                    "testing", "testing", None, None, "moto",
+                ))
+                .timeout_config(
+                    aws_config::timeout::TimeoutConfig::builder()
+                        .operation_timeout(Duration::from_secs(60))
+                        .build(),
+                )
+                .load(),
+        )
     }
 
     /// `http://127.0.0.1:PORT`.

@@ -111,6 +111,44 @@ fn authorize_in(dir: &Path, public: &Path) {
         .expect("append to authorized_keys");
 }
 
+fn read_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("sshd.log")).unwrap_or_default()
+}
+
+/// Writes the config of a server in `dir` on `port` and starts it (not waiting for it).
+fn spawn_in(dir: &Path, port: u16) -> Child {
+    // sshd refuses to start without its privilege separation directory.
+    std::fs::create_dir_all("/run/sshd").expect("create /run/sshd");
+    let d = dir.display();
+    let config = format!(
+        "Port {port}\n\
+         ListenAddress 127.0.0.1\n\
+         HostKey {d}/host_ed25519\n\
+         HostKey {d}/host_ecdsa\n\
+         PidFile {d}/sshd.pid\n\
+         AuthorizedKeysFile {d}/authorized_keys\n\
+         PasswordAuthentication no\n\
+         KbdInteractiveAuthentication no\n\
+         UsePAM no\n\
+         StrictModes no\n\
+         PermitRootLogin prohibit-password\n\
+         AllowUsers root {SUDO_USER}\n\
+         Subsystem sftp internal-sftp\n\
+         LogLevel VERBOSE\n"
+    );
+    let config_path = dir.join("sshd_config");
+    std::fs::write(&config_path, config).expect("write sshd_config");
+    let log = std::fs::File::create(dir.join("sshd.log")).expect("create sshd.log");
+    Command::new("/usr/sbin/sshd")
+        .args(["-D", "-e", "-f"])
+        .arg(&config_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start /usr/sbin/sshd (apt-get install openssh-server)")
+}
+
 /// A server's keys and config on a chosen port, not started yet: for clients that must find
 /// nothing listening at first (an instance still booting).
 pub struct Unstarted {
@@ -134,7 +172,14 @@ impl Unstarted {
 impl Sshd {
     /// Starts a server whose host keys are generated afresh, on a free port.
     pub fn start() -> Self {
-        Self::prepare(super::free_port()).start()
+        let Unstarted { dir, .. } = Self::prepare(0);
+        let (child, port) = super::start_listening(
+            "sshd",
+            Duration::from_secs(10),
+            |port| spawn_in(dir.path(), port),
+            |_| read_log(dir.path()),
+        );
+        Self { port, dir, child }
     }
 
     /// Generates host and client keys for a server on `port` without starting it.
@@ -156,45 +201,18 @@ impl Sshd {
     }
 
     fn start_in(dir: tempfile::TempDir, port: u16) -> Self {
-        // sshd refuses to start without its privilege separation directory.
-        std::fs::create_dir_all("/run/sshd").expect("create /run/sshd");
-        let d = dir.path().display();
-        let config = format!(
-            "Port {port}\n\
-             ListenAddress 127.0.0.1\n\
-             HostKey {d}/host_ed25519\n\
-             HostKey {d}/host_ecdsa\n\
-             PidFile {d}/sshd.pid\n\
-             AuthorizedKeysFile {d}/authorized_keys\n\
-             PasswordAuthentication no\n\
-             KbdInteractiveAuthentication no\n\
-             UsePAM no\n\
-             StrictModes no\n\
-             PermitRootLogin prohibit-password\n\
-             AllowUsers root {SUDO_USER}\n\
-             Subsystem sftp internal-sftp\n\
-             LogLevel VERBOSE\n"
-        );
-        let config_path = dir.path().join("sshd_config");
-        std::fs::write(&config_path, config).expect("write sshd_config");
-        let log = std::fs::File::create(dir.path().join("sshd.log")).expect("create sshd.log");
-        let child = Command::new("/usr/sbin/sshd")
-            .args(["-D", "-e", "-f"])
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start /usr/sbin/sshd (apt-get install openssh-server)");
-        let mut server = Self { port, dir, child };
-        if !super::wait_for_port(port, Duration::from_secs(10)) {
-            let _ = server.child.kill();
-            panic!(
-                "sshd did not listen on 127.0.0.1:{port}; log:\n{}",
-                server.log()
-            );
+        let mut child = spawn_in(dir.path(), port);
+        match super::wait_for_own_port(&mut child, port, Duration::from_secs(10)) {
+            super::Listening::Yes => Self { port, dir, child },
+            other => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "sshd did not listen on 127.0.0.1:{port} ({other:?}); log:\n{}",
+                    read_log(dir.path())
+                );
+            }
         }
-        server
     }
 
     /// The client's private key.
@@ -209,7 +227,7 @@ impl Sshd {
 
     /// The server's log so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
+        read_log(self.dir.path())
     }
 
     /// A known_hosts line for this server's `kind` host key (`ed25519` or `ecdsa`).

@@ -71,6 +71,16 @@ fn lock_file(name: &str) -> File {
         .expect("open a lock file in the testbed dir")
 }
 
+/// Makes the next test binary (of this run or a later one) apply the stack afresh instead of
+/// reusing it: called when a test could not put back what it changed, so that one broken
+/// restore does not fail every later test that reads the stack.
+pub fn invalidate(why: &str) {
+    let _ = fs::remove_file(testbed_dir().join("stack").join("applied"));
+    log(&format!(
+        "stack: a restore failed, the next user applies afresh: {why}"
+    ));
+}
+
 /// Appends a line to `.testbed/stack.log`, which `scripts/test.sh` prints after the tests (test
 /// output is captured; this is how the run shows what the end-to-end steps did).
 pub fn log(line: &str) {
@@ -147,6 +157,9 @@ impl SharedStack {
             env,
         };
         if fs::read_to_string(&marker).ok().as_deref() != Some(stamp.as_str()) {
+            // Tests of other binaries may be using the stack (after an invalidation): wait for
+            // them before resetting moto under them.
+            let _use = exclusive();
             stack.apply_fresh();
             fs::write(&marker, &stamp).expect("write the applied marker");
         } else {
@@ -275,7 +288,7 @@ impl SharedStack {
 }
 
 /// Copies the root module and its modules, leaving out local state, plans and caches.
-fn copy_root_module(from: &Path, to: &Path) {
+pub fn copy_root_module(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("create the module copy");
     for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
         let entry = entry.expect("read a directory entry");

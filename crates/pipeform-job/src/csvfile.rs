@@ -319,8 +319,9 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 /// Reads, validates and converts one CSV file. A UTF-8 BOM is skipped; quoted fields may hold
-/// commas, quotes and newlines. Any bad row fails the whole file.
-pub fn prepare(path: &Path) -> Result<Prepared, CsvError> {
+/// commas, quotes and newlines. Any bad row fails the whole file. Files of `parallel_from`
+/// bytes or more are scanned on two threads (the job passes [`PARALLEL_SCAN_BYTES`]).
+pub fn prepare(path: &Path, parallel_from: usize) -> Result<Prepared, CsvError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| CsvError::Read {
         path: shown.clone(),
@@ -386,7 +387,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, CsvError> {
     // authoritative ones with exact line numbers.
     #[cfg(test)]
     SPLIT_USED.with(|u| u.set(false));
-    let split = if records.len() >= PARALLEL_SCAN_BYTES {
+    let split = if records.len() >= parallel_from {
         split_point(records)
     } else {
         None
@@ -447,9 +448,10 @@ fn reader(data: &[u8]) -> csv::Reader<&[u8]> {
         .from_reader(data)
 }
 
-/// Files smaller than this are scanned by one thread (tests use a small value to exercise the
-/// two-thread path with small files).
-const PARALLEL_SCAN_BYTES: usize = if cfg!(test) { 64 << 10 } else { 4 << 20 };
+/// Files smaller than this are scanned by one thread: below it a second thread costs more than
+/// it saves. Pinned end to end by `a_csv_over_the_two_thread_threshold_loads_as_one_thread_reads_it`
+/// in `tests/job_load.rs`.
+pub const PARALLEL_SCAN_BYTES: usize = 4 << 20;
 
 #[cfg(test)]
 thread_local! {
@@ -602,8 +604,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("t.csv");
         std::fs::write(&p, text).expect("write");
-        prepare(&p)
+        prepare(&p, SPLIT_FROM)
     }
+
+    /// The unit tests' two-thread threshold: small files exercise the two-thread path.
+    const SPLIT_FROM: usize = 64 << 10;
 
     #[test]
     fn infers_types_from_the_whole_file() {
@@ -654,10 +659,7 @@ mod tests {
             out.extend_from_slice(row(i).as_bytes());
             out.push(b'\n');
         }
-        assert!(
-            out.len() > PARALLEL_SCAN_BYTES,
-            "test file too small to split"
-        );
+        assert!(out.len() > SPLIT_FROM, "test file too small to split");
         out
     }
 

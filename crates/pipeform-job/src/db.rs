@@ -169,7 +169,9 @@ pub fn load_tables(
     // keeps the CPUs busy: do both at once.
     let (conn, first) = std::thread::scope(|s| {
         let connecting = s.spawn(|| connect(target, opts));
-        let first = tables.first().map(|t| csvfile::prepare(&t.path));
+        let first = tables
+            .first()
+            .map(|t| csvfile::prepare(&t.path, csvfile::PARALLEL_SCAN_BYTES));
         let conn = connecting
             .join()
             .unwrap_or_else(|_| Err(JobError::failed("the connecting thread panicked")));
@@ -209,7 +211,7 @@ fn stage_all<'a>(
     for t in tables {
         let prepared = match first.take() {
             Some(done) => done?,
-            None => csvfile::prepare(&t.path)?,
+            None => csvfile::prepare(&t.path, csvfile::PARALLEL_SCAN_BYTES)?,
         };
         // The server's part only: the first file's pass ran while connecting.
         let started = Instant::now();
@@ -369,6 +371,7 @@ fn swap(conn: &mut Conn, staged: &[&TableFile], log: &mut JobLog) -> Result<(), 
         ));
     }
     // One statement: every table flips at once, and readers see old or new, never neither.
+    // Pinned by `readers_never_see_a_missing_table_during_swaps` (tests/job_load.rs).
     conn.query_drop(format!("RENAME TABLE {}", renames.join(", ")))
         .map_err(|e| {
             db_err(

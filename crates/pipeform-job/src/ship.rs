@@ -359,7 +359,9 @@ pub async fn ship(
             })
             .collect(),
     };
-    // A manifest says "this day is complete": written only when every file is there.
+    // A manifest says "this day is complete": written only when every file is there. Pinned
+    // by `a_file_the_bucket_refuses_leaves_no_manifest_and_check_fails_that_day`
+    // (tests/job_ship.rs).
     if report.files_complete() {
         for (key, m) in report.manifests(plan) {
             if let Err(e) = write_manifest(client, &plan.bucket, &key, &m, log).await {
