@@ -165,7 +165,6 @@ impl Snapshot {
                 }
             }
         }
-        drop(emit);
         pass.sha = hex::encode(hasher.finalize());
         Ok(pass)
     }
