@@ -5,6 +5,12 @@
 #                              vs pandas read_csv + to_sql (what the original pipeline ran)
 #   ship of 200 MB of logs:    pipeform-job ship vs a Python gzip + boto3 upload_file script
 # Whole-process wall times; every row measured in this same run. REPS=3 by default (median).
+#
+# MODE=rss (issue 15): peak resident memory and speed on big files instead, beside the same
+# figures of BASE_BIN (today's binary, built from main's commit) and the `mariadb` client:
+#   load of a CSV_GB (2) GB CSV, ship of LOGS (4) logs of LOG_GB (1) GB each, and the job inside
+#   a 256 MiB memory cgroup (cgroup v2, when /sys/fs/cgroup is writable). Files go to $TMPDIR
+#   (/tmp) and are deleted at the end. One run of each (they are long), whole-process times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TESTBED=${PIPEFORM_TESTBED_DIR:-$PWD/.testbed}
@@ -13,10 +19,131 @@ ROWS=${ROWS:-500000}
 LOG_MB=${LOG_MB:-200}
 say() { echo "bench/job: $*" >&2; }
 
+# --- MODE=rss: peak memory on big files (issue 15) ------------------------------------------
+rss_bench() {
+  local bin=$1 base=${BASE_BIN:?set BASE_BIN to a release pipeform-job built from main}
+  local csv_gb=${CSV_GB:-2} logs=${LOGS:-4} log_gb=${LOG_GB:-1}
+  local moto=${PIPEFORM_MOTO_SERVER:-$TESTBED/venv-moto/bin/moto_server}
+  local py; py=$(dirname "$moto")/python
+  W=$(mktemp -d "${TMPDIR:-/tmp}/pf-rss.XXXXXX"); PIDS=()
+  trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"' EXIT
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+  wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+  # "seconds peakKiB exit" of one command, from GNU time.
+  measure() {
+    /usr/bin/time -f '%e %M %x' -o "$W/time" "$@" >>"$W/cmd.log" 2>&1 || true
+    tail -1 "$W/time"
+  }
+  local dbp pw; dbp=$(free_port); pw="rss-$(head -c 9 /dev/urandom | base64 | tr -dc A-Za-z0-9)"
+  mkdir -p "$W/db"
+  printf '[mysqld]\nuser=root\ndatadir=%s\nsocket=%s\npid-file=%s\nport=%s\nbind-address=127.0.0.1\nlocal_infile=ON\nskip-name-resolve\nlog-error=%s\ninnodb_buffer_pool_size=256M\n[client]\nsocket=%s\nuser=root\n' \
+    "$W/db/data" "$W/db/sock" "$W/db/pid" "$dbp" "$W/db/error.log" "$W/db/sock" >"$W/db/my.cnf"
+  mariadb-install-db --defaults-file="$W/db/my.cnf" --auth-root-authentication-method=normal --skip-test-db >"$W/db/install.log" 2>&1
+  /usr/sbin/mariadbd --defaults-file="$W/db/my.cnf" >/dev/null 2>&1 & PIDS+=($!)
+  wait_port "$dbp" || { say "mariadbd did not start"; exit 1; }
+  mariadb --defaults-file="$W/db/my.cnf" -e "CREATE DATABASE bench; CREATE USER 'bench'@'%' IDENTIFIED BY '$pw'; GRANT ALL ON bench.* TO 'bench'@'%';"
+  local url="mysql://bench:$pw@127.0.0.1:$dbp/bench"
+
+  say "rss: generating a ${csv_gb} GB CSV and ${logs} logs of ${log_gb} GB in $W"
+  python3 - "$W/big.csv" "$csv_gb" "$W/logs" "$logs" "$log_gb" <<'PY'
+import os, sys
+path, gb, logdir, n, log_gb = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+block = "".join("%d,customer %d,%d.%02d,2026-%02d-%02d,%d,\"note, %d\"\n" % (i, i % 977, i % 100000, i % 100, 1 + i % 12, 1 + i % 28, i % 50, i) for i in range(20000))
+rows = 0
+with open(path, "w") as f:
+    f.write("id,customer,amount,placed_on,quantity,note\n")
+    while f.tell() < gb * 1e9:
+        f.write(block); rows += 20000
+print(rows, file=open(path + ".rows", "w"))
+os.makedirs(logdir)
+line = "".join("2026-11-01T00:00:%02d.%03dZ INFO req=%016x user_id=%d ip=10.0.%d.%d path=/api/orders/%d status=200 ms=%d\n" % (i % 60, i % 1000, i * 2654435761 % 2**64, i * 7919 % 10**6, i % 256, i * 31 % 256, i * 13 % 10**6, i % 2000) for i in range(20000))
+for k in range(n):
+    with open(os.path.join(logdir, "app-%d.log" % k), "w") as f:
+        while f.tell() < log_gb * 1e9:
+            f.write(line)
+PY
+  local rows; rows=$(cat "$W/big.csv.rows"); local csv_mb; csv_mb=$(du -m "$W/big.csv" | cut -f1)
+  local sql="mariadb --defaults-file=$W/db/my.cnf bench"
+  say "rss: load, new binary"
+  local l_new; l_new=$(measure "$bin" load --db-url "$url" --table "big=$W/big.csv" --log-file "$W/job.log")
+  local ddl; ddl=$($sql -N -e "SHOW CREATE TABLE big" | cut -f2- | sed 's/CREATE TABLE `big`/CREATE TABLE `big_cli`/; s/\\n/ /g')
+  printf "DROP TABLE IF EXISTS big_cli;\n%s;\nLOAD DATA LOCAL INFILE '%s' INTO TABLE big_cli CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' LINES TERMINATED BY '\\\\n' IGNORE 1 LINES;\n" "$ddl" "$W/big.csv" >"$W/client.sql"
+  say "rss: load, mariadb client"
+  local l_cli; l_cli=$(measure mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$dbp" -u bench -p"$pw" --local-infile=1 bench -e "source $W/client.sql")
+  $sql -e "DROP TABLE big_cli"
+  say "rss: load, today's binary"
+  local l_base; l_base=$(measure "$base" load --db-url "$url" --table "big=$W/big.csv" --log-file "$W/job-base.log")
+  local loaded; loaded=$($sql -N -e "SELECT COUNT(*) FROM big")
+  $sql -e "DROP TABLE big"
+
+  local mp; mp=$(free_port)
+  "$moto" -H 127.0.0.1 -p "$mp" >"$W/moto.log" 2>&1 & PIDS+=($!)
+  wait_port "$mp" || { say "moto did not start"; exit 1; }
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+  local ep=http://127.0.0.1:$mp
+  mkdir -p "$W/nocsv"
+  fresh_bucket() { curl -s -X POST "$ep/moto-api/reset" >/dev/null; "$py" -c "import boto3; boto3.client('s3', endpoint_url='$ep').create_bucket(Bucket='bench')"; }
+  local ship_args=(ship --bucket bench --csv-dir "$W/nocsv" --log-dir "$W/logs" --date 2026-01-01 --endpoint-url "$ep" --log-file "$W/ship.log")
+  say "rss: ship, new binary"; fresh_bucket
+  local s_new; s_new=$(measure "$bin" "${ship_args[@]}")
+  say "rss: ship, today's binary"; fresh_bucket
+  local s_base; s_base=$(measure "$base" "${ship_args[@]}")
+
+  # 256 MiB memory cgroup: v2 when mounted, else the v1 memory controller (no swap here).
+  local cg cg_kind cg_load="not run" cg_ship="not run"
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    cg=/sys/fs/cgroup/pf-rss-$$ cg_kind="cgroup v2 memory.max"
+  else
+    cg=/sys/fs/cgroup/memory/pf-rss-$$ cg_kind="cgroup v1 memory.limit_in_bytes (v2 is not mounted here)"
+  fi
+  if mkdir "$cg" 2>/dev/null; then
+    if [ -f "$cg/memory.max" ]; then echo $((256 << 20)) >"$cg/memory.max"; else echo $((256 << 20)) >"$cg/memory.limit_in_bytes"; fi
+    local in_cg=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg")
+    say "rss: load and ship in a 256 MiB $cg_kind"
+    cg_load=$(measure "${in_cg[@]}" "$bin" load --db-url "$url" --table "big=$W/big.csv" --log-file "$W/job-cg.log")
+    fresh_bucket; cg_ship=$(measure "${in_cg[@]}" "$bin" ship --bucket bench --csv-dir "$W/nocsv" --log-dir "$W/logs" --date 2026-01-02 --endpoint-url "$ep" --log-file "$W/ship-cg.log")
+    cg_load="$cg_load ($(tail -1 "$W/job-cg.log" | grep -o 'JOB_STATUS=[A-Z]*'))"
+    cg_ship="$cg_ship ($(tail -1 "$W/ship-cg.log" | grep -o 'JOB_STATUS=[A-Z]*'))"
+    rmdir "$cg" 2>/dev/null || true
+  else
+    cg_kind="none: cannot create $cg"
+  fi
+
+  local logs_mb; logs_mb=$(du -sm "$W/logs" | cut -f1)
+  row() { # name command "secs kib exit" size-for-rate unit
+    set -- "$1" "$2" $3 "$4" "$5"
+    awk -v n="$1" -v c="$2" -v s="$3" -v k="$4" -v x="$5" -v q="$6" -v u="$7" 'BEGIN{
+      r = (u == "rows") ? sprintf("%.0fk rows/s", q/s/1000) : sprintf("%.0f MB/s", q/s);
+      printf "| %s | `%s` | %.1f | %.0f MiB | %s | %s |\n", n, c, s, k/1024, r, (x == 0 ? "ok" : "exit " x) }'
+  }
+  cat <<MD
+## pipeform-job: peak memory on big files (issue 15)
+
+\`MODE=rss BASE_BIN=... bench/job.sh\`: one run each, whole-process wall time and peak RSS from
+\`/usr/bin/time -f '%e %M %x'\`; release builds of \`-p pipeform-job\` (this tree and today's main,
+\`BASE_BIN\`), private MariaDB and moto on loopback, $(nproc) cores, $(date -u +%FT%RZ).
+
+| what | command | seconds | peak RSS | rate | result |
+| --- | --- | --- | --- | --- | --- |
+$(row "**load**, ${csv_mb} MB CSV ($rows rows), this tree" "pipeform-job load --table big=big.csv" "$l_new" "$rows" rows)
+$(row "load, today's binary" "same, BASE_BIN" "$l_base" "$rows" rows)
+$(row "\`mariadb\` client LOAD DATA LOCAL INFILE, same types" "mariadb --local-infile=1 -e 'source client.sql'" "$l_cli" "$rows" rows)
+$(row "**ship**, $logs logs, ${logs_mb} MB, defaults (4 at once), this tree" "pipeform-job ship --log-dir logs" "$s_new" "$logs_mb" mb)
+$(row "ship, today's binary" "same, BASE_BIN" "$s_base" "$logs_mb" mb)
+
+Rows loaded: $loaded of $rows. In a 256 MiB memory cgroup ($cg_kind), "seconds peak-KiB exit":
+load $cg_load; ship $cg_ship.
+MD
+}
+
 # --- tools --------------------------------------------------------------------------------
 say "building pipeform-job (release)"
 cargo build --release --quiet -p pipeform-job
-BIN=$PWD/target/release/pipeform-job
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/pipeform-job
+if [ "${MODE:-}" = rss ]; then
+  rss_bench "$BIN"
+  exit 0
+fi
 VENV=$TESTBED/venv-bench
 SPEC="pandas==3.1.1 sqlalchemy==2.1.9 pymysql==1.2.4 boto3==1.44.5"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.spec" 2>/dev/null)" != "$SPEC" ]; then
@@ -211,7 +338,7 @@ count for the statement and one \`RENAME TABLE\`. The job's CPU time is ~0.2 s i
 
 | what | command | seconds (runs) | median | throughput | vs pipeform-job |
 | --- | --- | --- | --- | --- | --- |
-| **pipeform-job ship** (4 files at once, gzip level 1 (default), SHA-256, HeadObject, multipart > 16 MiB) | \`target/release/pipeform-job ship --bucket bench --csv-dir nocsv --log-dir logs --date D --endpoint-url \$EP\` | ${sh_ours[*]} | **$m_sh** | $(mbs "$LOGS_MB" "$m_sh") | 1.0x |
+| **pipeform-job ship** (4 files at once, gzip level 1 (default), SHA-256, HeadObject, multipart > 8 MiB) | \`target/release/pipeform-job ship --bucket bench --csv-dir nocsv --log-dir logs --date D --endpoint-url \$EP\` | ${sh_ours[*]} | **$m_sh** | $(mbs "$LOGS_MB" "$m_sh") | 1.0x |
 | pipeform-job ship \`--concurrency 1\` | same, plus \`--concurrency 1\` | ${sh_one[*]} | $m_one | $(mbs "$LOGS_MB" "$m_one") | $(ratio "$m_one" "$m_sh") |
 | pipeform-job ship \`--gzip-level 6\` (gzip's own default) | same, plus \`--gzip-level 6\` | ${sh_fast[*]} | $m_fast | $(mbs "$LOGS_MB" "$m_fast") | $(ratio "$m_fast" "$m_sh") |
 | Python \`gzip.open\` (level 9, its default) + boto3 \`upload_file\`, file by file | \`python ship.py \$EP bench logs py/D/\` | ${sh_py[*]} | $m_py | $(mbs "$LOGS_MB" "$m_py") | $(ratio "$m_py" "$m_sh") |

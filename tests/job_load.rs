@@ -328,6 +328,137 @@ fn readers_never_see_a_missing_table_during_swaps() {
     );
 }
 
+/// Issue 15: `""` lines of a one-column file were taken for blank lines and dropped.
+#[test]
+fn quoted_empty_fields_are_rows() {
+    let db = MariaDb::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("job.log");
+    let csv = write(dir.path(), "names.csv", b"name\n\"\"\n\"\"\nalice\n\n");
+    let run = load(&db, &log, &[("names", &csv)]);
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert_eq!(
+        db.sql("SELECT COUNT(*), COUNT(name) FROM names"),
+        "3\t1\n",
+        "two NULL rows and alice"
+    );
+}
+
+/// A load that finds another load of the same table running waits for it, and gives up
+/// clearly (changing nothing) when it does not end in time.
+#[test]
+fn a_second_load_of_one_table_waits_or_fails_clearly() {
+    let db = MariaDb::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("job.log");
+    let first = write(dir.path(), "first.csv", b"v\n1\n");
+    assert_eq!(load(&db, &log, &[("hot", &first)]).code, 0);
+
+    // Another session holds the table's load lock, as a running load does.
+    let mut holder =
+        mysql::Conn::new(mysql::Opts::from_url(&db.url()).expect("url")).expect("connect");
+    let got: Option<i64> = holder
+        .query_first("SELECT GET_LOCK('pf-load:hot', 0)")
+        .expect("get lock");
+    assert_eq!(got, Some(1));
+    let second = write(dir.path(), "second.csv", b"v\n2\n3\n");
+    let mut cmd = support::pipeform_job();
+    cmd.args(["load", "--db-url", &db.url(), "--lock-wait-timeout", "1"])
+        .arg("--table")
+        .arg(format!("hot={}", second.display()))
+        .arg("--log-file")
+        .arg(&log);
+    let run = finish(cmd, &log);
+    assert_eq!(run.code, 1, "{}", run.log);
+    let last = run.log.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("JOB_STATUS=FAILED") && last.contains("another load of it is still running"),
+        "{last}"
+    );
+    assert_eq!(db.sql("SELECT v FROM hot"), "1\n", "the table changed");
+    assert_eq!(tables(&db), "hot\n");
+    drop(holder);
+
+    // Two loads at once: both succeed, one after the other; the table is one file's rows.
+    let mut big_a = String::from("v\n");
+    let mut big_b = String::from("v\n");
+    for i in 0..200_000 {
+        big_a.push_str(&format!("{i}\n"));
+        if i % 2 == 0 {
+            big_b.push_str(&format!("{i}\n"));
+        }
+    }
+    let a = write(dir.path(), "a.csv", big_a.as_bytes());
+    let b = write(dir.path(), "b.csv", big_b.as_bytes());
+    let runs: Vec<_> = [a, b]
+        .into_iter()
+        .enumerate()
+        .map(|(i, file)| {
+            let url = db.url();
+            let log = dir.path().join(format!("job-{i}.log"));
+            std::thread::spawn(move || {
+                let out = std::process::Command::new(support::job_bin())
+                    .args(["load", "--db-url", &url])
+                    .arg("--table")
+                    .arg(format!("hot={}", file.display()))
+                    .arg("--log-file")
+                    .arg(&log)
+                    .output()
+                    .expect("run pipeform-job");
+                (
+                    out.status.code(),
+                    std::fs::read_to_string(&log).unwrap_or_default(),
+                )
+            })
+        })
+        .collect();
+    for r in runs {
+        let (code, log) = r.join().expect("load thread");
+        assert_eq!(code, Some(0), "{log}");
+    }
+    let count = db.sql("SELECT COUNT(*) FROM hot");
+    assert!(count == "200000\n" || count == "100000\n", "{count}");
+    assert_eq!(tables(&db), "hot\n", "no staging or old table left behind");
+}
+
+/// A staging table that cannot be dropped after a failure is reported as left behind, not as
+/// dropped.
+#[test]
+fn a_failed_staging_drop_is_reported_truthfully() {
+    let db = MariaDb::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("job.log");
+    db.root_sql(&format!(
+        "CREATE USER 'nodrop'@'%' IDENTIFIED BY 'nodrop-pw'; \
+         GRANT SELECT, INSERT, CREATE, ALTER ON {}.* TO 'nodrop'@'%';",
+        support::mariadb::DATABASE
+    ));
+    let csv = write(dir.path(), "t.csv", b"a\n1\n");
+    let mut cmd = support::pipeform_job();
+    cmd.args([
+        "load",
+        "--db-url",
+        &format!(
+            "mysql://nodrop:nodrop-pw@127.0.0.1:{}/{}",
+            db.port(),
+            support::mariadb::DATABASE
+        ),
+    ])
+    .arg("--table")
+    .arg(format!("t={}", csv.display()))
+    .arg("--log-file")
+    .arg(&log);
+    let run = finish(cmd, &log);
+    assert_eq!(run.code, 1, "{}", run.log);
+    assert!(!run.log.contains("dropped"), "claims a drop:\n{}", run.log);
+    assert!(
+        run.log
+            .contains("could not drop staging table(s) t__pf_staging"),
+        "{}",
+        run.log
+    );
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }

@@ -300,3 +300,183 @@ fn version_flag_works() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("pipeform-job "));
 }
+
+/// Issue 15: huge numbers made the job panic (exit 101, no status line) or hang. Every numeric
+/// flag of every subcommand, at extreme and edge values: each run ends promptly, either refused
+/// by the command line (exit 2, naming the flag) or with exactly one status line.
+#[test]
+fn extreme_numeric_flags_end_in_exit_2_or_one_status_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (csv, logs) = (tmp.path().join("csv"), tmp.path().join("logs"));
+    std::fs::create_dir_all(&csv).expect("mkdir");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    let table = tmp.path().join("t.csv");
+    std::fs::write(&table, "a\n1\n").expect("write");
+    // Nothing listens on port 1: the load fails at once, and with empty directories the ship
+    // makes no request at all.
+    let env = JobEnv {
+        db_host: "127.0.0.1".into(),
+        db_port: 1,
+        db_name: "d".into(),
+        db_user: "u".into(),
+        db_password: SecretSource::Env("PF_EXTREME_PW".into()),
+        bucket: "b".into(),
+        csv_prefix: "csv/{date}".into(),
+        logs_prefix: "logs/{date}".into(),
+        csv_dir: csv.display().to_string(),
+        log_dir: logs.display().to_string(),
+        region: "us-east-1".into(),
+        endpoint_url: Some("http://127.0.0.1:1".into()),
+        pseudonymise_fields: vec![],
+        hmac_key: None,
+    };
+    let env_file = tmp.path().join("job.env");
+    std::fs::write(&env_file, env.render()).expect("write env");
+    let log = tmp.path().join("job.log");
+    let s = |p: &Path| p.display().to_string();
+    let load: Vec<String> = [
+        "load",
+        "--db-url",
+        "mysql://u:p@127.0.0.1:1/d",
+        "--table",
+        &format!("t={}", s(&table)),
+    ]
+    .map(String::from)
+    .to_vec();
+    let ship: Vec<String> = [
+        "ship",
+        "--bucket",
+        "b",
+        "--csv-dir",
+        &s(&csv),
+        "--log-dir",
+        &s(&logs),
+        "--endpoint-url",
+        "http://127.0.0.1:1",
+        "--region",
+        "us-east-1",
+    ]
+    .map(String::from)
+    .to_vec();
+    let run: Vec<String> = ["run", "--env-file", &s(&env_file)]
+        .map(String::from)
+        .to_vec();
+    let log_flags = [("--log-max-bytes", "1073741824"), ("--log-keep", "100")];
+    let s3_flags = [
+        ("--concurrency", "64"),
+        ("--s3-attempt-timeout", "3600"),
+        ("--s3-max-attempts", "20"),
+        ("--multipart-threshold", "536870912"),
+        ("--gzip-level", "9"),
+        ("--part-size", "536870912"),
+    ];
+    let lock = [("--lock-wait-timeout", "86400")];
+    let cases: Vec<(&Vec<String>, Vec<(&str, &str)>)> = vec![
+        (&load, [&lock[..], &log_flags].concat()),
+        (&ship, [&s3_flags[..], &log_flags].concat()),
+        (&run, [&lock[..], &s3_flags, &log_flags].concat()),
+    ];
+    let mut refused = 0;
+    for (base, flags) in &cases {
+        for (flag, max) in flags {
+            for value in [
+                "0",
+                "1",
+                max,
+                "-1",
+                "4294967295",
+                "4294967296",
+                "18446744073709551615",
+                "18446744073709551616",
+                "99999999999999999999999999",
+                "1e9",
+            ] {
+                let what = format!("{} {flag} {value}", base[0]);
+                let before = std::fs::read_to_string(&log).unwrap_or_default().len();
+                let mut child = std::process::Command::new(support::job_bin())
+                    .args(base.iter())
+                    .arg(format!("{flag}={value}"))
+                    .arg("--log-file")
+                    .arg(&log)
+                    .env("PF_EXTREME_PW", "pw")
+                    .env_remove("AWS_ENDPOINT_URL")
+                    .env("AWS_ACCESS_KEY_ID", "x")
+                    .env("AWS_SECRET_ACCESS_KEY", "x")
+                    .env("AWS_EC2_METADATA_DISABLED", "true")
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("spawn");
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+                let code = loop {
+                    if let Some(status) = child.try_wait().expect("wait") {
+                        break status.code();
+                    }
+                    if std::time::Instant::now() > deadline {
+                        let _ = child.kill();
+                        panic!("{what}: still running after 60 s");
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                };
+                let mut stderr = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+                }
+                let added = std::fs::read_to_string(&log).unwrap_or_default()[before..].to_string();
+                let status = status_lines(&added);
+                match code {
+                    Some(2) if status.is_empty() => {
+                        assert!(stderr.contains(flag), "{what}: {stderr}");
+                        refused += 1;
+                    }
+                    Some(0 | 1 | 2) => assert_eq!(
+                        (status.len(), added.lines().last()),
+                        (1, status.first().copied()),
+                        "{what}: exit {code:?}, log:\n{added}\nstderr:\n{stderr}"
+                    ),
+                    other => panic!("{what}: exit {other:?}\n{stderr}"),
+                }
+            }
+        }
+    }
+    assert!(refused > 100, "only {refused} runs were refused");
+}
+
+/// The CLI and the config agree: CSV and log prefixes that start alike are refused.
+#[test]
+fn run_refuses_csv_and_log_prefixes_that_start_alike() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let env = JobEnv {
+        db_host: "127.0.0.1".into(),
+        db_port: 1,
+        db_name: "d".into(),
+        db_user: "u".into(),
+        db_password: SecretSource::Env("PF_SAME_PW".into()),
+        bucket: "b".into(),
+        csv_prefix: "same/{date}".into(),
+        logs_prefix: "same/{year}/{month}/{day}".into(),
+        csv_dir: tmp.path().display().to_string(),
+        log_dir: tmp.path().display().to_string(),
+        region: "us-east-1".into(),
+        endpoint_url: Some("http://127.0.0.1:1".into()),
+        pseudonymise_fields: vec![],
+        hmac_key: None,
+    };
+    let env_file = tmp.path().join("job.env");
+    std::fs::write(&env_file, env.render()).expect("write env");
+    for extra in [&["--dry-run"][..], &[]] {
+        let out = support::pipeform_job()
+            .args(["run", "--env-file"])
+            .arg(&env_file)
+            .args(extra)
+            .env("PF_SAME_PW", "pw")
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains("PIPEFORM_CSV_PREFIX and PIPEFORM_LOGS_PREFIX"),
+            "{stderr}"
+        );
+    }
+}

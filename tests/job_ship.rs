@@ -5,6 +5,8 @@ mod support;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::moto::{Moto, REGION};
@@ -603,6 +605,188 @@ fn moto_stopped_mid_ship_fails_and_the_rerun_completes_without_loss_or_duplicate
     for (key, body) in &originals {
         assert_eq!(&s3.get(key).0, body, "{key} differs");
     }
+}
+
+/// Issue 15: names differing only in bytes that are not UTF-8 mapped to one key, so one file
+/// was never stored while every run reported success.
+#[test]
+fn names_that_differ_only_in_non_utf8_bytes_get_their_own_keys() {
+    use std::os::unix::ffi::OsStrExt;
+    let moto = Moto::start();
+    let s3 = S3::new(&moto);
+    let d = dirs();
+    for (name, body) in [
+        (&b"bad\xff.log"[..], "first\n"),
+        (&b"bad\xfe.log"[..], "second\n"),
+    ] {
+        std::fs::write(d.logs.join(std::ffi::OsStr::from_bytes(name)), body).expect("write");
+    }
+    let run = ship(&moto, &d, &["--date", "2026-06-01"]);
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert_eq!(
+        s3.keys(),
+        [
+            "logs/2026-06-01/_pipeform_manifest.json",
+            "logs/2026-06-01/bad%FE.log.gz",
+            "logs/2026-06-01/bad%FF.log.gz",
+        ]
+    );
+    assert_eq!(s3.get("logs/2026-06-01/bad%FF.log.gz").0, b"first\n");
+    assert_eq!(s3.get("logs/2026-06-01/bad%FE.log.gz").0, b"second\n");
+    let run = ship(&moto, &d, &["--date", "2026-06-01"]);
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert_eq!(count(&run.log, "ship: skipped"), 2, "{}", run.log);
+}
+
+/// Issue 15: the config refuses CSV and log prefixes that start alike; the CLI did not.
+#[test]
+fn equal_csv_and_log_prefixes_are_refused_before_anything_is_uploaded() {
+    let moto = Moto::start();
+    let s3 = S3::new(&moto);
+    let d = dirs();
+    std::fs::write(d.csv.join("a.csv"), b"x\n1\n").expect("write");
+    std::fs::write(d.logs.join("a.csv"), b"not the same file\n").expect("write");
+    let run = ship(
+        &moto,
+        &d,
+        &[
+            "--csv-prefix",
+            "same/{date}",
+            "--logs-prefix",
+            "same/{date}",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.log);
+    assert!(
+        run.log.contains("--csv-prefix and --logs-prefix"),
+        "{}",
+        run.log
+    );
+    assert!(s3.keys().is_empty(), "{:?}", s3.keys());
+}
+
+/// A file rewritten while it is shipped fails the run; nothing torn is stored for it, and the
+/// next run (file stable again) ships it.
+#[test]
+fn a_file_that_changes_while_shipped_fails_the_run() {
+    let moto = Moto::start();
+    let s3 = S3::new(&moto);
+    let d = dirs();
+    for (dir, name) in [(&d.csv, "moving.csv"), (&d.logs, "moving.log")] {
+        let path = dir.join(name);
+        let a = pseudo_random_text(6 * 1024 * 1024, 3);
+        let b = pseudo_random_text(5 * 1024 * 1024, 4);
+        std::fs::write(&path, &a).expect("write");
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let stop = Arc::clone(&stop);
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut i = 0u64;
+                while !stop.load(Ordering::SeqCst) {
+                    // Rewritten in place, as an editor or a careless producer does.
+                    std::fs::write(&path, if i % 2 == 0 { &b } else { &a }).expect("rewrite");
+                    i += 1;
+                }
+            })
+        };
+        let run = ship(&moto, &d, &["--date", "2026-07-01"]);
+        stop.store(true, Ordering::SeqCst);
+        writer.join().expect("writer");
+        assert_eq!(run.code, 1, "{name}: {}", run.log);
+        assert!(
+            run.log
+                .contains(&format!("{name} changed while it was being shipped")),
+            "{}",
+            run.log
+        );
+        assert!(
+            !s3.keys().iter().any(|k| k.contains(name)),
+            "{name}: {:?}",
+            s3.keys()
+        );
+        std::fs::remove_file(&path).expect("remove");
+    }
+    // Appending to a log is not a change: the object is the log as it was when the ship began.
+    let log = d.logs.join("growing.log");
+    std::fs::write(&log, pseudo_random_text(4 * 1024 * 1024, 5)).expect("write");
+    let before = std::fs::read(&log).expect("read");
+    let stop = Arc::new(AtomicBool::new(false));
+    let appender = {
+        let stop = Arc::clone(&stop);
+        let log = log.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&log)
+                .expect("open");
+            while !stop.load(Ordering::SeqCst) {
+                std::io::Write::write_all(&mut f, b"appended line\n").expect("append");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let run = ship(&moto, &d, &["--date", "2026-07-02"]);
+    stop.store(true, Ordering::SeqCst);
+    appender.join().expect("appender");
+    assert_eq!(run.code, 0, "{}", run.log);
+    let (body, _, _) = s3.get("logs/2026-07-02/growing.log.gz");
+    assert!(body.len() >= before.len() && body.starts_with(&before));
+}
+
+/// Issue 15: with `--pseudonymise-fields user_id`, these lines reached S3 in clear or as broken
+/// JSON, and `null` became a hash.
+#[test]
+fn pseudonymised_fields_never_reach_s3_in_clear() {
+    let moto = Moto::start();
+    let s3 = S3::new(&moto);
+    let d = dirs();
+    let lines = [
+        "USER_ID=S4",
+        "user_id= S2",
+        "user_id=a,S8b",
+        "user_id:S9",
+        r#"{"user_id": ["S11"]}"#,
+        r#"{"user_id": {"v":"S12"}}"#,
+        r#"{"user_id": null, "n": 1}"#,
+        "user_id=\"S13 never closed",
+        "plain line",
+    ];
+    std::fs::write(d.logs.join("app.log"), lines.join("\n") + "\n").expect("write");
+    std::env::set_var("PF_TEST_HMAC_2", "hmac-key-2");
+    let run = ship(
+        &moto,
+        &d,
+        &[
+            "--date",
+            "2026-08-01",
+            "--pseudonymise-fields",
+            "user_id",
+            "--hmac-key-source",
+            "env:PF_TEST_HMAC_2",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert!(
+        run.log.contains("1 line(s) withheld, first at line 8"),
+        "{}",
+        run.log
+    );
+    let text = String::from_utf8(s3.get("logs/2026-08-01/app.log.gz").0).expect("utf8");
+    for secret in ["S4", "S2", "S8b", "S9", "S11", "S12", "S13"] {
+        assert!(!text.contains(secret), "{secret} in clear:\n{text}");
+    }
+    let out: Vec<&str> = text.lines().collect();
+    assert_eq!(out.len(), lines.len() - 1, "{text}");
+    for line in out.iter().filter(|l| l.starts_with('{')) {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("{line} is no longer JSON: {e}"));
+    }
+    assert!(
+        text.contains(r#"{"user_id":null,"n":1}"#) || text.contains(r#"{"user_id": null, "n": 1}"#),
+        "{text}"
+    );
+    assert_eq!(out.last(), Some(&"plain line"));
 }
 
 fn wait_timeout(child: &mut std::process::Child, limit: Duration) -> Option<i32> {

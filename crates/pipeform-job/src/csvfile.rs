@@ -1,7 +1,12 @@
-//! One CSV file, read once: validated row by row, column types inferred from the whole file,
-//! and turned into the tab-separated text `LOAD DATA` reads (`\N` for NULL).
+//! One CSV file, read twice in buffered chunks (memory does not grow with its size): the first
+//! reading validates every row and infers the column types (two threads, one per half, when the
+//! file is big), the second turns the rows into the tab-separated text `LOAD DATA` reads (`\N`
+//! for NULL) while the server inserts them.
 
 use std::fmt;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 /// Longest identifier MySQL accepts.
@@ -51,8 +56,8 @@ pub struct Column {
     pub ty: ColumnType,
 }
 
-/// A CSV file ready to load: validated, its types inferred, its bytes kept for
-/// [`Prepared::write_tsv`].
+/// A CSV file ready to load: validated and its types inferred; [`Prepared::write_tsv`] reads
+/// it again.
 #[derive(Debug)]
 pub struct Prepared {
     /// The file it came from.
@@ -61,10 +66,10 @@ pub struct Prepared {
     pub columns: Vec<Column>,
     /// Data rows (header excluded).
     pub rows: u64,
-    /// The file's bytes.
-    bytes: Vec<u8>,
-    /// Where the CSV starts in `bytes` (after a UTF-8 BOM).
-    body: usize,
+    /// Where the CSV starts (after a UTF-8 BOM).
+    body: u64,
+    /// The file's size at the first reading; the second reads exactly as far.
+    len: u64,
 }
 
 impl Prepared {
@@ -73,8 +78,7 @@ impl Prepared {
     /// hides the conversion behind the load and never holds a second copy of the file.
     /// Returns the rows written.
     pub fn write_tsv(&self, out: &mut impl std::io::Write) -> std::io::Result<u64> {
-        let data = self.bytes.get(self.body..).unwrap_or_default();
-        let mut rdr = reader(data);
+        let mut rdr = reader(open_at(&self.path, self.body, self.len)?);
         let mut record = csv::ByteRecord::new();
         // The header row (checked by `prepare`).
         rdr.read_byte_record(&mut record)
@@ -85,9 +89,6 @@ impl Prepared {
             .read_byte_record(&mut record)
             .map_err(std::io::Error::other)?
         {
-            if is_blank(&record) {
-                continue;
-            }
             for (i, raw) in record.iter().enumerate() {
                 if i > 0 {
                     buf.push(b'\t');
@@ -319,20 +320,23 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 /// Reads, validates and converts one CSV file. A UTF-8 BOM is skipped; quoted fields may hold
-/// commas, quotes and newlines. Any bad row fails the whole file. Files of `parallel_from`
-/// bytes or more are scanned on two threads (the job passes [`PARALLEL_SCAN_BYTES`]).
-pub fn prepare(path: &Path, parallel_from: usize) -> Result<Prepared, CsvError> {
+/// commas, quotes and newlines; a quoted empty field is a NULL like an unquoted one (only lines
+/// with nothing on them are skipped). Any bad row fails the whole file.
+pub fn prepare(path: &Path, parallel_from: u64) -> Result<Prepared, CsvError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| CsvError::Read {
+    let read_err = |source| CsvError::Read {
         path: shown.clone(),
         source,
-    })?;
-    let body = if bytes.starts_with(b"\xEF\xBB\xBF") {
+    };
+    let file = File::open(path).map_err(read_err)?;
+    let len = file.metadata().map_err(read_err)?.len();
+    let mut bom = [0u8; 3];
+    let got = file.read_at(&mut bom, 0).map_err(read_err)?;
+    let body: u64 = if got == 3 && bom == *b"\xEF\xBB\xBF" {
         3
     } else {
         0
     };
-    let data = bytes.get(body..).unwrap_or_default();
     let bad_row = |line: u64, column: Option<usize>, reason: String| CsvError::BadRow {
         path: shown.clone(),
         line,
@@ -340,7 +344,7 @@ pub fn prepare(path: &Path, parallel_from: usize) -> Result<Prepared, CsvError> 
         reason,
     };
 
-    let mut rdr = reader(data);
+    let mut rdr = reader(open_at(path, body, len).map_err(read_err)?);
     let mut record = csv::ByteRecord::new();
 
     // Header.
@@ -377,27 +381,37 @@ pub fn prepare(path: &Path, parallel_from: usize) -> Result<Prepared, CsvError> 
         columns_names.push(name);
     }
     let width = columns_names.len();
-    let first = rdr.position().byte() as usize;
-    let records = data.get(first..).unwrap_or_default();
+    let first = body + rdr.position().byte();
     let lines_before = rdr.position().line().saturating_sub(1);
-    let scan_all = || scan(records, None, lines_before, width, &shown).map(|(i, n, _)| (i, n));
+    drop(rdr);
+    let region = Region {
+        path,
+        file: &file,
+        len,
+        width,
+        shown: &shown,
+    };
+    let scan_all = || {
+        region
+            .scan(first, None, lines_before)
+            .map(|(i, n, _)| (i, n))
+    };
     // Two threads, each inferring half of the rows, when the file is big enough to be worth
     // it. Any complaint from either half (or a split that turns out not to fall between
     // records) sends the whole file through one sequential scan, whose errors are the
     // authoritative ones with exact line numbers.
     #[cfg(test)]
     SPLIT_USED.with(|u| u.set(false));
-    let split = if records.len() >= parallel_from {
-        split_point(records)
+    let split = if len - first >= parallel_from {
+        split_point(&file, first, len).map_err(read_err)?
     } else {
         None
     };
     let (infer, rows) = match split {
         Some(mid) => {
-            let tail = records.get(mid..).unwrap_or_default();
             let (a, b) = std::thread::scope(|s| {
-                let second = s.spawn(|| scan(tail, None, 0, width, &shown));
-                let first = scan(records, Some(mid), lines_before, width, &shown);
+                let second = s.spawn(|| region.scan(mid, None, 0));
+                let first = region.scan(first, Some(mid), lines_before);
                 (first, second.join())
             });
             match (a, b) {
@@ -429,29 +443,67 @@ pub fn prepare(path: &Path, parallel_from: usize) -> Result<Prepared, CsvError> 
         path: path.to_path_buf(),
         columns,
         rows,
-        bytes,
         body,
+        len,
     })
-}
-
-/// A blank line: no row. Both passes must agree on this, or their row counts differ.
-fn is_blank(record: &csv::ByteRecord) -> bool {
-    record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty)
 }
 
 /// The CSV reader every pass uses: the header is an ordinary record to us, and rows of the
 /// wrong width are reported by us (with the header's count), not by the crate.
-fn reader(data: &[u8]) -> csv::Reader<&[u8]> {
+fn reader<R: Read>(input: R) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(data)
+        .buffer_capacity(READ_BUFFER)
+        .from_reader(input)
+}
+
+/// Bytes each reader asks the file for at a time.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// The file from `from` up to `len`.
+fn open_at(path: &Path, from: u64, len: u64) -> std::io::Result<std::io::Take<File>> {
+    let mut f = File::open(path)?;
+    f.seek(SeekFrom::Start(from))?;
+    Ok(f.take(len.saturating_sub(from)))
+}
+
+/// Calls `each` on the bytes of `file` in `from..to`, chunk by chunk, until it returns false.
+fn chunks(
+    file: &File,
+    from: u64,
+    to: u64,
+    mut each: impl FnMut(&[u8]) -> bool,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; READ_BUFFER];
+    let mut at = from;
+    while at < to {
+        let want = usize::try_from(to - at)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let n = file.read_at(&mut buf[..want], at)?;
+        if n == 0 || !each(&buf[..n]) {
+            break;
+        }
+        at += n as u64;
+    }
+    Ok(())
+}
+
+/// Quotes in `from..to`: odd means a quoted field was opened and not closed.
+fn quotes(file: &File, from: u64, to: u64) -> std::io::Result<u64> {
+    let mut n = 0u64;
+    chunks(file, from, to, |c| {
+        n += memchr::memchr_iter(b'"', c).count() as u64;
+        true
+    })?;
+    Ok(n)
 }
 
 /// Files smaller than this are scanned by one thread: below it a second thread costs more than
 /// it saves. Pinned end to end by `a_csv_over_the_two_thread_threshold_loads_as_one_thread_reads_it`
 /// in `tests/job_load.rs`.
-pub const PARALLEL_SCAN_BYTES: usize = 4 << 20;
+pub const PARALLEL_SCAN_BYTES: u64 = 4 << 20;
 
 #[cfg(test)]
 thread_local! {
@@ -459,115 +511,127 @@ thread_local! {
     static SPLIT_USED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Where to cut `data` in two, near the middle: after the first newline past the middle that
-/// an even number of quotes precedes (a newline inside a quoted field follows an odd number).
-/// Stray quotes can fool the count, so the caller accepts the cut only if the parser, reading
-/// from the start, ends a record exactly there.
-fn split_point(data: &[u8]) -> Option<usize> {
-    let mid = data.len() / 2;
-    let mut open = data.get(..mid)?.iter().filter(|&&b| b == b'"').count() % 2 == 1;
-    for (i, &b) in data.get(mid..)?.iter().enumerate() {
-        match b {
-            b'"' => open = !open,
-            b'\n' if !open => return Some(mid + i + 1).filter(|&at| at < data.len()),
-            _ => {}
+/// Where to cut the records in `from..len` in two, near the middle: after the first newline
+/// past the middle that an even number of quotes precedes (a newline inside a quoted field
+/// follows an odd number). Stray quotes can fool the count, so the caller accepts the cut only
+/// if the parser, reading from the start, ends a record exactly there.
+fn split_point(file: &File, from: u64, len: u64) -> std::io::Result<Option<u64>> {
+    let mid = from + (len - from) / 2;
+    let mut open = quotes(file, from, mid)? % 2 == 1;
+    let mut at = mid;
+    let mut found = None;
+    chunks(file, mid, len, |c| {
+        for &b in c {
+            at += 1;
+            match b {
+                b'"' => open = !open,
+                b'\n' if !open => {
+                    found = Some(at).filter(|&at| at < len);
+                    return false;
+                }
+                _ => {}
+            }
         }
-    }
-    None
+        true
+    })?;
+    Ok(found)
 }
 
-/// Validates the records in `data` (no header) and infers their columns' types: the state of
-/// each column, the number of rows and the byte offset where reading stopped (the end, or the
-/// end of the first record reaching `stop_at`). Error lines are counted from `lines_before`.
-fn scan(
-    data: &[u8],
-    stop_at: Option<usize>,
-    lines_before: u64,
+/// The records of one file, as every scan of it sees them.
+struct Region<'a> {
+    path: &'a Path,
+    file: &'a File,
+    len: u64,
     width: usize,
-    shown: &str,
-) -> Result<(Vec<Infer>, u64, usize), CsvError> {
-    let bad_row = |line: u64, column: Option<usize>, reason: String| CsvError::BadRow {
-        path: shown.to_string(),
-        line: line + lines_before,
-        column,
-        reason,
-    };
-    let mut rdr = reader(data);
-    let mut record = csv::ByteRecord::new();
-    let mut infer = vec![Infer::new(); width];
-    let mut rows = 0u64;
-    let mut start = 0usize;
-    let mut start_line = 1u64;
+    shown: &'a str,
+}
 
-    loop {
-        let got = match rdr.read_byte_record(&mut record) {
-            Ok(g) => g,
-            Err(e) => {
-                let line = e.position().map_or(start_line, |p| p.line());
-                return Err(bad_row(line, None, e.to_string()));
-            }
+impl Region<'_> {
+    /// Validates the records from byte `from` (a record start) and infers their columns'
+    /// types: the state of each column, the number of rows and the offset where reading
+    /// stopped (the end, or the end of the first record reaching `stop_at`). Error lines are
+    /// counted from `lines_before`.
+    fn scan(
+        &self,
+        from: u64,
+        stop_at: Option<u64>,
+        lines_before: u64,
+    ) -> Result<(Vec<Infer>, u64, u64), CsvError> {
+        let bad_row = |line: u64, column: Option<usize>, reason: String| CsvError::BadRow {
+            path: self.shown.to_string(),
+            line: line + lines_before,
+            column,
+            reason,
         };
-        if !got {
-            break;
-        }
-        let end = rdr.position().byte() as usize;
-        let end_line = rdr.position().line();
-        let line = record.position().map_or(start_line, |p| p.line());
-        // The csv crate reads an unterminated quote to the end of the file without an error;
-        // a record whose raw text holds an odd number of quotes and spans lines (or runs to
-        // the end of the file) is exactly that.
-        let suspect = end_line > start_line + 1 || end >= data.len();
-        let odd_quotes = || {
-            let raw = data.get(start..end).unwrap_or_default();
-            raw.iter().filter(|&&b| b == b'"').count() % 2 == 1
+        let read_err = |source| CsvError::Read {
+            path: self.shown.to_string(),
+            source,
         };
-        if suspect && odd_quotes() {
-            return Err(bad_row(
-                line,
-                None,
-                "unterminated quoted field (a '\"' is opened and never closed)".into(),
-            ));
-        }
-        start = end;
-        start_line = end_line;
-        let done = stop_at.is_some_and(|stop| end >= stop);
+        let mut rdr = reader(open_at(self.path, from, self.len).map_err(read_err)?);
+        let mut record = csv::ByteRecord::new();
+        let mut infer = vec![Infer::new(); self.width];
+        let mut rows = 0u64;
+        let mut start = from;
+        let mut start_line = 1u64;
 
-        if is_blank(&record) {
-            // A blank line: no row.
-            if done {
+        loop {
+            let got = match rdr.read_byte_record(&mut record) {
+                Ok(g) => g,
+                Err(e) => {
+                    let line = e.position().map_or(start_line, |p| p.line());
+                    return Err(bad_row(line, None, e.to_string()));
+                }
+            };
+            if !got {
                 break;
             }
-            continue;
-        }
-        if record.len() != width {
-            return Err(bad_row(
-                line,
-                None,
-                format!(
-                    "{} fields, but the header has {width} columns",
-                    record.len()
-                ),
-            ));
-        }
-        for (i, raw) in record.iter().enumerate() {
-            if raw.is_empty() {
-                continue;
-            }
-            let v = std::str::from_utf8(raw).map_err(|e| {
-                bad_row(
+            let end = from + rdr.position().byte();
+            let end_line = rdr.position().line();
+            let line = record.position().map_or(start_line, |p| p.line());
+            // The csv crate reads an unterminated quote to the end of the file without an
+            // error; a record whose raw text holds an odd number of quotes and spans lines (or
+            // runs to the end of the file) is exactly that. Only such records are re-read.
+            let suspect = end_line > start_line + 1 || end >= self.len;
+            if suspect && quotes(self.file, start, end).map_err(read_err)? % 2 == 1 {
+                return Err(bad_row(
                     line,
-                    Some(i + 1),
-                    format!("invalid UTF-8 at byte {} of the field", e.valid_up_to()),
-                )
-            })?;
-            infer[i].see(v);
+                    None,
+                    "unterminated quoted field (a '\"' is opened and never closed)".into(),
+                ));
+            }
+            start = end;
+            start_line = end_line;
+            if record.len() != self.width {
+                return Err(bad_row(
+                    line,
+                    None,
+                    format!(
+                        "{} fields, but the header has {} columns",
+                        record.len(),
+                        self.width
+                    ),
+                ));
+            }
+            for (i, raw) in record.iter().enumerate() {
+                if raw.is_empty() {
+                    continue;
+                }
+                let v = std::str::from_utf8(raw).map_err(|e| {
+                    bad_row(
+                        line,
+                        Some(i + 1),
+                        format!("invalid UTF-8 at byte {} of the field", e.valid_up_to()),
+                    )
+                })?;
+                infer[i].see(v);
+            }
+            rows += 1;
+            if stop_at.is_some_and(|stop| end >= stop) {
+                break;
+            }
         }
-        rows += 1;
-        if done {
-            break;
-        }
+        Ok((infer, rows, start))
     }
-    Ok((infer, rows, start))
 }
 
 /// `LOAD DATA`'s default escaping: backslash, tab, newline and carriage return.
@@ -600,15 +664,29 @@ impl fmt::Display for Column {
 mod tests {
     use super::*;
 
-    fn prep(text: &[u8]) -> Result<Prepared, CsvError> {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("t.csv");
-        std::fs::write(&p, text).expect("write");
-        prepare(&p, SPLIT_FROM)
+    /// A prepared file whose directory lives as long as it (the second reading needs it).
+    #[derive(Debug)]
+    struct Prepped {
+        p: Prepared,
+        _dir: tempfile::TempDir,
+    }
+
+    impl std::ops::Deref for Prepped {
+        type Target = Prepared;
+        fn deref(&self) -> &Prepared {
+            &self.p
+        }
     }
 
     /// The unit tests' two-thread threshold: small files exercise the two-thread path.
-    const SPLIT_FROM: usize = 64 << 10;
+    const SPLIT_FROM: u64 = 64 << 10;
+
+    fn prep(text: &[u8]) -> Result<Prepped, CsvError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("t.csv");
+        std::fs::write(&p, text).expect("write");
+        prepare(&p, SPLIT_FROM).map(|p| Prepped { p, _dir: dir })
+    }
 
     #[test]
     fn infers_types_from_the_whole_file() {
@@ -659,14 +737,28 @@ mod tests {
             out.extend_from_slice(row(i).as_bytes());
             out.push(b'\n');
         }
-        assert!(out.len() > SPLIT_FROM, "test file too small to split");
+        assert!(
+            out.len() as u64 > SPLIT_FROM,
+            "test file too small to split"
+        );
         out
     }
 
     /// What one thread reading the whole file infers.
     fn sequential(text: &[u8], width: usize) -> (Vec<String>, u64) {
         let body = text.iter().position(|&b| b == b'\n').expect("header") + 1;
-        let (inf, rows, _) = scan(&text[body..], None, 1, width, "t.csv").expect("valid");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).expect("write");
+        let file = File::open(&path).expect("open");
+        let region = Region {
+            path: &path,
+            file: &file,
+            len: text.len() as u64,
+            width,
+            shown: "t.csv",
+        };
+        let (inf, rows, _) = region.scan(body as u64, None, 1).expect("valid");
         (inf.iter().map(|i| i.finish().sql()).collect(), rows)
     }
 
@@ -798,5 +890,17 @@ mod tests {
         for bad in ["", "1x", "a-b", "a`b", "a b", &"x".repeat(60)] {
             assert!(check_table_name(bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// Issue 15: a one-column file of quoted empty fields lost its rows as "blank lines".
+    #[test]
+    fn quoted_empty_fields_are_rows_and_empty_lines_are_not() {
+        let p = prep(b"name\n\"\"\n\"\"\nalice\n").expect("valid");
+        assert_eq!(p.rows, 3);
+        let mut tsv = Vec::new();
+        assert_eq!(p.write_tsv(&mut tsv).expect("tsv"), 3);
+        assert_eq!(tsv, b"\\N\n\\N\nalice\n");
+        let p = prep(b"a,b\n1,2\n\n\r\n3,4\n\n").expect("valid");
+        assert_eq!(p.rows, 2);
     }
 }

@@ -179,24 +179,87 @@ pub fn load_tables(
     });
     let mut conn = conn?;
     log.info(format!("load: connected to {target:?}"));
+    lock_tables(&mut conn, tables, opts, log)?;
     let mut staged: Vec<&TableFile> = Vec::new();
     let result = stage_all(&mut conn, tables, first, &mut staged, log)
         .and_then(|()| swap(&mut conn, &staged, log));
-    if result.is_err() {
-        for t in &staged {
-            let _ = conn.query_drop(format!(
-                "DROP TABLE IF EXISTS {}",
-                quote_ident(&staging_name(&t.table))
-            ));
-        }
-        if !staged.is_empty() {
-            log.info(format!(
-                "load: dropped {} staging table(s); live tables unchanged",
-                staged.len()
-            ));
+    // The locks go with the connection when it closes.
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => Err(drop_staging(&mut conn, &staged, e, log)),
+    }
+}
+
+/// The name of the lock that keeps two loads of one table apart (table names are at most 52
+/// characters, so it stays within MySQL's 64).
+pub fn lock_name(table: &str) -> String {
+    format!("pf-load:{table}")
+}
+
+/// Takes every table's lock, in name order so two multi-table loads cannot deadlock; waits up
+/// to `lock_wait_timeout` for another load to finish. Session locks: a crashed load's locks
+/// vanish with its connection.
+fn lock_tables(
+    conn: &mut Conn,
+    tables: &[TableFile],
+    opts: LoadOptions,
+    log: &mut JobLog,
+) -> Result<(), JobError> {
+    let mut names: Vec<&str> = tables.iter().map(|t| t.table.as_str()).collect();
+    names.sort_unstable();
+    let wait = opts.lock_wait_timeout.as_secs().max(1);
+    for table in names {
+        let name = lock_name(table);
+        let got: Option<Option<i64>> = conn
+            .exec_first("SELECT GET_LOCK(?, ?)", (name.as_str(), wait))
+            .map_err(|e| db_err(&format!("cannot take the load lock of table {table}"), e))?;
+        if got.flatten() != Some(1) {
+            let holder: Option<Option<u64>> = conn
+                .exec_first("SELECT IS_USED_LOCK(?)", (name.as_str(),))
+                .unwrap_or(None);
+            return Err(JobError::failed(format!(
+                "table {table}: another load of it is still running (lock {name:?} held by connection {}) after waiting {wait}s; nothing was changed; run again once it has finished",
+                holder.flatten().map_or_else(|| "?".to_string(), |id| id.to_string())
+            )));
         }
     }
-    result
+    log.info(format!(
+        "load: locked {} table(s) against concurrent loads",
+        tables.len()
+    ));
+    Ok(())
+}
+
+/// After a failed load: drops the staging tables made so far and says exactly which are gone
+/// and which are left (the next load drops those first). Returns the load's error, with what
+/// was left behind appended.
+fn drop_staging(conn: &mut Conn, staged: &[&TableFile], e: JobError, log: &mut JobLog) -> JobError {
+    let mut dropped = Vec::new();
+    let mut left = Vec::new();
+    for t in staged {
+        let name = staging_name(&t.table);
+        match conn.query_drop(format!("DROP TABLE IF EXISTS {}", quote_ident(&name))) {
+            Ok(()) => dropped.push(name),
+            Err(err) => left.push(format!("{name} ({err})")),
+        }
+    }
+    if !dropped.is_empty() {
+        log.info(format!(
+            "load: dropped staging table(s) {}; live tables unchanged",
+            dropped.join(", ")
+        ));
+    }
+    if left.is_empty() {
+        return e;
+    }
+    log.warn(format!(
+        "load: could not drop staging table(s) {}; live tables unchanged; the next load drops them first",
+        left.join(", ")
+    ));
+    JobError::failed(format!(
+        "{e}; staging table(s) possibly left behind: {}",
+        left.join(", ")
+    ))
 }
 
 /// Stages each table in turn; `first` is the first file's validation pass when it has already

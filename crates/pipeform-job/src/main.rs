@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pipeform_job::cli::{self, Cli, TopCommand};
+use pipeform_job::toplevel::{self as cli, Cli, TopCommand};
 
 fn main() -> ExitCode {
     let code = match Cli::parse().command {

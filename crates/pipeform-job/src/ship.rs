@@ -2,6 +2,10 @@
 //!
 //! Each object carries the SHA-256 of its uncompressed content in its metadata; an object that
 //! is already there with the same hash is skipped, so a re-run uploads only what is missing.
+//! Files are streamed, never held whole: a first reading hashes, a second compresses into
+//! parts that go up while the next one fills (see [`super::snapshot`] for what happens when a
+//! file changes meanwhile). Keys are the file names' bytes without loss ([`object_name`]), and
+//! a plan in which two files share a key is refused before anything is uploaded.
 //! Files go up concurrently; after the first file fails for good (the SDK has already retried
 //! it with backoff), no new file is started, and the run lists what was and was not uploaded.
 
@@ -10,8 +14,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use chrono::{DateTime, Utc};
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
@@ -20,13 +22,16 @@ use tokio::sync::Semaphore;
 use super::error::JobError;
 use super::log::JobLog;
 use super::pseudo::Pseudonymiser;
+use super::snapshot::{Pass, Snapshot};
+use super::upload::{head_sha, put, Multipart};
 use pipeform_shared::manifest::{self, Manifest};
 use pipeform_shared::prefix::PrefixTemplate;
 
-/// Metadata key holding the SHA-256 (hex) of the uncompressed content.
-pub const SHA_META: &str = "pipeform-sha256";
-/// Compressed objects larger than this go up as multipart uploads.
-pub const MULTIPART_THRESHOLD: usize = 16 * 1024 * 1024;
+pub use super::upload::SHA_META;
+
+/// Compressed objects larger than this go up as multipart uploads. Equal to the part size, so
+/// a file never holds more than one part's worth of compressed bytes while it is read.
+pub const MULTIPART_THRESHOLD: usize = PART_SIZE;
 /// Part size of multipart uploads.
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
 
@@ -82,7 +87,7 @@ pub fn plan(
     for path in list(csv_dir, "--csv-dir")? {
         if path.extension().is_some_and(|e| e == "csv") {
             files.push(ShipFile {
-                key: format!("{csv_at}{}.gz", file_name(&path)),
+                key: format!("{csv_at}{}.gz", object_name(&path)),
                 path,
                 is_log: false,
             });
@@ -91,11 +96,12 @@ pub fn plan(
     let logs_at = logs_prefix.render(at);
     for path in list(log_dir, "--log-dir")? {
         files.push(ShipFile {
-            key: format!("{logs_at}{}.gz", file_name(&path)),
+            key: format!("{logs_at}{}.gz", object_name(&path)),
             path,
             is_log: true,
         });
     }
+    check_unique(&files)?;
     let day = at.date_naive();
     let mut manifests: Vec<ManifestPlan> = Vec::new();
     for template in [csv_prefix, logs_prefix] {
@@ -122,6 +128,45 @@ fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// The object name of a file: its name's bytes, with `%` and every byte that is not part of
+/// valid UTF-8 written as `%XX`. One name, one key, and back: two files never share a key
+/// because of their names (`bad\xff.log` -> `bad%FF.log`, `100%.log` -> `100%25.log`).
+pub fn object_name(p: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let raw = p.file_name().map(|n| n.as_bytes()).unwrap_or_default();
+    let mut out = String::with_capacity(raw.len());
+    for chunk in raw.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '%' {
+                out.push_str("%25");
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Two files bound for one key would leave one of them unstored while the run reports success:
+/// refuse the plan, naming both.
+fn check_unique(files: &[ShipFile]) -> Result<(), JobError> {
+    let mut seen: std::collections::HashMap<&str, &Path> = std::collections::HashMap::new();
+    for f in files {
+        if let Some(other) = seen.insert(f.key.as_str(), &f.path) {
+            return Err(JobError::failed(format!(
+                "{} and {} would both be stored as {}; nothing was uploaded; rename one of them or give CSVs and logs different prefixes",
+                other.display(),
+                f.path.display(),
+                f.key
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Regular, non-hidden files of `dir`, sorted.
@@ -300,7 +345,11 @@ pub async fn ship(
         let stop = Arc::clone(&stop);
         let tx = tx.clone();
         let pseudo = Arc::clone(&opts.pseudonymiser);
-        let sizes = (opts.multipart_threshold, opts.part_size, opts.gzip_level);
+        let sizes = Sizes {
+            threshold: opts.multipart_threshold,
+            part_size: opts.part_size,
+            level: opts.gzip_level,
+        };
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             if stop.load(Ordering::SeqCst) {
@@ -402,193 +451,155 @@ async fn write_manifest(
     Ok(())
 }
 
-/// One PutObject carrying the SHA-256 of the uncompressed content in its metadata.
-async fn put(
-    client: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
-    content_type: &str,
-    sha: &str,
-    body: Vec<u8>,
-) -> Result<(), String> {
-    client
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .content_type(content_type)
-        .metadata(SHA_META, sha)
-        .body(ByteStream::from(body))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            format!(
-                "PutObject failed: {}",
-                aws_sdk_s3::error::DisplayErrorContext(&e)
-            )
-        })
+/// Sizes of one file's upload.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    threshold: usize,
+    part_size: usize,
+    level: u32,
 }
 
-/// The SHA-256 an object carries in its metadata; `None` when the object is not there (or has
-/// no such metadata).
-async fn head_sha(
-    client: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
-) -> Result<Option<String>, String> {
-    match client.head_object().bucket(bucket).key(key).send().await {
-        Ok(head) => Ok(head.metadata().and_then(|m| m.get(SHA_META)).cloned()),
-        // Our role lists only under the prefixes and a HEAD carries no prefix, so a missing key
-        // may answer 403: upload it, and let PutObject report a real permission problem.
-        Err(e) if pipeform_shared::aws::s3_absent(&e) => Ok(None),
-        Err(e) => Err(format!(
-            "HeadObject failed: {}",
-            aws_sdk_s3::error::DisplayErrorContext(&e)
-        )),
-    }
-}
-
-/// Reads, (pseudonymises,) hashes, checks S3, compresses and uploads one file.
+/// Ships one file in two bounded readings: the first hashes it (and ends there when S3 already
+/// holds the same content), the second compresses it into parts that go up while the next is
+/// filled. The object is completed only when the second reading hashed the same as the first
+/// and the file is still the one snapshotted.
 async fn ship_one(
     client: &aws_sdk_s3::Client,
     bucket: &str,
     file: &ShipFile,
     pseudo: Arc<Pseudonymiser>,
-    (threshold, part_size, level): (usize, usize, u32),
+    sizes: Sizes,
 ) -> Result<(Outcome, String, String), String> {
-    let path = file.path.clone();
-    let is_log = file.is_log;
-    let p2 = Arc::clone(&pseudo);
-    let (content, sha) =
-        tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, String), String> {
-            let raw =
-                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let content = if is_log && !p2.is_empty() {
-                p2.apply(&raw)
-            } else {
-                raw
-            };
-            let sha = hex::encode(Sha256::digest(&content));
-            Ok((content, sha))
-        })
-        .await
-        .map_err(|e| format!("hashing task failed: {e}"))??;
+    let snap = Snapshot::take(&file.path, file.is_log)?;
+    let use_pseudo = file.is_log && !pseudo.is_empty();
 
-    if head_sha(client, bucket, &file.key).await?.as_deref() == Some(sha.as_str()) {
-        return Ok((Outcome::Skipped, String::new(), sha));
-    }
-
-    let raw_len = content.len();
-    let gz = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        let mut enc = GzEncoder::new(
-            Vec::with_capacity(raw_len / 4 + 64),
-            flate2::Compression::new(level),
-        );
-        enc.write_all(&content)
-            .map_err(|e| format!("gzip failed: {e}"))?;
-        enc.finish().map_err(|e| format!("gzip failed: {e}"))
+    let (s1, p1) = (snap.clone(), Arc::clone(&pseudo));
+    let first = tokio::task::spawn_blocking(move || -> Result<Pass, String> {
+        let pass = s1.read(use_pseudo.then_some(&*p1), &mut |_| Ok(()))?;
+        s1.check_unchanged()?;
+        Ok(pass)
     })
     .await
-    .map_err(|e| format!("gzip task failed: {e}"))??;
-    let gz_len = gz.len();
+    .map_err(|e| format!("hashing task failed: {e}"))??;
+    let withheld = withheld_note(&first);
+    if head_sha(client, bucket, &file.key).await?.as_deref() == Some(first.sha.as_str()) {
+        return Ok((Outcome::Skipped, withheld, first.sha));
+    }
 
-    let parts = if gz_len > threshold {
-        multipart(client, bucket, &file.key, &sha, gz, part_size).await?
-    } else {
-        put(client, bucket, &file.key, "application/gzip", &sha, gz).await?;
-        1
+    // Parts travel from the reading thread to this task one at a time: at most one being
+    // filled, one waiting and one in flight per file.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+    let (s2, p2) = (snap.clone(), Arc::clone(&pseudo));
+    let reading = tokio::task::spawn_blocking(move || -> Result<(Pass, Vec<u8>), String> {
+        let mut gz = GzEncoder::new(
+            Vec::with_capacity(sizes.part_size.min(1 << 20)),
+            flate2::Compression::new(sizes.level),
+        );
+        let mut multipart = false;
+        let pass = s2.read(use_pseudo.then_some(&*p2), &mut |bytes| {
+            gz.write_all(bytes)
+                .map_err(|e| format!("gzip failed: {e}"))?;
+            let filled = gz.get_ref().len();
+            multipart |= filled > sizes.threshold;
+            if multipart && filled >= sizes.part_size {
+                let part = std::mem::take(gz.get_mut());
+                tx.blocking_send(part)
+                    .map_err(|_| "the upload stopped".to_string())?;
+            }
+            Ok(())
+        })?;
+        let tail = gz.finish().map_err(|e| format!("gzip failed: {e}"))?;
+        Ok((pass, tail))
+    });
+
+    let mut upload: Option<Multipart<'_>> = None;
+    let mut sent = 0usize;
+    let mut failure: Option<String> = None;
+    while let Some(part) = rx.recv().await {
+        if upload.is_none() {
+            match Multipart::start(client, bucket, &file.key, &first.sha).await {
+                Ok(m) => upload = Some(m),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(m) = upload.as_mut() {
+            sent += part.len();
+            if let Err(e) = m.send(part).await {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    // Closing the channel stops a reader still blocked on a send.
+    drop(rx);
+    let read = reading
+        .await
+        .map_err(|e| format!("compressing task failed: {e}"))
+        .and_then(|r| r);
+    let outcome = match (failure, read) {
+        (Some(e), _) | (None, Err(e)) => Err(e),
+        (None, Ok((second, _))) if second.sha != first.sha => Err(snap.changed()),
+        (None, Ok((second, tail))) => snap.check_unchanged().map(|()| (second, tail)),
+    };
+    let (second, tail) = match outcome {
+        Ok(done) => done,
+        Err(e) => {
+            if let Some(m) = upload {
+                m.abort().await;
+            }
+            return Err(e);
+        }
+    };
+    let gz_len = sent + tail.len();
+    let parts = match upload {
+        None => {
+            put(
+                client,
+                bucket,
+                &file.key,
+                "application/gzip",
+                &first.sha,
+                tail,
+            )
+            .await?;
+            1
+        }
+        Some(mut m) => {
+            let last = if tail.is_empty() {
+                Ok(())
+            } else {
+                m.send(tail).await
+            };
+            match last {
+                Ok(()) => m.complete().await?,
+                Err(e) => {
+                    m.abort().await;
+                    return Err(e);
+                }
+            }
+        }
     };
     let detail = format!(
-        "{raw_len} bytes, {gz_len} gzipped, {parts} part(s), sha256 {}",
-        &sha[..12]
+        "{} bytes, {gz_len} gzipped, {parts} part(s), sha256 {}{}",
+        second.bytes,
+        &first.sha[..12],
+        withheld
     );
-    Ok((Outcome::Uploaded, detail, sha))
+    Ok((Outcome::Uploaded, detail, first.sha))
 }
 
-async fn multipart(
-    client: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
-    sha: &str,
-    gz: Vec<u8>,
-    part_size: usize,
-) -> Result<usize, String> {
-    let created = client
-        .create_multipart_upload()
-        .bucket(bucket)
-        .key(key)
-        .content_type("application/gzip")
-        .metadata(SHA_META, sha)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "CreateMultipartUpload failed: {}",
-                aws_sdk_s3::error::DisplayErrorContext(&e)
-            )
-        })?;
-    let upload_id = created
-        .upload_id()
-        .ok_or("CreateMultipartUpload returned no upload id")?
-        .to_string();
-    let result = async {
-        let mut parts = Vec::new();
-        for (i, chunk) in gz.chunks(part_size).enumerate() {
-            let n = i as i32 + 1;
-            let out = client
-                .upload_part()
-                .bucket(bucket)
-                .key(key)
-                .upload_id(&upload_id)
-                .part_number(n)
-                .body(ByteStream::from(chunk.to_vec()))
-                .send()
-                .await
-                .map_err(|e| {
-                    format!(
-                        "UploadPart {n} failed: {}",
-                        aws_sdk_s3::error::DisplayErrorContext(&e)
-                    )
-                })?;
-            parts.push(
-                CompletedPart::builder()
-                    .part_number(n)
-                    .set_e_tag(out.e_tag().map(str::to_string))
-                    .build(),
-            );
-        }
-        client
-            .complete_multipart_upload()
-            .bucket(bucket)
-            .key(key)
-            .upload_id(&upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "CompleteMultipartUpload failed: {}",
-                    aws_sdk_s3::error::DisplayErrorContext(&e)
-                )
-            })?;
-        Ok::<usize, String>(gz.len().div_ceil(part_size))
+/// What the log says about lines the pseudonymiser withheld ("" when none).
+fn withheld_note(pass: &Pass) -> String {
+    match pass.first_withheld {
+        None => String::new(),
+        Some(line) => format!(
+            "; {} line(s) withheld, first at line {line}: a pseudonymised field in them could not be read safely, so they were not shipped (they stay in the local file)",
+            pass.withheld
+        ),
     }
-    .await;
-    if result.is_err() {
-        // Parts of an abandoned upload cost storage until aborted.
-        let _ = client
-            .abort_multipart_upload()
-            .bucket(bucket)
-            .key(key)
-            .upload_id(&upload_id)
-            .send()
-            .await;
-    }
-    result
 }
 
 #[cfg(test)]
@@ -647,5 +658,32 @@ mod tests {
             at,
         )
         .is_err());
+    }
+
+    #[test]
+    fn keys_keep_every_byte_of_the_name() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| object_name(Path::new(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(name(b"bad\xff.log"), "bad%FF.log");
+        assert_eq!(name(b"bad\xfe.log"), "bad%FE.log");
+        assert_eq!(name(b"100%.log"), "100%25.log");
+        assert_eq!(name(b"caf\xc3\xa9.log"), "caf\u{e9}.log");
+        // `%FF` written out is not the byte 0xFF.
+        assert_ne!(name(b"bad%FF.log"), name(b"bad\xff.log"));
+    }
+
+    #[test]
+    fn two_files_for_one_key_are_refused_naming_both() {
+        let f = |p: &str| ShipFile {
+            path: PathBuf::from(p),
+            key: "logs/2026-01-01/a.gz".into(),
+            is_log: true,
+        };
+        let e = check_unique(&[f("/x/a"), f("/y/a")]).expect_err("duplicate");
+        let e = e.to_string();
+        assert!(
+            e.contains("/x/a") && e.contains("/y/a") && e.contains("nothing was uploaded"),
+            "{e}"
+        );
     }
 }

@@ -257,6 +257,19 @@ impl PrefixTemplate {
     }
 }
 
+/// CSVs and logs must start in different folders: with one static prefix, a day's CSV and log
+/// objects (and manifests) could share keys and overwrite each other. The message names both.
+pub fn check_apart(csv: &PrefixTemplate, logs: &PrefixTemplate) -> Result<(), String> {
+    if csv.static_prefix() == logs.static_prefix() {
+        return Err(format!(
+            "logs prefix {:?} starts like CSV prefix {:?}; give CSVs and logs different leading folders (e.g. \"csv/{{date}}\" and \"logs/{{date}}\")",
+            logs.as_str(),
+            csv.as_str()
+        ));
+    }
+    Ok(())
+}
+
 impl fmt::Display for PrefixTemplate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.source)
@@ -272,6 +285,17 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 3, 7, 4, 5, 6)
             .single()
             .expect("valid time")
+    }
+
+    #[test]
+    fn csv_and_log_prefixes_must_start_apart() {
+        let t = |s| PrefixTemplate::parse(s).expect("valid");
+        assert!(check_apart(&t("csv/{date}"), &t("logs/{date}")).is_ok());
+        let e = check_apart(&t("x/{date}"), &t("x/{year}/{month}/{day}")).expect_err("same");
+        assert!(
+            e.contains("x/{year}/{month}/{day}") && e.contains("x/{date}"),
+            "{e}"
+        );
     }
 
     #[test]
