@@ -117,6 +117,7 @@ pub struct Unstarted {
     /// The port it will listen on.
     pub port: u16,
     dir: tempfile::TempDir,
+    record: bool,
 }
 
 impl Unstarted {
@@ -125,9 +126,16 @@ impl Unstarted {
         authorize_in(self.dir.path(), public);
     }
 
+    /// Records every command a client asks for (what the login shell gets as `-c` argument,
+    /// i.e. what any local user can read in `/proc/*/cmdline`) before running it.
+    pub fn record_commands(mut self) -> Self {
+        self.record = true;
+        self
+    }
+
     /// Starts the server; panics with its log if it does not listen within 10 s.
     pub fn start(self) -> Sshd {
-        Sshd::start_in(self.dir, self.port)
+        Sshd::start_in(self.dir, self.port, self.record)
     }
 }
 
@@ -152,14 +160,18 @@ impl Sshd {
             dir.path().join("authorized_keys"),
         )
         .expect("write authorized_keys");
-        Unstarted { port, dir }
+        Unstarted {
+            port,
+            dir,
+            record: false,
+        }
     }
 
-    fn start_in(dir: tempfile::TempDir, port: u16) -> Self {
+    fn start_in(dir: tempfile::TempDir, port: u16, record: bool) -> Self {
         // sshd refuses to start without its privilege separation directory.
         std::fs::create_dir_all("/run/sshd").expect("create /run/sshd");
         let d = dir.path().display();
-        let config = format!(
+        let mut config = format!(
             "Port {port}\n\
              ListenAddress 127.0.0.1\n\
              HostKey {d}/host_ed25519\n\
@@ -175,6 +187,23 @@ impl Sshd {
              Subsystem sftp internal-sftp\n\
              LogLevel VERBOSE\n"
         );
+        if record {
+            let recorder = dir.path().join("record-command");
+            std::fs::write(
+                &recorder,
+                format!(
+                    "#!/bin/sh\nprintf '%s\\n' \"$SSH_ORIGINAL_COMMAND\" >> {d}/commands.log\n\
+                     exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n"
+                ),
+            )
+            .expect("write the command recorder");
+            std::fs::set_permissions(
+                &recorder,
+                std::os::unix::fs::PermissionsExt::from_mode(0o755),
+            )
+            .expect("chmod the command recorder");
+            config.push_str(&format!("ForceCommand {}\n", recorder.display()));
+        }
         let config_path = dir.path().join("sshd_config");
         std::fs::write(&config_path, config).expect("write sshd_config");
         let log = std::fs::File::create(dir.path().join("sshd.log")).expect("create sshd.log");
@@ -205,6 +234,11 @@ impl Sshd {
     /// Admits this public key file too (next to the client key admitted from the start).
     pub fn authorize(&self, public: &Path) {
         authorize_in(self.dir.path(), public);
+    }
+
+    /// The commands clients asked for so far (with [`Unstarted::record_commands`]).
+    pub fn commands(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("commands.log")).unwrap_or_default()
     }
 
     /// The server's log so far.
