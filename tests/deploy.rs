@@ -139,6 +139,7 @@ impl World {
             passphrase: None,
             known_hosts: Some(self.known_hosts()),
             accept_new_host_key: true,
+            console: None,
             places: Places {
                 prefix: self.prefix().display().to_string(),
                 cron_dir: self.cron_dir().display().to_string(),
@@ -1474,4 +1475,123 @@ fn preflight_refuses_a_binary_for_another_machine_or_a_newer_glibc_and_the_host_
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an ELF executable"));
     assert!(!w.prefix().exists());
+}
+
+/// A stand-in EC2 endpoint answering `GetConsoleOutput` with `console` (moto returns a fixed
+/// text, so it cannot say what this test's sshd printed). Serves `requests` requests.
+fn console_endpoint(console: String, requests: usize) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let output = aws_smithy_types::base64::encode(console);
+    let server = std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let mut stream = stream.expect("accept");
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).expect("header");
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().expect("length");
+                }
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).expect("body");
+            let body = String::from_utf8_lossy(&body);
+            assert!(body.contains("Action=GetConsoleOutput"), "{body}");
+            assert!(body.contains("InstanceId=i-0app"), "{body}");
+            let xml = format!(
+                "<GetConsoleOutputResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\
+                 <requestId>r-1</requestId><instanceId>i-0app</instanceId>\
+                 <timestamp>2026-11-28T03:00:00.000Z</timestamp><output>{output}</output>\
+                 </GetConsoleOutputResponse>"
+            );
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                xml.len()
+            );
+        }
+    });
+    (url, server)
+}
+
+/// The console fingerprints of `console`, fetched through the SDK from a stand-in endpoint.
+fn fetch_console(console: String) -> Vec<deploy::console_keys::ConsoleFingerprint> {
+    let (url, server) = console_endpoint(console, 1);
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let found = rt.block_on(async {
+        let config = pipeform::aws::sdk_config(
+            Some("ap-northeast-2"),
+            Some(&url),
+            pipeform::aws::Timeouts::READ,
+        )
+        .await;
+        deploy::console_keys::fetch(&config, "i-0app").await
+    });
+    server.join().expect("stand-in endpoint");
+    found.expect("console fingerprints")
+}
+
+#[test]
+fn host_key_from_console_pins_only_a_key_the_console_printed() {
+    let w = World::new();
+    let bin = w.binary("a", b"a");
+    let block = |lines: &[String]| {
+        format!(
+            "[   12.1] cloud-init[1]: Cloud-init v. 22.2.2 running\n\
+             ec2: #############################################################\n\
+             ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\n{}\
+             ec2: -----END SSH HOST KEY FINGERPRINTS-----\n",
+            lines
+                .iter()
+                .map(|l| format!("ec2: {l}\n"))
+                .collect::<String>()
+        )
+    };
+    let printed = |kind: &str, label: &str| {
+        let fp = support::sshd::fingerprint(&w.sshd.dir.path().join(format!("host_{kind}.pub")));
+        format!("256 {fp} root@ip-10-0-1-23 ({label})")
+    };
+
+    // Another instance's keys on the console: refused before anything is sent.
+    let other = w.tmp.path().join("other");
+    support::sshd::keygen(&other, "ed25519");
+    let fake = support::sshd::fingerprint(&other.with_extension("pub"));
+    let console = fetch_console(block(&[format!("256 {fake} root@ip-10-9-9-9 (ED25519)")]));
+    let mut opts = w.opts(Action::Deploy {
+        binary: bin.clone(),
+    });
+    opts.accept_new_host_key = false;
+    opts.console = Some(console);
+    let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err("not on the console");
+    assert!(
+        matches!(err, DeployError::Ssh(SshError::NotOnConsole { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&fake), "{err}");
+    assert!(!w.known_hosts().exists());
+    assert!(!w.prefix().exists());
+
+    // The host's own keys printed: pinned, recorded, deployed.
+    let console = fetch_console(block(&[
+        printed("ecdsa", "ECDSA"),
+        printed("ed25519", "ED25519"),
+    ]));
+    assert_eq!(console.len(), 2);
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.accept_new_host_key = false;
+    opts.console = Some(console);
+    let r = w.run(opts);
+    assert!(r.uploaded);
+    assert_eq!(r.host_keys_recorded.len(), 2, "{:?}", r.host_keys_recorded);
+    let kh = std::fs::read_to_string(w.known_hosts()).expect("known_hosts");
+    assert!(kh.contains("ssh-ed25519") && kh.contains("ecdsa-sha2-nistp256"), "{kh}");
 }
