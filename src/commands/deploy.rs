@@ -97,10 +97,20 @@ async fn console_fingerprints(
         .and_then(|o| o.string("app_instance_id"))
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Failure::usage(ConsoleError::NoInstance))?;
-    let region = args.aws.region.as_deref().unwrap_or(&stack.project.region);
+    // The same region rule as `check`: the stack lives in project.region.
+    let resolved = crate::ops::check::resolve(
+        stack,
+        args.aws.region.as_deref(),
+        args.aws.endpoint_url.as_deref(),
+        |name| std::env::var(name).ok(),
+    );
+    if let Some(notice) = &resolved.notice {
+        tracing::warn!("{notice}");
+    }
+    let target = resolved.target;
     let config = crate::aws::sdk_config(
-        Some(region),
-        args.aws.endpoint_url.as_deref().filter(|u| !u.is_empty()),
+        Some(&target.region),
+        target.endpoint_url.as_deref(),
         crate::aws::Timeouts::READ,
     )
     .await;
