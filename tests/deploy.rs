@@ -498,7 +498,7 @@ fn env_file_cron_and_agent_config_have_the_right_content_owner_and_mode() {
     assert!(
         cron.lines()
             .any(|l| l
-                == format!("15 2 * * * root {p}/current/pipeform-job run --env-file {p}/job.env")),
+                == format!("15 2 * * * root '{p}/current/pipeform-job' run --env-file '{p}/job.env'")),
         "{cron}"
     );
     assert!(cron.contains("CRON_TZ=UTC"));
