@@ -496,9 +496,8 @@ fn env_file_cron_and_agent_config_have_the_right_content_owner_and_mode() {
     let cron = std::fs::read_to_string(&cron_path).expect("cron entry");
     let p = w.prefix().display().to_string();
     assert!(
-        cron.lines()
-            .any(|l| l
-                == format!("15 2 * * * root '{p}/current/pipeform-job' run --env-file '{p}/job.env'")),
+        cron.lines().any(|l| l
+            == format!("15 2 * * * root '{p}/current/pipeform-job' run --env-file '{p}/job.env'")),
         "{cron}"
     );
     assert!(cron.contains("CRON_TZ=UTC"));
@@ -1219,7 +1218,10 @@ fn a_prefix_that_is_code_is_refused_before_connecting_and_nothing_runs() {
     let mut opts = w.opts(Action::Deploy { binary: bin });
     opts.places.prefix = "opt/pipeform".into();
     let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err("relative");
-    assert!(err.is_usage() && err.to_string().contains("absolute"), "{err}");
+    assert!(
+        err.is_usage() && err.to_string().contains("absolute"),
+        "{err}"
+    );
     assert!(!pwned.exists());
     assert!(!w.known_hosts().exists(), "connected before refusing");
     assert_eq!(listing(&w.cron_dir()), Vec::<String>::new());
@@ -1227,7 +1229,11 @@ fn a_prefix_that_is_code_is_refused_before_connecting_and_nothing_runs() {
 
 #[test]
 fn env_file_contents_never_travel_in_argv_and_no_temporary_is_readable_by_others() {
-    let w = World::with(Sshd::prepare(support::free_port()).record_commands().start());
+    let w = World::with(
+        Sshd::prepare(support::free_port())
+            .record_commands()
+            .start(),
+    );
     let bin = w.binary("a", b"a");
     let mut opts = w.opts(Action::Deploy { binary: bin });
     opts.overrides.push((
@@ -1239,7 +1245,12 @@ fn env_file_contents_never_travel_in_argv_and_no_temporary_is_readable_by_others
     let commands = w.sshd.commands();
     assert!(!commands.is_empty(), "no command recorded");
     // Any local user reads the login shell's `-c` argument in /proc/*/cmdline.
-    for secret in ["secret-marker-4711", "PIPEFORM_DB_HOST", "CRON_TZ", "log_group_name"] {
+    for secret in [
+        "secret-marker-4711",
+        "PIPEFORM_DB_HOST",
+        "CRON_TZ",
+        "log_group_name",
+    ] {
         assert!(
             !commands.contains(secret),
             "{secret} travelled in argv:\n{commands}"
@@ -1283,8 +1294,14 @@ fn set_values_are_validated_like_the_config_before_connecting() {
         (format!("PIPEFORM_CSV_DIR={rel}/sub"), "PIPEFORM_CSV_DIR"),
         ("PIPEFORM_LOG_DIR=log".to_string(), "PIPEFORM_LOG_DIR"),
         // The job rejects this template on every run; only --smoke would have noticed.
-        ("PIPEFORM_CSV_PREFIX=csv/{week}".to_string(), "PIPEFORM_CSV_PREFIX"),
-        ("PIPEFORM_LOGS_PREFIX=logs/{date".to_string(), "PIPEFORM_LOGS_PREFIX"),
+        (
+            "PIPEFORM_CSV_PREFIX=csv/{week}".to_string(),
+            "PIPEFORM_CSV_PREFIX",
+        ),
+        (
+            "PIPEFORM_LOGS_PREFIX=logs/{date".to_string(),
+            "PIPEFORM_LOGS_PREFIX",
+        ),
     ] {
         let (k, v) = host_files::parse_override(&set).expect("a known key");
         let mut opts = w.opts(Action::Deploy {
@@ -1371,17 +1388,38 @@ fn out_of_range_numbers_and_unsafe_values_exit_2_without_a_panic() {
     let unsafe_prefix = format!("{prefix};touch /tmp/pipeform-pwned");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
-            vec!["--port", &port, "--prefix", &prefix, "--connect-timeout", "18446744073709551615"],
+            vec![
+                "--port",
+                &port,
+                "--prefix",
+                &prefix,
+                "--connect-timeout",
+                "18446744073709551615",
+            ],
             "--connect-timeout",
         ),
         (
-            vec!["--port", &port, "--prefix", &prefix, "--connect-timeout", "0"],
+            vec![
+                "--port",
+                &port,
+                "--prefix",
+                &prefix,
+                "--connect-timeout",
+                "0",
+            ],
             "--connect-timeout",
         ),
         (vec!["--port", "0", "--prefix", &prefix], "--port"),
         (vec!["--port", &port, "--prefix", &unsafe_prefix], "';'"),
         (
-            vec!["--port", &port, "--prefix", &prefix, "--set", "PIPEFORM_CSV_DIR=csv"],
+            vec![
+                "--port",
+                &port,
+                "--prefix",
+                &prefix,
+                "--set",
+                "PIPEFORM_CSV_DIR=csv",
+            ],
             "PIPEFORM_CSV_DIR",
         ),
     ];
@@ -1430,7 +1468,11 @@ fn preflight_refuses_a_binary_for_another_machine_or_a_newer_glibc_and_the_host_
     let w = World::new();
     let machine = std::env::consts::ARCH;
     for (name, bytes, named) in [
-        ("arm", elf_for_aarch64(), vec!["aarch64", machine, "make dist"]),
+        (
+            "arm",
+            elf_for_aarch64(),
+            vec!["aarch64", machine, "make dist"],
+        ),
         (
             "newer-glibc",
             elf_needing_a_newer_glibc(),
@@ -1593,5 +1635,8 @@ fn host_key_from_console_pins_only_a_key_the_console_printed() {
     assert!(r.uploaded);
     assert_eq!(r.host_keys_recorded.len(), 2, "{:?}", r.host_keys_recorded);
     let kh = std::fs::read_to_string(w.known_hosts()).expect("known_hosts");
-    assert!(kh.contains("ssh-ed25519") && kh.contains("ecdsa-sha2-nistp256"), "{kh}");
+    assert!(
+        kh.contains("ssh-ed25519") && kh.contains("ecdsa-sha2-nistp256"),
+        "{kh}"
+    );
 }

@@ -45,8 +45,8 @@ pub async fn fetch(
             reason: aws_sdk_ec2::error::DisplayErrorContext(&e).to_string(),
         })?;
     let encoded = out.output().unwrap_or_default();
-    let bytes = aws_smithy_types::base64::decode(encoded.trim())
-        .map_err(|e| ConsoleError::Call {
+    let bytes =
+        aws_smithy_types::base64::decode(encoded.trim()).map_err(|e| ConsoleError::Call {
             instance: instance.to_string(),
             reason: format!("the output is not base64: {e}"),
         })?;
@@ -185,7 +185,8 @@ ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample
         assert!(parse("").is_empty());
         // An unterminated block (console output is truncated to its last 64 KiB) still
         // yields the lines it has.
-        let cut = "ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\nec2: 256 SHA256:abc x (ED25519)\n";
+        let cut =
+            "ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\nec2: 256 SHA256:abc x (ED25519)\n";
         assert_eq!(parse(cut).len(), 1);
     }
 }

@@ -368,7 +368,9 @@ mod tests {
         .expect("example config");
         let line = cron(&stack, "/opt/pipeform");
         assert!(
-            line.contains(" '/opt/pipeform/current/pipeform-job' run --env-file '/opt/pipeform/job.env'\n"),
+            line.contains(
+                " '/opt/pipeform/current/pipeform-job' run --env-file '/opt/pipeform/job.env'\n"
+            ),
             "{line}"
         );
         assert_eq!(cron_word("/a b%c'd"), "'/a b\\%c'\\''d'");

@@ -73,7 +73,10 @@ mod tests {
 
     #[test]
     fn conservative_absolute_paths_pass() {
-        assert_eq!(dir("--prefix", "/opt/pipeform/"), Ok("/opt/pipeform".into()));
+        assert_eq!(
+            dir("--prefix", "/opt/pipeform/"),
+            Ok("/opt/pipeform".into())
+        );
         assert_eq!(
             dir("--prefix", "/tmp/.tmpA1-b_c/opt/pipeform"),
             Ok("/tmp/.tmpA1-b_c/opt/pipeform".into())
@@ -83,8 +86,8 @@ mod tests {
     #[test]
     fn every_shell_and_cron_metacharacter_is_named() {
         for ch in [
-            ';', '|', '&', '<', '>', '(', ')', '*', '?', '%', '$', '`', '\'', '"', '\\', ' ',
-            '\n', '\t', '~', '#', '!', '{', '}', '[', ']', '=', ':', ',', '+', '@', 'é',
+            ';', '|', '&', '<', '>', '(', ')', '*', '?', '%', '$', '`', '\'', '"', '\\', ' ', '\n',
+            '\t', '~', '#', '!', '{', '}', '[', ']', '=', ':', ',', '+', '@', 'é',
         ] {
             let value = format!("/opt/a{ch}b");
             match dir("--prefix", &value) {

@@ -410,7 +410,6 @@ struct Host<'a> {
 }
 
 impl Host<'_> {
-
     /// Exit status 0, or the step's failure with the tail of its stderr.
     fn succeeded(
         &self,

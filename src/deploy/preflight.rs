@@ -17,7 +17,11 @@ use object::{Endianness, FileKind, ReadCache, ReadRef};
 const MACHINES: &[(u16, Class, &[&str])] = &[
     (object::elf::EM_X86_64, Class::Elf64, &["x86_64", "amd64"]),
     (object::elf::EM_AARCH64, Class::Elf64, &["aarch64", "arm64"]),
-    (object::elf::EM_386, Class::Elf32, &["i686", "i586", "i486", "i386"]),
+    (
+        object::elf::EM_386,
+        Class::Elf32,
+        &["i686", "i586", "i486", "i386"],
+    ),
     (object::elf::EM_ARM, Class::Elf32, &["armv7l", "armv6l"]),
 ];
 
@@ -107,7 +111,9 @@ impl HostFacts {
 
 /// Why the binary cannot be read as an ELF executable (a local problem: exit 2).
 #[derive(Debug, thiserror::Error)]
-#[error("binary {path}: {reason}; pass --binary with a pipeform-job built for the host (`make dist`)")]
+#[error(
+    "binary {path}: {reason}; pass --binary with a pipeform-job built for the host (`make dist`)"
+)]
 pub struct NotElf {
     /// The file.
     pub path: PathBuf,
@@ -202,9 +208,9 @@ fn facts<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
 /// The rule: the host's machine is one the binary's ELF machine and class run on, and the host
 /// has at least the glibc the binary needs.
 pub fn check(binary: &BinaryFacts, host: &HostFacts) -> Result<(), Mismatch> {
-    let fits = MACHINES
-        .iter()
-        .any(|(m, c, names)| *m == binary.machine && *c == binary.class && names.contains(&host.machine.as_str()));
+    let fits = MACHINES.iter().any(|(m, c, names)| {
+        *m == binary.machine && *c == binary.class && names.contains(&host.machine.as_str())
+    });
     if !fits {
         return Err(Mismatch::Machine {
             binary: binary.machine_name(),
@@ -271,12 +277,20 @@ mod tests {
         assert_eq!(check(&x86(None), &host), Ok(()));
         let err = check(&x86(Some(Glibc(2, 34))), &host).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("glibc 2.34") && text.contains("glibc 2.31"), "{text}");
+        assert!(
+            text.contains("glibc 2.34") && text.contains("glibc 2.31"),
+            "{text}"
+        );
         assert!(text.contains("make dist"), "{text}");
 
         let arm = HostFacts::parse("aarch64 glibc 2.39").unwrap();
-        let text = check(&x86(Some(Glibc(2, 17))), &arm).unwrap_err().to_string();
-        assert!(text.contains("x86_64") && text.contains("aarch64"), "{text}");
+        let text = check(&x86(Some(Glibc(2, 17))), &arm)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("x86_64") && text.contains("aarch64"),
+            "{text}"
+        );
         assert!(text.contains("make dist"), "{text}");
 
         // x32 (64-bit machine, 32-bit class) is not an x86_64 binary.
@@ -287,7 +301,9 @@ mod tests {
         assert!(check(&x32, &host).is_err());
 
         let musl = HostFacts::parse("x86_64 none").unwrap();
-        let text = check(&x86(Some(Glibc(2, 17))), &musl).unwrap_err().to_string();
+        let text = check(&x86(Some(Glibc(2, 17))), &musl)
+            .unwrap_err()
+            .to_string();
         assert!(text.contains("musl"), "{text}");
         assert_eq!(check(&x86(None), &musl), Ok(()));
     }

@@ -343,7 +343,10 @@ mod tests {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{out:?}");
-        assert!(text.contains("@host ") && text.contains("@present no"), "{text}");
+        assert!(
+            text.contains("@host ") && text.contains("@present no"),
+            "{text}"
+        );
         assert!(text.contains("@stopped"), "{text}");
         assert!(!prefix.exists());
     }

@@ -333,10 +333,26 @@ mod tests {
             Err(JobEnvError::BadLine { line: 1, .. })
         ));
         for (from, to, key) in [
-            ("PIPEFORM_CSV_DIR=/var/lib/pipeform/csv", "PIPEFORM_CSV_DIR=relcsv/sub", "PIPEFORM_CSV_DIR"),
-            ("PIPEFORM_LOG_DIR=/var/log/pipeform", "PIPEFORM_LOG_DIR=log", "PIPEFORM_LOG_DIR"),
-            ("PIPEFORM_CSV_PREFIX=csv/{date}", "PIPEFORM_CSV_PREFIX=csv/{week}", "PIPEFORM_CSV_PREFIX"),
-            ("PIPEFORM_LOGS_PREFIX=logs/{date}", "PIPEFORM_LOGS_PREFIX=logs/{date", "PIPEFORM_LOGS_PREFIX"),
+            (
+                "PIPEFORM_CSV_DIR=/var/lib/pipeform/csv",
+                "PIPEFORM_CSV_DIR=relcsv/sub",
+                "PIPEFORM_CSV_DIR",
+            ),
+            (
+                "PIPEFORM_LOG_DIR=/var/log/pipeform",
+                "PIPEFORM_LOG_DIR=log",
+                "PIPEFORM_LOG_DIR",
+            ),
+            (
+                "PIPEFORM_CSV_PREFIX=csv/{date}",
+                "PIPEFORM_CSV_PREFIX=csv/{week}",
+                "PIPEFORM_CSV_PREFIX",
+            ),
+            (
+                "PIPEFORM_LOGS_PREFIX=logs/{date}",
+                "PIPEFORM_LOGS_PREFIX=logs/{date",
+                "PIPEFORM_LOGS_PREFIX",
+            ),
         ] {
             assert!(text.contains(from), "{from}");
             match JobEnv::parse(&text.replace(from, to)) {
