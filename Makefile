@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`. Both install what is missing.
 SHELL := /bin/bash
 
-.PHONY: demo test bench install lint testbed-up testbed-down
+.PHONY: demo test bench install lint testbed-up testbed-down dist
 
 demo:
 	scripts/demo.sh
@@ -14,6 +14,10 @@ bench:
 
 install:
 	scripts/install.sh
+
+# The small job binary deploy uploads: dist/<machine>/pipeform-job, glibc >= 2.17.
+dist:
+	MACHINES="$(MACHINES)" scripts/dist.sh
 
 lint: install
 	cargo fmt --all -- --check

@@ -32,7 +32,17 @@ step "install what is missing, build"
 scripts/install.sh
 cargo build --bins --quiet
 PF=$ROOT/target/debug/pipeform
+# The job binary to deploy: `make dist`'s small glibc-2.17 build when it exists and is newer
+# than the job's sources; otherwise the debug build just made (a cold dist build takes tens of
+# minutes on 2 cores, too long to wait for in a demo; docs/benchmarks.md has the figures).
 JOB=$ROOT/target/debug/pipeform-job
+DIST=$ROOT/dist/$(uname -m)/pipeform-job
+if [ -x "$DIST" ] && [ -z "$(find crates/pipeform-job crates/pipeform-shared Cargo.lock -newer "$DIST" -type f -print -quit)" ]; then
+  JOB=$DIST
+  echo "deploying $JOB ($(du -h "$JOB" | cut -f1), from make dist)"
+else
+  echo "deploying the debug build $JOB ($(du -h "$JOB" | cut -f1)); run \`make dist\` first to deploy the small release build"
+fi
 
 step "testbed: moto, sshd, MariaDB on loopback"
 # The demo's own moto (run dir demo-run), so a demo never disturbs the stack a test run holds.

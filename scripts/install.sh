@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TESTBED=${PIPEFORM_TESTBED_DIR:-$PWD/.testbed}
 MOTO_VERSION=5.2.5
+ZIGBUILD_VERSION=0.24.1
+ZIG_VERSION=0.17.1
 CHECKOV_VERSION=3.3.30
 mkdir -p "$TESTBED"
 
@@ -39,6 +41,8 @@ venv() { # venv DIR SPEC PROBE
 }
 venv "$TESTBED/venv-moto" "moto[server]==$MOTO_VERSION boto3" moto_server
 venv "$TESTBED/venv-checkov" "checkov==$CHECKOV_VERSION" checkov
+# `make dist`: cargo-zigbuild links against an old glibc with Zig as the C toolchain.
+venv "$TESTBED/venv-zig" "cargo-zigbuild==$ZIGBUILD_VERSION ziglang==$ZIG_VERSION" cargo-zigbuild
 
 if [ ! -x /usr/local/bin/terraform ] && ! command -v terraform >/dev/null 2>&1; then
   echo "install: terraform is not on this machine; it cannot be fetched here (no registry serves it)" >&2

@@ -202,7 +202,7 @@ pub struct DeployArgs {
     #[arg(long)]
     pub host: Option<String>,
     /// SSH port.
-    #[arg(long, default_value_t = 22)]
+    #[arg(long, default_value_t = 22, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
     /// SSH user (default: `app.ssh_user`).
     #[arg(long)]
@@ -216,6 +216,11 @@ pub struct DeployArgs {
     /// Trust and record the host key of a host not yet in known_hosts.
     #[arg(long)]
     pub accept_new_host_key: bool,
+    /// Trust a host not yet in known_hosts only if its key's fingerprint is in the app
+    /// instance's console output (GetConsoleOutput; cloud-init prints it at first boot), and
+    /// record it.
+    #[arg(long)]
+    pub host_key_from_console: bool,
     /// Install prefix on the host.
     #[arg(long, default_value = "/opt/pipeform")]
     pub prefix: String,
@@ -234,8 +239,8 @@ pub struct DeployArgs {
     /// Run host commands through `sudo -n`: auto (unless the user is root), always, never.
     #[arg(long, value_enum, default_value_t = SudoMode::Auto)]
     pub sudo: SudoMode,
-    /// Seconds to keep retrying the SSH connection (a fresh instance boots slowly).
-    #[arg(long, default_value_t = 60)]
+    /// Seconds to keep retrying the SSH connection (a fresh instance boots slowly), 1 to 3600.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub connect_timeout: u64,
     /// Directory of the cron entry (tests and demos point it away from /etc).
     #[arg(long, default_value = "/etc/cron.d", hide = true)]
@@ -243,6 +248,9 @@ pub struct DeployArgs {
     /// CloudWatch agent install directory.
     #[arg(long, default_value = "/opt/aws/amazon-cloudwatch-agent", hide = true)]
     pub agent_dir: String,
+    /// Where AWS calls go (only `--host-key-from-console` makes one).
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 /// When `deploy` runs host commands through `sudo -n`.

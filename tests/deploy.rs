@@ -102,16 +102,15 @@ struct World {
 
 impl World {
     fn new() -> Self {
+        Self::with(Sshd::start())
+    }
+    fn with(sshd: Sshd) -> Self {
         let tmp = tempfile::tempdir().expect("temp dir");
         let mut stack = stack();
         // Job directories inside the temp dir too: deploy creates them on the host.
         stack.pipeline.csv_dir = tmp.path().join("csv").display().to_string();
         stack.pipeline.log_dir = tmp.path().join("log").display().to_string();
-        Self {
-            sshd: Sshd::start(),
-            tmp,
-            stack,
-        }
+        Self { sshd, tmp, stack }
     }
     fn prefix(&self) -> PathBuf {
         self.tmp.path().join("opt/pipeform")
@@ -122,9 +121,11 @@ impl World {
     fn known_hosts(&self) -> PathBuf {
         self.tmp.path().join("known_hosts")
     }
+    /// A stand-in job binary: a real ELF executable of this machine (so the preflight passes)
+    /// made distinct by `content`, appended.
     fn binary(&self, name: &str, content: &[u8]) -> PathBuf {
         let p = self.tmp.path().join(name);
-        std::fs::write(&p, content).expect("write fake binary");
+        std::fs::write(&p, elf(content)).expect("write fake binary");
         p
     }
     fn opts(&self, action: Action) -> DeployOptions {
@@ -138,6 +139,7 @@ impl World {
             passphrase: None,
             known_hosts: Some(self.known_hosts()),
             accept_new_host_key: true,
+            console: None,
             places: Places {
                 prefix: self.prefix().display().to_string(),
                 cron_dir: self.cron_dir().display().to_string(),
@@ -192,9 +194,18 @@ impl World {
     }
 }
 
+/// `/bin/true` with `content` appended: an ELF executable for this machine and glibc whose
+/// checksum depends on `content`.
+fn elf(content: &[u8]) -> Vec<u8> {
+    let mut bytes = std::fs::read("/bin/true").expect("read /bin/true");
+    bytes.extend_from_slice(content);
+    bytes
+}
+
+/// The SHA-256 of the stand-in binary [`World::binary`] makes from `content`.
 fn sha(content: &[u8]) -> String {
     use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(content))
+    hex::encode(sha2::Sha256::digest(elf(content)))
 }
 
 fn mode(p: &Path) -> u32 {
@@ -216,7 +227,7 @@ fn first_deploy_installs_verifies_and_an_identical_redeploy_uploads_nothing() {
     let installed = w.prefix().join("current/pipeform-job");
     assert_eq!(
         std::fs::read(&installed).expect("installed binary"),
-        b"#!/bin/sh\necho job a\n"
+        elf(b"#!/bin/sh\necho job a\n")
     );
     assert_eq!(mode(&installed), 0o755);
     assert!(r.files.iter().all(|f| f.changed), "{:?}", r.files);
@@ -295,7 +306,7 @@ fn changed_binary_switches_and_rollback_swaps_back_and_forth() {
     assert_eq!(w.previous(), format!("releases/{sb}"));
     assert_eq!(
         std::fs::read(w.prefix().join("current/pipeform-job")).expect("current binary"),
-        b"binary a"
+        elf(b"binary a")
     );
 
     let forth = w.run(w.opts(Action::Rollback));
@@ -485,9 +496,8 @@ fn env_file_cron_and_agent_config_have_the_right_content_owner_and_mode() {
     let cron = std::fs::read_to_string(&cron_path).expect("cron entry");
     let p = w.prefix().display().to_string();
     assert!(
-        cron.lines()
-            .any(|l| l
-                == format!("15 2 * * * root {p}/current/pipeform-job run --env-file {p}/job.env")),
+        cron.lines().any(|l| l
+            == format!("15 2 * * * root '{p}/current/pipeform-job' run --env-file '{p}/job.env'")),
         "{cron}"
     );
     assert!(cron.contains("CRON_TZ=UTC"));
@@ -604,7 +614,10 @@ fn a_non_root_user_deploys_through_sudo_and_owns_the_env_file() {
     w.stack.pipeline.run_as = user.into();
     // The login user must be able to reach the installed binary for the smoke test.
     std::fs::set_permissions(w.tmp.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let bin = w.binary("a", b"#!/bin/sh\necho pipeform-job 0.0.0-fake\n");
+    // The real job: the smoke test runs it as the user.
+    let bin = support::job_bin();
+    let key = w.tmp.path().join("hmac.key");
+    std::fs::write(&key, "test-hmac-key").expect("write the HMAC key");
 
     // Without sudo the user cannot write the prefix: a runtime error naming the step.
     let mut opts = w.opts(Action::Deploy {
@@ -618,6 +631,10 @@ fn a_non_root_user_deploys_through_sudo_and_owns_the_env_file() {
 
     let mut opts = w.opts(Action::Deploy { binary: bin });
     opts.smoke = true;
+    opts.overrides.push((
+        "PIPEFORM_HMAC_KEY_SOURCE".into(),
+        format!("file:{}", key.display()),
+    ));
     let r = w.run(opts);
     assert!(r.uploaded);
     assert_eq!(r.user, user);
@@ -642,7 +659,7 @@ fn a_non_root_user_deploys_through_sudo_and_owns_the_env_file() {
     let cron = std::fs::read_to_string(w.cron_dir().join("pipeform-job")).expect("cron");
     assert!(cron.contains(&format!("* * * {user} ")), "{cron}");
     let smoke = r.smoke.expect("smoke ran");
-    assert_eq!(smoke.version, "pipeform-job 0.0.0-fake");
+    assert!(smoke.version.starts_with("pipeform-job "), "{smoke:?}");
     assert!(smoke.ok, "{smoke:?}");
 }
 
@@ -1221,5 +1238,471 @@ fn current_is_never_missing_while_it_switches() {
         0,
         "current/pipeform-job was missing {misses} times in {} reads",
         reads + misses
+    );
+}
+
+/// Files and links directly in `dir`, sorted (empty when it does not exist).
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_prefix_that_is_code_is_refused_before_connecting_and_nothing_runs() {
+    let w = World::new();
+    let bin = w.binary("a", b"a");
+    let t = w.tmp.path().display().to_string();
+    let pwned = w.tmp.path().join("pwned");
+    for (prefix, ch) in [
+        // Written unquoted into the cron line, cron's `sh -c` would run the `touch`.
+        (format!("{t}/x;touch>{};x", pwned.display()), ';'),
+        // crontab(5): `%` ends the command and feeds the rest to its stdin.
+        (format!("{t}/x%y"), '%'),
+        (format!("{t}/x|y"), '|'),
+        (format!("{t}/x&y"), '&'),
+        (format!("{t}/x(y)"), '('),
+        (format!("{t}/x*"), '*'),
+        (format!("{t}/x?"), '?'),
+        (format!("{t}/x<y"), '<'),
+    ] {
+        let mut opts = w.opts(Action::Deploy {
+            binary: bin.clone(),
+        });
+        opts.places.prefix = prefix.clone();
+        let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err(&prefix);
+        assert!(err.is_usage(), "{prefix}: {err}");
+        let text = err.to_string();
+        assert!(text.contains("--prefix"), "{text}");
+        assert!(text.contains(&format!("{ch:?}")), "{prefix}: {text}");
+    }
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.places.prefix = "opt/pipeform".into();
+    let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err("relative");
+    assert!(
+        err.is_usage() && err.to_string().contains("absolute"),
+        "{err}"
+    );
+    assert!(!pwned.exists());
+    assert!(!w.known_hosts().exists(), "connected before refusing");
+    assert_eq!(listing(&w.cron_dir()), Vec::<String>::new());
+}
+
+#[test]
+fn env_file_contents_never_travel_in_argv_and_no_temporary_is_readable_by_others() {
+    let w = World::with(
+        Sshd::prepare(support::free_port())
+            .record_commands()
+            .start(),
+    );
+    let bin = w.binary("a", b"a");
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.overrides.push((
+        "PIPEFORM_HMAC_KEY_SOURCE".into(),
+        "file:/etc/secret-marker-4711".into(),
+    ));
+    opts.smoke = true;
+    w.run(opts.clone());
+    let commands = w.sshd.commands();
+    assert!(!commands.is_empty(), "no command recorded");
+    // Any local user reads the login shell's `-c` argument in /proc/*/cmdline.
+    for secret in [
+        "secret-marker-4711",
+        "PIPEFORM_DB_HOST",
+        "CRON_TZ",
+        "log_group_name",
+    ] {
+        assert!(
+            !commands.contains(secret),
+            "{secret} travelled in argv:\n{commands}"
+        );
+    }
+    assert_eq!(mode(&w.prefix().join("job.env")), 0o600);
+
+    // A deploy that fails right after writing the env file's temporary (its owner does not
+    // exist) shows the mode the temporary was created with.
+    std::fs::remove_file(w.prefix().join("job.env")).expect("remove job.env");
+    let mut stack = w.stack.clone();
+    stack.pipeline.run_as = "pipeform-no-such-user".into();
+    opts.smoke = false;
+    deploy::run(&stack, Some(&outputs()), &opts).expect_err("chown to a missing user");
+    for name in listing(&w.prefix()) {
+        let p = w.prefix().join(&name);
+        if name.contains("job.env") {
+            assert_eq!(
+                mode(&p) & 0o077,
+                0,
+                "{name} was readable by others ({:o})",
+                mode(&p)
+            );
+        }
+    }
+    assert!(
+        listing(&w.prefix()).iter().all(|n| !n.contains(".pf-")),
+        "temporaries left: {:?}",
+        listing(&w.prefix())
+    );
+}
+
+#[test]
+fn set_values_are_validated_like_the_config_before_connecting() {
+    let w = World::new();
+    let bin = w.binary("a", b"a");
+    let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
+    let rel = format!("pipeform-relcsv-{}", std::process::id());
+    let _ = std::fs::remove_dir_all(home.join(&rel));
+    for (set, key) in [
+        (format!("PIPEFORM_CSV_DIR={rel}/sub"), "PIPEFORM_CSV_DIR"),
+        ("PIPEFORM_LOG_DIR=log".to_string(), "PIPEFORM_LOG_DIR"),
+        // The job rejects this template on every run; only --smoke would have noticed.
+        (
+            "PIPEFORM_CSV_PREFIX=csv/{week}".to_string(),
+            "PIPEFORM_CSV_PREFIX",
+        ),
+        (
+            "PIPEFORM_LOGS_PREFIX=logs/{date".to_string(),
+            "PIPEFORM_LOGS_PREFIX",
+        ),
+    ] {
+        let (k, v) = host_files::parse_override(&set).expect("a known key");
+        let mut opts = w.opts(Action::Deploy {
+            binary: bin.clone(),
+        });
+        opts.overrides.push((k, v));
+        let result = deploy::run(&w.stack, Some(&outputs()), &opts);
+        let created = home.join(&rel).exists();
+        let _ = std::fs::remove_dir_all(home.join(&rel));
+        let err = result.expect_err(&set);
+        assert!(!created, "{set} created {}", home.join(&rel).display());
+        assert!(err.is_usage(), "{set}: {err}");
+        assert!(err.to_string().contains(key), "{set}: {err}");
+    }
+    assert!(!w.prefix().exists());
+    assert!(!w.known_hosts().exists(), "connected before refusing");
+}
+
+#[test]
+fn symlinks_the_deploy_did_not_make_are_refused_and_nothing_changes() {
+    let w = World::new();
+    let bin = w.binary("a", b"a");
+    for (i, name) in ["releases", ".deploy.lock", "job.env", "current", "previous"]
+        .iter()
+        .enumerate()
+    {
+        let prefix = w.tmp.path().join(format!("p{i}"));
+        let elsewhere = w.tmp.path().join(format!("elsewhere{i}"));
+        std::fs::create_dir_all(&prefix).expect("prefix");
+        if *name == "releases" || *name == "current" || *name == "previous" {
+            std::fs::create_dir_all(&elsewhere).expect("elsewhere");
+        }
+        std::os::unix::fs::symlink(&elsewhere, prefix.join(name)).expect("plant the symlink");
+        let mut opts = w.opts(Action::Deploy {
+            binary: bin.clone(),
+        });
+        opts.places.prefix = prefix.display().to_string();
+        let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err(name);
+        assert!(!err.is_usage(), "{name}: {err}");
+        let text = err.to_string();
+        assert!(text.contains(name) && text.contains("symlink"), "{text}");
+        assert_eq!(listing(&prefix), vec![name.to_string()], "{name}");
+        assert_eq!(listing(&elsewhere), Vec::<String>::new(), "{name}");
+        if !(*name == "releases" || *name == "current" || *name == "previous") {
+            assert!(!elsewhere.exists(), "{name}: root created its target");
+        }
+        assert_eq!(listing(&w.cron_dir()), Vec::<String>::new(), "{name}");
+    }
+}
+
+/// `pipeform deploy` with only the flags every CLI test needs (no prefix, no timeout).
+fn bare_cli(w: &World, config: &Path) -> assert_cmd::Command {
+    std::fs::create_dir_all(w.cron_dir()).expect("cron dir");
+    let mut cmd = support::pipeform();
+    cmd.env_remove("SSH_AUTH_SOCK")
+        .env_remove("PIPEFORM_SSH_PASSPHRASE")
+        .arg("--config")
+        .arg(config)
+        .arg("deploy")
+        .args(["--host", "127.0.0.1"])
+        .arg("--known-hosts")
+        .arg(w.known_hosts())
+        .arg("--accept-new-host-key")
+        .arg("--cron-dir")
+        .arg(w.cron_dir())
+        .arg("--terraform-dir")
+        .arg(w.tmp.path().join("no-terraform"))
+        .args([
+            "--set",
+            "PIPEFORM_DB_HOST=127.0.0.1",
+            "--set",
+            "PIPEFORM_DB_PASSWORD_SOURCE=env:PIPEFORM_DB_PASSWORD",
+        ]);
+    cmd
+}
+
+#[test]
+fn out_of_range_numbers_and_unsafe_values_exit_2_without_a_panic() {
+    let w = World::new();
+    let config = write_config(&w);
+    let bin = w.binary("a", b"a");
+    let port = w.sshd.port.to_string();
+    let prefix = w.prefix().display().to_string();
+    let unsafe_prefix = format!("{prefix};touch /tmp/pipeform-pwned");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "--port",
+                &port,
+                "--prefix",
+                &prefix,
+                "--connect-timeout",
+                "18446744073709551615",
+            ],
+            "--connect-timeout",
+        ),
+        (
+            vec![
+                "--port",
+                &port,
+                "--prefix",
+                &prefix,
+                "--connect-timeout",
+                "0",
+            ],
+            "--connect-timeout",
+        ),
+        (vec!["--port", "0", "--prefix", &prefix], "--port"),
+        (vec!["--port", &port, "--prefix", &unsafe_prefix], "';'"),
+        (
+            vec![
+                "--port",
+                &port,
+                "--prefix",
+                &prefix,
+                "--set",
+                "PIPEFORM_CSV_DIR=csv",
+            ],
+            "PIPEFORM_CSV_DIR",
+        ),
+    ];
+    for (args, named) in cases {
+        let out = bare_cli(&w, &config)
+            .arg("--binary")
+            .arg(&bin)
+            .args(&args)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.contains(named), "{args:?}: {err}");
+    }
+    assert!(!w.prefix().exists());
+    assert!(!w.known_hosts().exists(), "connected before refusing");
+}
+
+/// `/bin/true` built for another machine: only its ELF header's `e_machine` changed.
+fn elf_for_aarch64() -> Vec<u8> {
+    let mut bytes = std::fs::read("/bin/true").expect("read /bin/true");
+    bytes[18..20].copy_from_slice(&183u16.to_le_bytes()); // EM_AARCH64
+    bytes
+}
+
+/// `/bin/true` needing glibc 9.x: every `GLIBC_2.` version name it references raised.
+fn elf_needing_a_newer_glibc() -> Vec<u8> {
+    let mut bytes = std::fs::read("/bin/true").expect("read /bin/true");
+    let (from, to) = (b"GLIBC_2.", b"GLIBC_9.");
+    let mut i = 0;
+    let mut raised = 0;
+    while i + from.len() <= bytes.len() {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + to.len()].copy_from_slice(to);
+            raised += 1;
+        }
+        i += 1;
+    }
+    assert!(raised > 0, "/bin/true names no GLIBC_2.x version");
+    bytes
+}
+
+#[test]
+fn preflight_refuses_a_binary_for_another_machine_or_a_newer_glibc_and_the_host_is_untouched() {
+    let w = World::new();
+    let machine = std::env::consts::ARCH;
+    for (name, bytes, named) in [
+        (
+            "arm",
+            elf_for_aarch64(),
+            vec!["aarch64", machine, "make dist"],
+        ),
+        (
+            "newer-glibc",
+            elf_needing_a_newer_glibc(),
+            vec!["needs glibc 9.", "the host has glibc 2.", "make dist"],
+        ),
+    ] {
+        let path = w.tmp.path().join(name);
+        std::fs::write(&path, bytes).expect("write crafted ELF");
+        let err = deploy::run(
+            &w.stack,
+            Some(&outputs()),
+            &w.opts(Action::Deploy { binary: path }),
+        )
+        .expect_err(name);
+        assert!(!err.is_usage(), "{name}: {err}");
+        let text = err.to_string();
+        for n in named {
+            assert!(text.contains(n), "{name}: {n:?} not in {text}");
+        }
+        assert!(!w.prefix().exists(), "{name}: the host was changed");
+        assert_eq!(listing(&w.cron_dir()), Vec::<String>::new(), "{name}");
+    }
+    // Exit 3 through the CLI; a script is not a binary at all (exit 2).
+    let config = write_config(&w);
+    let arm = w.tmp.path().join("arm");
+    let out = cli(&w, &config)
+        .arg("--accept-new-host-key")
+        .arg("--binary")
+        .arg(&arm)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("preflight"));
+    let script = w.tmp.path().join("job.sh");
+    std::fs::write(&script, "#!/bin/sh\necho hi\n").expect("write script");
+    let out = cli(&w, &config)
+        .arg("--accept-new-host-key")
+        .arg("--binary")
+        .arg(&script)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an ELF executable"));
+    assert!(!w.prefix().exists());
+}
+
+/// A stand-in EC2 endpoint answering `GetConsoleOutput` with `console` (moto returns a fixed
+/// text, so it cannot say what this test's sshd printed). Serves `requests` requests.
+fn console_endpoint(console: String, requests: usize) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let output = aws_smithy_types::base64::encode(console);
+    let server = std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let mut stream = stream.expect("accept");
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).expect("header");
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().expect("length");
+                }
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).expect("body");
+            let body = String::from_utf8_lossy(&body);
+            assert!(body.contains("Action=GetConsoleOutput"), "{body}");
+            assert!(body.contains("InstanceId=i-0app"), "{body}");
+            let xml = format!(
+                "<GetConsoleOutputResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\
+                 <requestId>r-1</requestId><instanceId>i-0app</instanceId>\
+                 <timestamp>2026-11-28T03:00:00.000Z</timestamp><output>{output}</output>\
+                 </GetConsoleOutputResponse>"
+            );
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                xml.len()
+            );
+        }
+    });
+    (url, server)
+}
+
+/// The console fingerprints of `console`, fetched through the SDK from a stand-in endpoint.
+fn fetch_console(console: String) -> Vec<deploy::console_keys::ConsoleFingerprint> {
+    let (url, server) = console_endpoint(console, 1);
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let found = rt.block_on(async {
+        let config = pipeform::aws::sdk_config(
+            Some("ap-northeast-2"),
+            Some(&url),
+            pipeform::aws::Timeouts::READ,
+        )
+        .await;
+        deploy::console_keys::fetch(&config, "i-0app").await
+    });
+    server.join().expect("stand-in endpoint");
+    found.expect("console fingerprints")
+}
+
+#[test]
+fn host_key_from_console_pins_only_a_key_the_console_printed() {
+    let w = World::new();
+    let bin = w.binary("a", b"a");
+    let block = |lines: &[String]| {
+        format!(
+            "[   12.1] cloud-init[1]: Cloud-init v. 22.2.2 running\n\
+             ec2: #############################################################\n\
+             ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\n{}\
+             ec2: -----END SSH HOST KEY FINGERPRINTS-----\n",
+            lines
+                .iter()
+                .map(|l| format!("ec2: {l}\n"))
+                .collect::<String>()
+        )
+    };
+    let printed = |kind: &str, label: &str| {
+        let fp = support::sshd::fingerprint(&w.sshd.dir.path().join(format!("host_{kind}.pub")));
+        format!("256 {fp} root@ip-10-0-1-23 ({label})")
+    };
+
+    // Another instance's keys on the console: refused before anything is sent.
+    let other = w.tmp.path().join("other");
+    support::sshd::keygen(&other, "ed25519");
+    let fake = support::sshd::fingerprint(&other.with_extension("pub"));
+    let console = fetch_console(block(&[format!("256 {fake} root@ip-10-9-9-9 (ED25519)")]));
+    let mut opts = w.opts(Action::Deploy {
+        binary: bin.clone(),
+    });
+    opts.accept_new_host_key = false;
+    opts.console = Some(console);
+    let err = deploy::run(&w.stack, Some(&outputs()), &opts).expect_err("not on the console");
+    assert!(
+        matches!(err, DeployError::Ssh(SshError::NotOnConsole { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&fake), "{err}");
+    assert!(!w.known_hosts().exists());
+    assert!(!w.prefix().exists());
+
+    // The host's own keys printed: pinned, recorded, deployed.
+    let console = fetch_console(block(&[
+        printed("ecdsa", "ECDSA"),
+        printed("ed25519", "ED25519"),
+    ]));
+    assert_eq!(console.len(), 2);
+    let mut opts = w.opts(Action::Deploy { binary: bin });
+    opts.accept_new_host_key = false;
+    opts.console = Some(console);
+    let r = w.run(opts);
+    assert!(r.uploaded);
+    assert_eq!(r.host_keys_recorded.len(), 2, "{:?}", r.host_keys_recorded);
+    let kh = std::fs::read_to_string(w.known_hosts()).expect("known_hosts");
+    assert!(
+        kh.contains("ssh-ed25519") && kh.contains("ecdsa-sha2-nistp256"),
+        "{kh}"
     );
 }

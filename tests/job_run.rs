@@ -283,11 +283,16 @@ fn dry_run_validates_and_touches_nothing() {
     let (code, _, stderr, _) = bed.run(&bed.tmp.path().join("missing.env"), &[]);
     assert_eq!(code, 2);
     assert!(stderr.contains("pipeform deploy"), "{stderr}");
-    let mut env = bed.env(SecretSource::Env("PF_NOT_SET_ANYWHERE".into()));
-    env.logs_prefix = "logs/static".into();
+    let env = bed.env(SecretSource::Env("PF_NOT_SET_ANYWHERE".into()));
     let (code, _, stderr, _) = bed.run(&bed.write_env(&env), &["--dry-run"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("PF_NOT_SET_ANYWHERE"), "{stderr}");
+    // A template the job cannot render is refused when the env file is read (the same
+    // validation `deploy --set` goes through).
+    let mut env = bed.env(SecretSource::SecretsManager(bed.secret_arn.clone()));
+    env.logs_prefix = "logs/static".into();
+    let (code, _, stderr, _) = bed.run(&bed.write_env(&env), &["--dry-run"]);
+    assert_eq!(code, 2);
     assert!(stderr.contains("PIPEFORM_LOGS_PREFIX"), "{stderr}");
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 
 use crate::cli::{Cli, DeployArgs, Format, SudoMode};
+use crate::deploy::console_keys::{self, ConsoleError, ConsoleFingerprint};
 use crate::deploy::{self, Action, DeployOptions, Places, Sudo};
 use crate::exit::{CommandResult, ExitStatus, Failure};
 use crate::terraform::{Outputs, Terraform};
@@ -20,6 +21,11 @@ pub async fn exec(cli: &Cli, args: &DeployArgs) -> CommandResult {
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::usage)?;
     let outputs = outputs(&args.terraform_dir);
+    let console = if args.host_key_from_console {
+        Some(console_fingerprints(args, &stack, outputs.as_ref()).await?)
+    } else {
+        None
+    };
     let opts = DeployOptions {
         action: match (&args.binary, args.rollback) {
             (_, true) => Action::Rollback,
@@ -37,6 +43,7 @@ pub async fn exec(cli: &Cli, args: &DeployArgs) -> CommandResult {
         passphrase: std::env::var("PIPEFORM_SSH_PASSPHRASE").ok(),
         known_hosts: args.known_hosts.clone(),
         accept_new_host_key: args.accept_new_host_key,
+        console,
         places: Places {
             prefix: args.prefix.clone(),
             cron_dir: args.cron_dir.clone(),
@@ -85,6 +92,38 @@ pub async fn exec(cli: &Cli, args: &DeployArgs) -> CommandResult {
         ))),
         _ => Ok(ExitStatus::Clean),
     }
+}
+
+/// The host key fingerprints the app instance printed on its console.
+async fn console_fingerprints(
+    args: &DeployArgs,
+    stack: &crate::config::Stack,
+    outputs: Option<&Outputs>,
+) -> Result<Vec<ConsoleFingerprint>, Failure> {
+    let instance = outputs
+        .and_then(|o| o.string("app_instance_id"))
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Failure::usage(ConsoleError::NoInstance))?;
+    // The same region rule as `check`: the stack lives in project.region.
+    let resolved = crate::ops::check::resolve(
+        stack,
+        args.aws.region.as_deref(),
+        args.aws.endpoint_url.as_deref(),
+        |name| std::env::var(name).ok(),
+    );
+    if let Some(notice) = &resolved.notice {
+        tracing::warn!("{notice}");
+    }
+    let target = resolved.target;
+    let config = crate::aws::sdk_config(
+        Some(&target.region),
+        target.endpoint_url.as_deref(),
+        crate::aws::Timeouts::READ,
+    )
+    .await;
+    console_keys::fetch(&config, &instance)
+        .await
+        .map_err(Failure::runtime)
 }
 
 /// The Terraform outputs, when the root module has state; `None` otherwise (then `--host` and

@@ -14,6 +14,7 @@ use crate::config::Stack;
 use crate::jobenv::{JobEnv, JobEnvError, KEYS};
 use crate::terraform::Outputs;
 
+use super::host_path::{self, HostPathError};
 use super::session::sh_quote;
 
 /// Where the CloudWatch agent lives when installed (Amazon Linux package layout).
@@ -152,16 +153,27 @@ pub fn job_env(
     Ok(env)
 }
 
-/// `/etc/cron.d/pipeform-job`: the schedule is UTC (contract), hence `CRON_TZ`.
+/// `/etc/cron.d/pipeform-job`: the schedule is UTC (contract), hence `CRON_TZ`. Cron hands the
+/// command to `sh -c`, so every path in it is a quoted word (see [`cron_word`]).
 pub fn cron(stack: &Stack, prefix: &str) -> String {
     format!(
         "# Installed by `pipeform deploy`; rerun it instead of editing.\n\
          SHELL=/bin/sh\n\
          PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n\
          CRON_TZ=UTC\n\
-         {} {} {prefix}/current/pipeform-job run --env-file {prefix}/job.env\n",
-        stack.pipeline.schedule, stack.pipeline.run_as
+         {} {} {} run --env-file {}\n",
+        stack.pipeline.schedule,
+        stack.pipeline.run_as,
+        cron_word(&format!("{prefix}/current/pipeform-job")),
+        cron_word(&format!("{prefix}/job.env")),
     )
+}
+
+/// One word of a cron command: single-quoted for `sh -c`, and with `%` escaped, which cron
+/// otherwise turns into a newline that ends the command (crontab(5)). The prefix is already
+/// restricted to characters that need neither; this is the second wall.
+pub fn cron_word(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''").replace('%', "\\%"))
 }
 
 /// CloudWatch agent configuration shipping `<log_dir>/*.log` to `monitoring.log_group`.
@@ -195,6 +207,18 @@ pub struct Places {
     pub cron_dir: String,
     /// CloudWatch agent install directory.
     pub agent_dir: String,
+}
+
+impl Places {
+    /// The same places, each checked by [`host_path::dir`] (absolute, conservative characters)
+    /// and without trailing slashes.
+    pub fn validated(&self) -> Result<Self, HostPathError> {
+        Ok(Self {
+            prefix: host_path::dir("--prefix", &self.prefix)?,
+            cron_dir: host_path::dir("--cron-dir", &self.cron_dir)?,
+            agent_dir: host_path::dir("--agent-dir", &self.agent_dir)?,
+        })
+    }
 }
 
 /// A shell fragment (for [`super::release::deploy`]) that installs every host file
@@ -244,8 +268,18 @@ put_file() {{ # name path mode owner sha256 content
   fi
   d=${{2%/*}}; [ -d "$d" ] || mkdir -p "$d"
   t="$d/.${{2##*/}}.pf-$$"
+  # Created 0600 (umask 077) and exclusively (set -C: never through a planted link), then
+  # given its owner and mode, then renamed over the old file. The content is a shell
+  # variable written by the printf builtin: it is in no process's argv.
+  rm -f "$t"
+  umask 077; set -C
   printf '%s' "$6" > "$t"
-  chown "$4" "$t"; chmod "$3" "$t"; mv -f "$t" "$2"
+  set +C; umask 022
+  if ! {{ chown "$4" "$t" && chmod "$3" "$t" && mv -f "$t" "$2"; }}; then
+    rm -f "$t"
+    echo "cannot install $2 (owner $4, mode $3)" >&2
+    exit 1
+  fi
   changed=1; echo "@file $1 changed $2"
 }}
 make_dir() {{ # name path owner
@@ -324,6 +358,38 @@ mod tests {
             Err(EnvError::BadOverride(_))
         ));
         assert!(KEYS.iter().all(|k| JobEnv::is_known_key(k)));
+    }
+
+    #[test]
+    fn the_cron_line_quotes_its_paths_and_escapes_percent() {
+        let stack = crate::config::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/pipeform.toml"),
+        )
+        .expect("example config");
+        let line = cron(&stack, "/opt/pipeform");
+        assert!(
+            line.contains(
+                " '/opt/pipeform/current/pipeform-job' run --env-file '/opt/pipeform/job.env'\n"
+            ),
+            "{line}"
+        );
+        assert_eq!(cron_word("/a b%c'd"), "'/a b\\%c'\\''d'");
+    }
+
+    #[test]
+    fn places_are_validated_as_host_paths() {
+        let ok = Places {
+            prefix: "/opt/pipeform/".into(),
+            cron_dir: "/etc/cron.d".into(),
+            agent_dir: AGENT_DIR.into(),
+        };
+        assert_eq!(ok.validated().expect("valid").prefix, "/opt/pipeform");
+        let bad = Places {
+            cron_dir: "/etc/cron.d;x".into(),
+            ..ok
+        };
+        let err = bad.validated().unwrap_err().to_string();
+        assert!(err.contains("--cron-dir") && err.contains("';'"), "{err}");
     }
 
     #[test]

@@ -7,9 +7,13 @@
 //! already there) and, only when the release is missing, an `upload` script that receives the
 //! binary on stdin, verifies it and switches. An identical redeploy is therefore one round trip.
 
+pub mod console_keys;
 pub mod host_files;
+pub mod host_path;
 pub mod known_hosts;
+pub mod preflight;
 pub mod release;
+pub mod remote_script;
 pub mod session;
 
 use std::fs::File;
@@ -24,6 +28,8 @@ use crate::config::Stack;
 use crate::terraform::Outputs;
 
 pub use host_files::{EnvError, Places};
+pub use host_path::HostPathError;
+pub use preflight::{Mismatch, NotElf};
 pub use session::{Login, Remote, SshError, Target};
 
 /// Deploy a binary, or switch back to the previous release.
@@ -68,6 +74,8 @@ pub struct DeployOptions {
     pub known_hosts: Option<PathBuf>,
     /// Record the keys of an unknown host instead of refusing it.
     pub accept_new_host_key: bool,
+    /// Host key fingerprints from the instance's console (`--host-key-from-console`).
+    pub console: Option<Vec<console_keys::ConsoleFingerprint>>,
     /// Install prefix, cron and agent directories on the host.
     pub places: Places,
     /// `--set KEY=VALUE` env file overrides (already validated by `parse_override`).
@@ -155,9 +163,15 @@ pub enum DeployError {
         /// Why.
         reason: String,
     },
-    /// The prefix is not an absolute path.
-    #[error("--prefix {0:?} must be an absolute path without spaces or quotes")]
-    Prefix(String),
+    /// The prefix (or the cron or agent directory) is not a safe absolute path.
+    #[error(transparent)]
+    Prefix(#[from] HostPathError),
+    /// The binary is not an ELF executable.
+    #[error(transparent)]
+    NotElf(#[from] NotElf),
+    /// The binary would not run on the host (nothing on the host was changed).
+    #[error(transparent)]
+    Preflight(#[from] Mismatch),
     /// The env file cannot be built.
     #[error(transparent)]
     Env(#[from] EnvError),
@@ -186,6 +200,7 @@ impl DeployError {
             Self::NoHost
                 | Self::Binary { .. }
                 | Self::Prefix(_)
+                | Self::NotElf(_)
                 | Self::Env(_)
                 | Self::Ssh(SshError::Identity { .. })
                 | Self::Ssh(SshError::Passphrase { .. })
@@ -273,6 +288,7 @@ pub fn target_and_login(
             passphrase: opts.passphrase.clone(),
             known_hosts,
             accept_new_host_key: opts.accept_new_host_key,
+            console: opts.console.clone(),
             connect_timeout: opts.connect_timeout,
         },
     ))
@@ -287,11 +303,12 @@ pub fn run(
     outputs: Option<&Outputs>,
     opts: &DeployOptions,
 ) -> Result<DeployReport, DeployError> {
-    let places = checked_places(&opts.places)?;
     // Everything that can be wrong locally is checked before connecting.
+    let places = opts.places.validated()?;
     let local = match &opts.action {
         Action::Deploy { binary } => Some(Local {
             size: readable_file(binary)?,
+            elf: preflight::read_binary(binary)?,
             env: host_files::job_env(stack, outputs, &opts.overrides)?,
             binary: binary.clone(),
         }),
@@ -345,23 +362,9 @@ pub fn run(
 struct Local {
     binary: PathBuf,
     size: u64,
+    /// What the binary needs of the host (the preflight compares it with what the host has).
+    elf: preflight::BinaryFacts,
     env: crate::jobenv::JobEnv,
-}
-
-/// The install places with the prefix checked (absolute, nothing a shell would expand) and
-/// without a trailing `/`.
-fn checked_places(places: &Places) -> Result<Places, DeployError> {
-    let prefix = places.prefix.trim_end_matches('/').to_string();
-    if !prefix.starts_with('/')
-        || prefix.len() < 2
-        || prefix.contains(|c: char| c.is_whitespace() || "'\"\\$`".contains(c))
-    {
-        return Err(DeployError::Prefix(places.prefix.clone()));
-    }
-    Ok(Places {
-        prefix,
-        ..places.clone()
-    })
 }
 
 /// Connects and authenticates while the binary (if any) is hashed: both take tens of
@@ -407,16 +410,6 @@ struct Host<'a> {
 }
 
 impl Host<'_> {
-    /// `script` as one command line: `sh -c`, through `sudo -n` when needed.
-    fn wrap(&self, script: &str) -> String {
-        let q = session::sh_quote(script);
-        if self.sudo {
-            format!("sudo -n sh -c {q}")
-        } else {
-            format!("sh -c {q}")
-        }
-    }
-
     /// Exit status 0, or the step's failure with the tail of its stderr.
     fn succeeded(
         &self,
@@ -436,7 +429,7 @@ impl Host<'_> {
 
     /// Runs `script`; its stdout, or the step's failure.
     fn run_step(&self, step: &str, script: &str) -> Result<String, DeployError> {
-        let out = self.remote.exec(step, &self.wrap(script), None)?;
+        let out = remote_script::run(self.remote, step, script, self.sudo)?;
         Ok(self.succeeded(step, out)?.stdout)
     }
 }
@@ -455,25 +448,42 @@ fn install_release(
     const STEP: &str = "deploying the release";
     let files = host_files::script(stack, &local.env, places);
     let script = release::deploy(&places.prefix, sha, local.size, &files, &random_suffix());
-    tracing::debug!("deploy script:\n{script}");
     let mut opened: Option<Result<(), std::io::Error>> = None;
-    let out = host
-        .remote
-        .exec_gated(STEP, &host.wrap(&script), "@present ", |line| {
-            if line != "@present no" {
-                return None;
+    let mut refused: Option<DeployError> = None;
+    // The script says what the host is and whether the release is there, then waits for `go`
+    // (and the binary, if absent) or `stop`: the preflight costs no extra round trip, and a
+    // refused binary leaves the host untouched.
+    let out = host.remote.exec_gated(
+        STEP,
+        &remote_script::command(script.len(), host.sudo),
+        script.as_bytes(),
+        "@present ",
+        |said| {
+            let stop = || Some(Box::new(&b"stop\n"[..]) as Box<dyn Read>);
+            let facts = release::facts(said);
+            if let Err(e) = preflight_verdict(host, &local.elf, &facts, said) {
+                refused = Some(e);
+                return stop();
+            }
+            let go = Box::new(&b"go\n"[..]) as Box<dyn Read>;
+            if release::fact(&facts, "present") != Some("no") {
+                return Some(go);
             }
             match File::open(&local.binary) {
                 Ok(f) => {
                     opened = Some(Ok(()));
-                    Some(Box::new(f) as Box<dyn Read>)
+                    Some(Box::new(go.chain(f)) as Box<dyn Read>)
                 }
                 Err(e) => {
                     opened = Some(Err(e));
-                    None
+                    stop()
                 }
             }
-        })?;
+        },
+    )?;
+    if let Some(e) = refused {
+        return Err(e);
+    }
     if let Some(Err(e)) = opened {
         return Err(DeployError::Binary {
             path: local.binary.clone(),
@@ -508,6 +518,25 @@ fn install_release(
     Ok(out.stdout)
 }
 
+/// The preflight on what the deploy script printed before writing anything (`@host`).
+fn preflight_verdict(
+    host: &Host<'_>,
+    elf: &preflight::BinaryFacts,
+    facts: &[(&str, &str)],
+    said: &str,
+) -> Result<(), DeployError> {
+    let seen = release::fact(facts, "host").and_then(preflight::HostFacts::parse);
+    match seen {
+        Some(seen) => Ok(preflight::check(elf, &seen)?),
+        None => Err(DeployError::Remote {
+            step: "preflight".into(),
+            host: host.remote.describe(),
+            status: 0,
+            stderr: format!("the host did not say its machine and libc: {said}"),
+        }),
+    }
+}
+
 /// Swaps `current` and `previous`; returns the script's stdout.
 fn roll_back(
     host: &Host<'_>,
@@ -533,14 +562,7 @@ fn record_switch(switch_out: &str, prefix: &str, report: &mut DeployReport) {
 
 /// `pipeform-job --version` and a dry run on the host, as the job's user.
 fn smoke_test(remote: &Remote, prefix: &str, run_as: &str) -> Result<Smoke, DeployError> {
-    let out = remote.exec(
-        "smoke test",
-        &format!(
-            "sh -c {}",
-            session::sh_quote(&release::smoke(prefix, run_as))
-        ),
-        None,
-    )?;
+    let out = remote_script::run(remote, "smoke test", &release::smoke(prefix, run_as), false)?;
     let facts = release::facts(&out.stdout);
     let version = release::fact(&facts, "version").unwrap_or("").to_string();
     let version_ok = release::fact(&facts, "version_exit") == Some("0");

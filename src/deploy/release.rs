@@ -17,6 +17,8 @@ pub const MARK: char = '@';
 /// one, so `current` is never missing (pinned by `current_is_never_missing_while_it_switches`
 /// in tests/deploy.rs).
 const PRELUDE: &str = r#"set -eu
+# Directories and releases are world-readable (the job's user runs the binary); files with
+# secrets and every temporary are created under `umask 077` where they are made.
 umask 022
 # openssl uses the CPU's SHA extensions where coreutils' sha256sum does not: 20 MiB in ~30 ms
 # instead of ~120 ms here. sha256sum where openssl is missing.
@@ -43,42 +45,76 @@ switch_to() {
 }
 "#;
 
+/// Refuses (exit 9, before anything is written) a prefix holding links the deploy did not make:
+/// root would follow them (`releases -> /elsewhere` puts the binary there, a linked lock makes
+/// root create its target). `current` and `previous` are ours only when they point at
+/// `releases/<sha256>`. `$D` and `$B` (the release and its binary) are checked when set.
+const FOREIGN_LINKS: &str = r#"foreign() {
+  echo "refusing to deploy: $1 is $2, which pipeform deploy did not make and root would follow; remove it and run again. Nothing on the host was changed." >&2
+  exit 9
+}
+check_links() {
+  for f in "$P/releases" "$P/.deploy.lock" "$P/job.env" ${D:+"$D"} ${B:+"$B"}; do
+    if [ -L "$f" ]; then foreign "$f" "a symlink (to $(readlink "$f"))"; fi
+  done
+  for f in "$P/current" "$P/previous"; do
+    if [ -L "$f" ]; then
+      t=$(readlink "$f"); s=${t#releases/}
+      case $s in
+        "$t"|*[!0-9a-f]*) foreign "$f" "a symlink to $t" ;;
+      esac
+      [ ${#s} = 64 ] || foreign "$f" "a symlink to $t"
+    elif [ -e "$f" ]; then
+      foreign "$f" "not a symlink to a release"
+    fi
+  done
+}
+"#;
+
 /// Every script takes the prefix's lock first: a second deploy to the same host waits for the
 /// first (up to 10 minutes) instead of deleting its upload in flight as a "partial".
 fn header(prefix: &str) -> String {
-    format!("{PRELUDE}P={}\n{LOCK}", sh_quote(prefix))
+    format!("{PRELUDE}{FOREIGN_LINKS}P={}\n", sh_quote(prefix))
 }
 
 const LOCK: &str = r#"[ -d "$P" ] || mkdir -p "$P"
+check_links
 exec 9>>"$P/.deploy.lock"
 if ! flock -w 600 9; then
   echo "another pipeform deploy has held $P/.deploy.lock for 10 minutes; is one stuck?" >&2
   exit 7
 fi
+check_links
 "#;
 
-/// The whole deploy in one script on one channel: clean up partial uploads; if the release
-/// is already on the host and verifies, print `@present yes` (nothing is read from stdin);
-/// otherwise print `@present no` at once and receive the binary on stdin under a temporary name,
-/// verify it and rename it into place. Then install the host files (`files`, from
-/// [`super::host_files::script`]) and switch `current`.
+/// The whole deploy in one script on one channel. First, reading only: refuse foreign links,
+/// print the host's machine and libc (`@host`, for the preflight) and whether the release is
+/// already there and verifies (`@present yes|no`). Then wait for the operator's verdict on
+/// stdin: `stop` (the preflight refused the binary: nothing was written) or `go`, followed by
+/// the binary when it is absent. Then take the lock, clean up partial uploads, receive the
+/// binary under a temporary name, verify it and rename it into place, install the host files
+/// (`files`, from [`super::host_files::script`]) and switch `current`.
 pub fn deploy(prefix: &str, sha: &str, size: u64, files: &str, tmp_suffix: &str) -> String {
     format!(
         r#"{h}S={sha}
 D="$P/releases/$S"
 B="$D/pipeform-job"
-n=0
+check_links
+{host_facts}if [ -f "$B" ] && [ "$(sha_of "$B")" = "$S" ]; then present=yes; else present=no; fi
+# Said last before waiting, so the upload starts while nothing else runs.
+echo "@present $present"
+read -r verdict || verdict=stop
+if [ "$verdict" != go ]; then echo "@stopped"; exit 0; fi
+{lock}n=0
 for f in "$P"/releases/*/*.tmp-* "$P"/*.tmp-*; do
   if [ -e "$f" ] || [ -L "$f" ]; then rm -f "$f"; n=$((n+1)); fi
 done
 echo "@cleaned $n"
-if [ -f "$B" ] && [ "$(sha_of "$B")" = "$S" ]; then
-  echo "@present yes"
-else
-  # Said first, so the upload starts while nothing else runs.
-  echo "@present no"
+if [ "$present" = no ]; then
   T="$D/pipeform-job.tmp-{tmp}"
   [ -d "$D" ] || mkdir -p "$D"
+  # Created empty, 0600 and exclusively (never through a planted link), then filled.
+  rm -f "$T"; umask 077; set -C; : >"$T"; set +C; umask 022
   # With openssl, receive first and hash after (~30 ms for 20 MiB): cheaper on a small host
   # than a tee pipeline. sha256sum is ~4x slower, so without openssl hash while receiving.
   # The size check catches a write to the file that failed while the hash still saw the bytes.
@@ -98,6 +134,8 @@ fi
 switch_to "releases/$S"
 "#,
         h = header(prefix),
+        lock = LOCK,
+        host_facts = super::preflight::HOST_FACTS,
         sha = sh_quote(sha),
         tmp = sh_quote(tmp_suffix),
     )
@@ -106,7 +144,7 @@ switch_to "releases/$S"
 /// Swaps `current` and `previous`, after checking the previous release still verifies.
 pub fn rollback(prefix: &str) -> String {
     format!(
-        r#"{h}cur=$(readlink "$P/current" 2>/dev/null || true)
+        r#"{h}{lock}cur=$(readlink "$P/current" 2>/dev/null || true)
 prev=$(readlink "$P/previous" 2>/dev/null || true)
 if [ -z "$prev" ]; then
   echo "no previous release under $P: nothing to roll back to (deploy twice first)" >&2
@@ -125,7 +163,8 @@ echo "@switched yes"
 echo "@current $prev"
 echo "@previous $cur"
 "#,
-        h = header(prefix)
+        h = header(prefix),
+        lock = LOCK,
     )
 }
 
@@ -211,7 +250,10 @@ mod tests {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(bin).unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"go\n").unwrap();
+        stdin.write_all(bin).unwrap();
+        drop(stdin);
         let out = child.wait_with_output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
@@ -226,6 +268,7 @@ mod tests {
             "cat",
             "chmod",
             "flock",
+            "getconf",
             "ln",
             "mkdir",
             "mv",
@@ -234,6 +277,7 @@ mod tests {
             "sha256sum",
             "stat",
             "tee",
+            "uname",
         ] {
             let found = ["/usr/bin", "/bin"]
                 .iter()
@@ -286,6 +330,27 @@ mod tests {
                 std::path::PathBuf::from(format!("releases/{sha}"))
             );
         }
+    }
+
+    #[test]
+    fn a_stop_verdict_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().join("p");
+        let script = deploy(prefix.to_str().unwrap(), &"0".repeat(64), 1, "", "t1");
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            text.contains("@host ") && text.contains("@present no"),
+            "{text}"
+        );
+        assert!(text.contains("@stopped"), "{text}");
+        assert!(!prefix.exists());
     }
 
     #[test]

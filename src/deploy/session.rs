@@ -12,6 +12,7 @@ use ssh2::{Channel, MethodType, Session};
 /// libssh2's "would block" code, returned by calls on a non-blocking session.
 const LIBSSH2_ERROR_EAGAIN: i32 = -37;
 
+use super::console_keys::{self, ConsoleFingerprint};
 use super::known_hosts::{self, HostKey, KnownHostsError, KnownHostsFile, Verdict};
 
 /// Size of each write into a channel: large writes are what make the upload fast
@@ -43,6 +44,9 @@ pub struct Login {
     pub known_hosts: PathBuf,
     /// Record the keys of a host not in known_hosts instead of refusing it.
     pub accept_new_host_key: bool,
+    /// Fingerprints from the instance's console (`--host-key-from-console`): a host not in
+    /// known_hosts is trusted, and its keys recorded, only when its key is among them.
+    pub console: Option<Vec<ConsoleFingerprint>>,
     /// How long to keep retrying the connection (a fresh instance boots slowly).
     pub connect_timeout: Duration,
 }
@@ -71,6 +75,18 @@ pub enum SshError {
         fingerprint: String,
         /// The file.
         known_hosts: String,
+    },
+    /// The host presented a key its console output does not vouch for.
+    #[error("host key of {host} ({key_type} {fingerprint}) is not among the fingerprints in the instance's console output ({printed}); nothing was sent. Someone may be intercepting the connection, or the host is not the instance you meant")]
+    NotOnConsole {
+        /// known_hosts host pattern.
+        host: String,
+        /// Key type presented.
+        key_type: String,
+        /// Its fingerprint.
+        fingerprint: String,
+        /// What the console printed.
+        printed: String,
     },
     /// The host presented a key other than the one recorded.
     #[error("HOST KEY CHANGED for {host}: it presented {key_type} {fingerprint}, which does not match {known_hosts}; nothing was sent or changed on the host. If the instance was replaced on purpose, remove its line with `ssh-keygen -R '{host}' -f {known_hosts}` and run again with --accept-new-host-key; otherwise someone may be intercepting the connection")]
@@ -178,6 +194,41 @@ impl Remote {
         let mut recorded = Vec::new();
         let (conn, key) = match known.check(&conn.session, &target.host, target.port, &key)? {
             Verdict::Match => (conn, key),
+            Verdict::NotFound if login.console.is_some() => {
+                let printed = login.console.as_deref().unwrap_or_default();
+                if !console_keys::vouches_for(printed, &key.fingerprint()) {
+                    return Err(SshError::NotOnConsole {
+                        host: pattern,
+                        key_type: key.type_name().into(),
+                        fingerprint: key.fingerprint(),
+                        printed: printed
+                            .iter()
+                            .map(|p| format!("{} {}", p.key_type, p.fingerprint))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+                // Every other key type the server offers, if the console vouches for it too.
+                let mut keys = vec![key.clone()];
+                for alg in known_hosts::ALGORITHMS {
+                    if keys
+                        .iter()
+                        .any(|k| known_hosts::algorithm_of(k.kind) == Some(alg))
+                    {
+                        continue;
+                    }
+                    if let Ok(c) = handshake(target, Some(alg), login.connect_timeout) {
+                        if let Ok(k) = host_key(&c.session, target) {
+                            if console_keys::vouches_for(printed, &k.fingerprint()) {
+                                keys.push(k);
+                            }
+                        }
+                    }
+                }
+                known.record(&conn.session, &target.host, target.port, &keys)?;
+                recorded = keys.iter().map(|k| k.type_name().to_string()).collect();
+                (conn, key)
+            }
             Verdict::NotFound if login.accept_new_host_key => {
                 let mut keys = vec![key.clone()];
                 for alg in known_hosts::ALGORITHMS {
@@ -361,13 +412,15 @@ impl Remote {
 }
 
 impl Remote {
-    /// Runs `command`, reads its output up to the first line starting with `gate`, and asks
-    /// `upload` (given that line) for the data to stream into its stdin, if any. One channel
-    /// and one round trip whether or not anything is sent.
+    /// Runs `command`, writes `first` into its stdin, reads its output up to the first line
+    /// starting with `gate`, and asks `upload` (given everything printed up to and including
+    /// that line) for the data to stream into its stdin next, if any. One channel and one
+    /// round trip whether or not anything is sent.
     pub fn exec_gated(
         &self,
         what: &str,
         command: &str,
+        first: &[u8],
         gate: &str,
         upload: impl FnOnce(&str) -> Option<Box<dyn Read>>,
     ) -> Result<ExecOutput, SshError> {
@@ -377,16 +430,24 @@ impl Remote {
         };
         let mut channel = self.open_channel().map_err(|e| fail(&e))?;
         channel.exec(command).map_err(|e| fail(&e))?;
+        channel.write_all(first).map_err(|e| fail(&e))?;
+        channel.flush().map_err(|e| fail(&e))?;
         let started = std::time::Instant::now();
         let mut head = Vec::new();
         let mut buf = vec![0u8; 64 * 1024];
         let gate_line = loop {
             let text = String::from_utf8_lossy(&head);
-            if let Some(line) = text
-                .split_inclusive('\n')
-                .find(|l| l.starts_with(gate) && l.ends_with('\n'))
-            {
-                break Some(line.trim_end().to_string());
+            let mut upto = 0;
+            let mut found = false;
+            for line in text.split_inclusive('\n') {
+                upto += line.len();
+                if line.starts_with(gate) && line.ends_with('\n') {
+                    found = true;
+                    break;
+                }
+            }
+            if found {
+                break Some(text[..upto].to_string());
             }
             let n = channel.read(&mut buf).map_err(|e| fail(&e))?;
             if n == 0 {
@@ -395,6 +456,9 @@ impl Remote {
             head.extend_from_slice(&buf[..n]);
         };
         tracing::debug!("{what}: {gate_line:?} after {:?}", started.elapsed());
+        // A write can fail because the script stopped reading and exited (a prefix it cannot
+        // create): then its exit status and stderr say why, not the broken write.
+        let mut write_failed = None;
         if let Some(mut input) = gate_line.as_deref().and_then(upload) {
             let mut chunk = vec![0u8; CHUNK];
             loop {
@@ -402,11 +466,18 @@ impl Remote {
                 if n == 0 {
                     break;
                 }
-                channel.write_all(&chunk[..n]).map_err(|e| fail(&e))?;
+                if let Err(e) = channel.write_all(&chunk[..n]) {
+                    write_failed = Some(e);
+                    break;
+                }
             }
-            channel.flush().map_err(|e| fail(&e))?;
+            if write_failed.is_none() {
+                if let Err(e) = channel.flush() {
+                    write_failed = Some(e);
+                }
+            }
         }
-        channel.send_eof().map_err(|e| fail(&e))?;
+        let eof = channel.send_eof();
         tracing::debug!("{what}: stdin closed after {:?}", started.elapsed());
         channel.read_to_end(&mut head).map_err(|e| fail(&e))?;
         let mut stderr = String::new();
@@ -417,6 +488,12 @@ impl Remote {
         channel.wait_close().map_err(|e| fail(&e))?;
         let status = channel.exit_status().map_err(|e| fail(&e))?;
         tracing::debug!("{what}: closed after {:?}", started.elapsed());
+        if status == 0 {
+            if let Some(e) = write_failed {
+                return Err(fail(&e));
+            }
+            eof.map_err(|e| fail(&e))?;
+        }
         Ok(ExecOutput {
             status,
             stdout: String::from_utf8_lossy(&head).into_owned(),

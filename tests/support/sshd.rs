@@ -115,12 +115,13 @@ fn read_log(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("sshd.log")).unwrap_or_default()
 }
 
-/// Writes the config of a server in `dir` on `port` and starts it (not waiting for it).
-fn spawn_in(dir: &Path, port: u16) -> Child {
+/// Writes the config of a server in `dir` on `port` and starts it (not waiting for it). With
+/// `record`, every command a client asks for is appended to `commands.log` before it runs.
+fn spawn_in(dir: &Path, port: u16, record: bool) -> Child {
     // sshd refuses to start without its privilege separation directory.
     std::fs::create_dir_all("/run/sshd").expect("create /run/sshd");
     let d = dir.display();
-    let config = format!(
+    let mut config = format!(
         "Port {port}\n\
          ListenAddress 127.0.0.1\n\
          HostKey {d}/host_ed25519\n\
@@ -136,6 +137,20 @@ fn spawn_in(dir: &Path, port: u16) -> Child {
          Subsystem sftp internal-sftp\n\
          LogLevel VERBOSE\n"
     );
+    if record {
+        let recorder = dir.join("record-command");
+        std::fs::write(
+            &recorder,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$SSH_ORIGINAL_COMMAND\" >> {d}/commands.log\n\
+                 exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n"
+            ),
+        )
+        .expect("write the command recorder");
+        std::fs::set_permissions(&recorder, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod the command recorder");
+        config.push_str(&format!("ForceCommand {}\n", recorder.display()));
+    }
     let config_path = dir.join("sshd_config");
     std::fs::write(&config_path, config).expect("write sshd_config");
     let log = std::fs::File::create(dir.join("sshd.log")).expect("create sshd.log");
@@ -155,6 +170,7 @@ pub struct Unstarted {
     /// The port it will listen on.
     pub port: u16,
     dir: tempfile::TempDir,
+    record: bool,
 }
 
 impl Unstarted {
@@ -163,9 +179,16 @@ impl Unstarted {
         authorize_in(self.dir.path(), public);
     }
 
+    /// Records every command a client asks for (what the login shell gets as `-c` argument,
+    /// i.e. what any local user can read in `/proc/*/cmdline`) before running it.
+    pub fn record_commands(mut self) -> Self {
+        self.record = true;
+        self
+    }
+
     /// Starts the server; panics with its log if it does not listen within 10 s.
     pub fn start(self) -> Sshd {
-        Sshd::start_in(self.dir, self.port)
+        Sshd::start_in(self.dir, self.port, self.record)
     }
 }
 
@@ -176,7 +199,7 @@ impl Sshd {
         let (child, port) = super::start_listening(
             "sshd",
             Duration::from_secs(10),
-            |port| spawn_in(dir.path(), port),
+            |port| spawn_in(dir.path(), port, false),
             |_| read_log(dir.path()),
         );
         Self { port, dir, child }
@@ -197,11 +220,15 @@ impl Sshd {
             dir.path().join("authorized_keys"),
         )
         .expect("write authorized_keys");
-        Unstarted { port, dir }
+        Unstarted {
+            port,
+            dir,
+            record: false,
+        }
     }
 
-    fn start_in(dir: tempfile::TempDir, port: u16) -> Self {
-        let mut child = spawn_in(dir.path(), port);
+    fn start_in(dir: tempfile::TempDir, port: u16, record: bool) -> Self {
+        let mut child = spawn_in(dir.path(), port, record);
         match super::wait_for_own_port(&mut child, port, Duration::from_secs(10)) {
             super::Listening::Yes => Self { port, dir, child },
             other => {
@@ -223,6 +250,11 @@ impl Sshd {
     /// Admits this public key file too (next to the client key admitted from the start).
     pub fn authorize(&self, public: &Path) {
         authorize_in(self.dir.path(), public);
+    }
+
+    /// The commands clients asked for so far (with [`Unstarted::record_commands`]).
+    pub fn commands(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("commands.log")).unwrap_or_default()
     }
 
     /// The server's log so far.

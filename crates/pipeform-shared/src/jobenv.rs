@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::prefix::PrefixTemplate;
+
 /// Where the job gets the database password from. The file never holds a password itself
 /// unless the operator chose `Literal` for a local testbed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +198,33 @@ impl JobEnv {
                 .ok_or(JobEnvError::Missing(k))
         };
         let opt = |k: &str| map.get(k).filter(|v| !v.is_empty()).cloned();
+        // The job creates and writes these directories as its user: a relative one would land
+        // wherever the job happens to start (root's home, under cron).
+        let dir = |k: &'static str| -> Result<String, JobEnvError> {
+            let v = req(k)?;
+            if !v.starts_with('/') {
+                return Err(JobEnvError::BadValue {
+                    key: k,
+                    reason: format!("{v:?} must be an absolute directory (starting with '/')"),
+                });
+            }
+            if v.chars().any(char::is_control) {
+                return Err(JobEnvError::BadValue {
+                    key: k,
+                    reason: format!("{v:?} contains a control character"),
+                });
+            }
+            Ok(v)
+        };
+        // The job renders these on every run; one it cannot parse would fail every run.
+        let template = |k: &'static str| -> Result<String, JobEnvError> {
+            let v = req(k)?;
+            PrefixTemplate::parse(&v).map_err(|e| JobEnvError::BadValue {
+                key: k,
+                reason: format!("{v:?}: {e}"),
+            })?;
+            Ok(v)
+        };
         let port = req("PIPEFORM_DB_PORT")?;
         Ok(Self {
             db_host: req("PIPEFORM_DB_HOST")?,
@@ -207,10 +236,10 @@ impl JobEnv {
             db_user: req("PIPEFORM_DB_USER")?,
             db_password: SecretSource::parse(&req("PIPEFORM_DB_PASSWORD_SOURCE")?)?,
             bucket: req("PIPEFORM_BUCKET")?,
-            csv_prefix: req("PIPEFORM_CSV_PREFIX")?,
-            logs_prefix: req("PIPEFORM_LOGS_PREFIX")?,
-            csv_dir: req("PIPEFORM_CSV_DIR")?,
-            log_dir: req("PIPEFORM_LOG_DIR")?,
+            csv_prefix: template("PIPEFORM_CSV_PREFIX")?,
+            logs_prefix: template("PIPEFORM_LOGS_PREFIX")?,
+            csv_dir: dir("PIPEFORM_CSV_DIR")?,
+            log_dir: dir("PIPEFORM_LOG_DIR")?,
             region: req("PIPEFORM_REGION")?,
             endpoint_url: opt("PIPEFORM_ENDPOINT_URL"),
             pseudonymise_fields: opt("PIPEFORM_PSEUDONYMISE_FIELDS")
@@ -303,6 +332,36 @@ mod tests {
             JobEnv::parse("just words\n"),
             Err(JobEnvError::BadLine { line: 1, .. })
         ));
+        for (from, to, key) in [
+            (
+                "PIPEFORM_CSV_DIR=/var/lib/pipeform/csv",
+                "PIPEFORM_CSV_DIR=relcsv/sub",
+                "PIPEFORM_CSV_DIR",
+            ),
+            (
+                "PIPEFORM_LOG_DIR=/var/log/pipeform",
+                "PIPEFORM_LOG_DIR=log",
+                "PIPEFORM_LOG_DIR",
+            ),
+            (
+                "PIPEFORM_CSV_PREFIX=csv/{date}",
+                "PIPEFORM_CSV_PREFIX=csv/{week}",
+                "PIPEFORM_CSV_PREFIX",
+            ),
+            (
+                "PIPEFORM_LOGS_PREFIX=logs/{date}",
+                "PIPEFORM_LOGS_PREFIX=logs/{date",
+                "PIPEFORM_LOGS_PREFIX",
+            ),
+        ] {
+            assert!(text.contains(from), "{from}");
+            match JobEnv::parse(&text.replace(from, to)) {
+                Err(JobEnvError::BadValue { key: k, reason }) => {
+                    assert_eq!(k, key, "{to}: {reason}")
+                }
+                other => panic!("{to}: {other:?}"),
+            }
+        }
         assert!(SecretSource::parse("vault:x").is_err());
         assert!(SecretSource::parse("env:").is_err());
     }
