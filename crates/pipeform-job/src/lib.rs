@@ -4,6 +4,7 @@
 //! codes are 0 (succeeded), 1 (failed run) and 2 (usage or config error).
 
 pub mod csvfile;
+pub mod cwlogs;
 pub mod db;
 pub mod error;
 pub mod lock;
@@ -469,7 +470,17 @@ async fn run_command(args: RunArgs) -> u8 {
         run_ship(&job, &mut log).await
     }
     .await;
-    finish(&mut log, result)
+    let code = finish(&mut log, result);
+    let (lines, left_out) = log.take_captured();
+    let target = cwlogs::Target {
+        group: env.log_group.as_deref(),
+        region: &env.region,
+        endpoint_url: env.endpoint_url.as_deref(),
+        log_dir: &log_dir,
+    };
+    // Delivery reports its own trouble; it never changes the run's exit code.
+    cwlogs::deliver_run(&target, lines, left_out).await;
+    code
 }
 
 fn read_env_file(path: &Path) -> Result<JobEnv, JobError> {
@@ -571,6 +582,10 @@ fn dry_run(env: &JobEnv, args: &RunArgs) -> u8 {
             .unwrap_or_else(|| Path::new(&env.log_dir).join(LOG_FILE_NAME))
             .display()
     ));
+    notes.push(match &env.log_group {
+        Some(group) => format!("would deliver the job's log lines to CloudWatch Logs group {group}"),
+        None => "warning: no PIPEFORM_LOG_GROUP: the run's log lines would not reach CloudWatch Logs; run `pipeform deploy` again".into(),
+    });
     for n in &notes {
         println!("dry run: {n}");
     }
