@@ -6,6 +6,7 @@
 
 pub mod cron;
 mod error;
+pub mod missed_run;
 mod raw;
 pub mod rules;
 mod stack;

@@ -5,6 +5,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use pipeform_shared::status_line;
+
 /// Default size at which the log rotates.
 pub const DEFAULT_MAX_BYTES: u64 = 5 * 1024 * 1024;
 /// Default number of rotated files kept (`job.log.1` .. `job.log.N`).
@@ -133,16 +135,14 @@ impl JobLog {
         }
         self.finished = true;
         let text = match status {
-            Status::Succeeded => "JOB_STATUS=SUCCEEDED".to_string(),
-            Status::Failed(reason) => format!("JOB_STATUS=FAILED reason={}", one_line(reason)),
+            Status::Succeeded => status_line::SUCCEEDED.to_string(),
+            Status::Failed(reason) => status_line::failed(&one_line(reason)),
         };
         self.echo = true;
-        let level = if matches!(status, Status::Succeeded) {
-            "INFO"
-        } else {
-            "ERROR"
-        };
-        self.line(level, &text);
+        self.line(
+            status_line::level(matches!(status, Status::Succeeded)),
+            &text,
+        );
     }
 
     /// The run's lines so far (every level the log writes is INFO or above), and how many were
@@ -162,8 +162,10 @@ impl JobLog {
 
     fn line(&mut self, level: &str, msg: &str) {
         let now = chrono::Utc::now();
-        let ts = now.format("%Y-%m-%dT%H:%M:%S%.3fZ");
-        let line = format!("{ts} {level} {}\n", self.scrub(&one_line(msg)));
+        let line = format!(
+            "{}\n",
+            status_line::line(now, level, &self.scrub(&one_line(msg)))
+        );
         // The status line is always kept: it is what the alarm counts.
         if self.captured.len() < CAPTURE_MAX_LINES || self.finished {
             self.captured.push(Captured {

@@ -9,3 +9,4 @@ pub mod filter_pattern;
 pub mod jobenv;
 pub mod manifest;
 pub mod prefix;
+pub mod status_line;

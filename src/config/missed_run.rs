@@ -1,0 +1,157 @@
+//! The missed-run alarm's window (contract §11): how long without a counted success before the
+//! alarm fires, derived from `pipeline.schedule` and `monitoring.missed_run_grace_minutes`, and
+//! fitted to what CloudWatch accepts.
+//!
+//! CloudWatch limits an alarm's evaluation range (period x evaluation periods) to 7 days
+//! (604,800 s), and to 1 day when the period is under an hour (PutMetricAlarm's `Period`
+//! reference). With `treat_missing_data = "breaching"` and every period required to breach,
+//! the alarm goes to ALARM when no success was counted in the whole range; so the range must
+//! cover the schedule's longest gap plus the grace, and (so a miss is reported promptly) not
+//! more than twice that.
+
+use super::cron::Schedule;
+
+/// Longest evaluation range CloudWatch accepts, in seconds.
+pub const MAX_RANGE_SECONDS: u64 = 604_800;
+/// Longest range for a period under one hour, in seconds.
+pub const MAX_RANGE_SHORT_PERIOD_SECONDS: u64 = 86_400;
+
+/// The alarm's period and evaluation periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Seconds per period (60, or 3600 once the window is an hour or more).
+    pub period_seconds: u32,
+    /// Periods evaluated; all must breach.
+    pub evaluation_periods: u32,
+    /// The schedule's longest gap plus the grace, in seconds: what the range must cover.
+    pub needed_seconds: u64,
+}
+
+impl Window {
+    /// Period x evaluation periods, in seconds.
+    pub fn range_seconds(&self) -> u64 {
+        u64::from(self.period_seconds) * u64::from(self.evaluation_periods)
+    }
+}
+
+/// The window for `schedule` plus `grace_minutes`, or why none fits CloudWatch's limits.
+pub fn window(schedule: &str, grace_minutes: u32) -> Result<Window, String> {
+    let s = Schedule::parse(schedule)?;
+    let Some(gap) = s.longest_gap() else {
+        return Err(format!(
+            "pipeline.schedule {schedule:?} fires at most once in eight years; no missed-run alarm can watch it"
+        ));
+    };
+    let gap_seconds = u64::try_from(gap.num_seconds()).unwrap_or(u64::MAX);
+    let needed = gap_seconds.saturating_add(u64::from(grace_minutes) * 60);
+    let period: u64 = if needed >= 3600 { 3600 } else { 60 };
+    let periods = needed.div_ceil(period).max(1);
+    let range = period * periods;
+    let limit = if period < 3600 {
+        MAX_RANGE_SHORT_PERIOD_SECONDS
+    } else {
+        MAX_RANGE_SECONDS
+    };
+    if range > limit {
+        return Err(format!(
+            "pipeline.schedule {schedule:?} can go {} without a run, plus {grace_minutes} min of grace: longer than the 7 days a CloudWatch alarm can look back; no missed-run alarm is made (run more often, or set monitoring.missed_run_alarm = false)",
+            human(gap_seconds)
+        ));
+    }
+    Ok(Window {
+        period_seconds: u32::try_from(period).unwrap_or(3600),
+        evaluation_periods: u32::try_from(periods).unwrap_or(u32::MAX),
+        needed_seconds: needed,
+    })
+}
+
+/// `3 d 4 h`, `16 h`, `15 min`.
+pub fn human(seconds: u64) -> String {
+    let (d, h, m) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+    );
+    let mut parts = Vec::new();
+    if d > 0 {
+        parts.push(format!("{d} d"));
+    }
+    if h > 0 {
+        parts.push(format!("{h} h"));
+    }
+    if m > 0 || parts.is_empty() {
+        parts.push(format!("{m} min"));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn daily_with_an_hour_of_grace() {
+        let w = window("0 3 * * *", 60).expect("fits");
+        assert_eq!(w.period_seconds, 3600);
+        assert_eq!(w.evaluation_periods, 25);
+        assert_eq!(w.needed_seconds, 25 * 3600);
+    }
+
+    #[test]
+    fn frequent_schedules_use_minute_periods_within_a_day() {
+        let w = window("*/15 * * * *", 10).expect("fits");
+        assert_eq!((w.period_seconds, w.evaluation_periods), (60, 25));
+        let w = window("*/15 * * * *", 60).expect("fits");
+        assert_eq!((w.period_seconds, w.evaluation_periods), (3600, 2));
+    }
+
+    #[test]
+    fn range_covers_the_need_and_at_most_twice_it() {
+        for (expr, grace) in [
+            ("0 3 * * *", 60),
+            ("0 3 * * *", 1),
+            ("*/5 * * * *", 0),
+            ("0 9,17 * * *", 30),
+            ("0 3 * * mon-fri", 60),
+            ("0 3 * * 0", 0),
+            ("7 * * * *", 59),
+        ] {
+            let w = window(expr, grace).unwrap_or_else(|e| panic!("{expr}: {e}"));
+            let r = w.range_seconds();
+            assert!(
+                r >= w.needed_seconds && r <= 2 * w.needed_seconds,
+                "{expr} +{grace}: {w:?}"
+            );
+            let limit = if w.period_seconds < 3600 {
+                86_400
+            } else {
+                604_800
+            };
+            assert!(r <= limit, "{expr}: {w:?}");
+        }
+    }
+
+    #[test]
+    fn weekly_fits_only_without_grace_and_monthly_never() {
+        assert_eq!(
+            window("0 3 * * 0", 0).map(|w| w.range_seconds()),
+            Ok(604_800)
+        );
+        let e = window("0 3 * * 0", 60).unwrap_err();
+        assert!(
+            e.contains("7 days") && e.contains("missed_run_alarm = false"),
+            "{e}"
+        );
+        assert!(window("0 3 1 * *", 60).is_err());
+        assert!(window("0 3 31 2 *", 60)
+            .unwrap_err()
+            .contains("at most once"));
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(86_400 * 3 + 4 * 3600), "3 d 4 h");
+        assert_eq!(human(900), "15 min");
+        assert_eq!(human(0), "0 min");
+    }
+}
