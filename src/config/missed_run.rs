@@ -65,6 +65,58 @@ pub fn window(schedule: &str, grace_minutes: u32) -> Result<Window, String> {
     })
 }
 
+/// What the stack gets: a missed-run alarm, none on purpose, or none because the schedule is
+/// too sparse (with the reason `render` warns with and `alarm.missed_run` reports).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MissedRun {
+    /// `monitoring.missed_run_alarm = false`.
+    Off,
+    /// The schedule's gap plus grace exceeds what CloudWatch can watch.
+    TooSparse(String),
+    /// The alarm and its window.
+    Alarm {
+        /// `monitoring.missed_run_alarm_name`.
+        name: String,
+        /// Period and evaluation periods.
+        window: Window,
+    },
+}
+
+impl MissedRun {
+    /// The decision for a validated stack (its schedule is valid by construction).
+    pub fn of(stack: &super::Stack) -> Self {
+        let m = &stack.monitoring;
+        if !m.missed_run_alarm {
+            return Self::Off;
+        }
+        match window(&stack.pipeline.schedule, m.missed_run_grace_minutes) {
+            Ok(window) => Self::Alarm {
+                name: m.missed_run_alarm_name.clone(),
+                window,
+            },
+            Err(why) => Self::TooSparse(why),
+        }
+    }
+
+    /// The warning `render` prints, if any.
+    pub fn warning(&self) -> Option<&str> {
+        match self {
+            Self::TooSparse(why) => Some(why),
+            _ => None,
+        }
+    }
+}
+
+/// How long `logs.last_run` looks back: the schedule's longest gap plus the grace (a week
+/// plus the grace when the schedule fires at most once in eight years).
+pub fn last_run_window(stack: &super::Stack) -> chrono::Duration {
+    let gap = Schedule::parse(&stack.pipeline.schedule)
+        .ok()
+        .and_then(|s| s.longest_gap())
+        .unwrap_or_else(|| chrono::Duration::days(7));
+    gap + chrono::Duration::minutes(i64::from(stack.monitoring.missed_run_grace_minutes))
+}
+
 /// `3 d 4 h`, `16 h`, `15 min`.
 pub fn human(seconds: u64) -> String {
     let (d, h, m) = (
