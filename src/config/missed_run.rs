@@ -200,6 +200,50 @@ mod tests {
             .contains("at most once"));
     }
 
+    fn example_with(extra: &str) -> crate::config::Stack {
+        let text = include_str!("../../examples/pipeform.toml")
+            .replace("[bucket]", &format!("{extra}\n[bucket]"));
+        crate::config::parse_str(&text, std::path::Path::new("examples/pipeform.toml"))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_v1_config_gets_the_defaults_and_an_alarm() {
+        let s = example_with("");
+        let m = &s.monitoring;
+        assert_eq!(m.success_pattern, "JOB_STATUS=SUCCEEDED");
+        assert_eq!(
+            m.missed_run_alarm_name,
+            "carbon-unified-job-failed-alarm-missed"
+        );
+        assert_eq!((m.missed_run_grace_minutes, m.missed_run_alarm), (60, true));
+        assert!(matches!(
+            MissedRun::of(&s),
+            MissedRun::Alarm { ref name, window } if name == &m.missed_run_alarm_name
+                && window.range_seconds() == 25 * 3600
+        ));
+        assert_eq!(last_run_window(&s), chrono::Duration::hours(25));
+    }
+
+    #[test]
+    fn the_new_keys_turn_it_off_rename_it_or_refuse_bad_values() {
+        assert_eq!(
+            MissedRun::of(&example_with("missed_run_alarm = false")),
+            MissedRun::Off
+        );
+        let s = example_with("missed_run_alarm_name = \"quiet\"\nmissed_run_grace_minutes = 10080");
+        assert!(matches!(MissedRun::of(&s), MissedRun::TooSparse(ref w) if w.contains("7 days")));
+        let text = include_str!("../../examples/pipeform.toml")
+            .replace("[bucket]", "missed_run_grace_minutes = -1\n[bucket]");
+        let e = crate::config::parse_str(&text, std::path::Path::new("x.toml"))
+            .expect_err("negative grace");
+        assert!(
+            e.to_string()
+                .contains("monitoring.missed_run_grace_minutes"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn human_durations() {
         assert_eq!(human(86_400 * 3 + 4 * 3600), "3 d 4 h");

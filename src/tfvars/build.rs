@@ -130,6 +130,17 @@ mod tests {
         assert_eq!(vars["csv_write_prefix"], json!("csv/"));
         assert_eq!(vars["logs_write_prefix"], json!("logs/"));
         assert_eq!(vars["rds_deletion_protection"], json!(true));
+        // The missed-run alarm of a daily schedule with an hour of grace: 25 one-hour periods.
+        assert_eq!(
+            vars["missed_run_alarm_name"],
+            json!("carbon-unified-job-failed-alarm-missed")
+        );
+        assert_eq!(vars["missed_run_period_seconds"], json!(3600));
+        assert_eq!(vars["missed_run_evaluation_periods"], json!(25));
+        assert_eq!(
+            vars["success_metric_name"],
+            json!("CarbonUnifiedJobFailed-Succeeded")
+        );
         let key = vars["ssh_public_key"].as_str().expect("a string");
         assert!(key.starts_with("ssh-ed25519 AAAA"), "{key}");
         assert!(
