@@ -125,9 +125,16 @@ def reads():
   ec2.describe_security_groups(Filters=vpc)
   role = lambda i: {t["Key"]: t["Value"] for t in i.get("Tags", [])}.get("Role")
   rds.describe_db_instances(DBInstanceIdentifier="offsets-db")
-  alarm = cw.describe_alarms(AlarmNames=["carbon-unified-job-failed-alarm"])["MetricAlarms"][0]
+  alarm = cw.describe_alarms(AlarmNames=["carbon-unified-job-failed-alarm", "carbon-unified-job-failed-alarm-missed"])["MetricAlarms"][0]
   logs.describe_log_groups(logGroupNamePrefix=GROUP)
-  logs.describe_metric_filters(logGroupName=GROUP)
+  filters = logs.describe_metric_filters(logGroupName=GROUP)["metricFilters"]
+  since = int((time.time() - 25 * 3600) * 1000)
+  logs.filter_log_events(logGroupName=GROUP, filterPattern='"JOB_STATUS="', startTime=since, endTime=int(time.time() * 1000))
+  for f in filters:  # moto: NotImplemented, as in pipeform (one attempt, no retries)
+    try:
+      logs.test_metric_filter(filterPattern=f["filterPattern"], logEventMessages=["x JOB_STATUS=FAILED", "x JOB_STATUS=SUCCEEDED"])
+    except Exception:
+      pass
   part, _, region, account = alarm["AlarmArn"].split(":")[1:5]
   sns.list_subscriptions_by_topic(TopicArn=f"arn:{part}:sns:{region}:{account}:offsets-alerts")
   s3.get_public_access_block(Bucket=BUCKET)
@@ -164,9 +171,12 @@ aws ec2 describe-route-tables --filters Name=vpc-id,Values=\$vpc >/dev/null
 aws ec2 describe-internet-gateways --filters Name=attachment.vpc-id,Values=\$vpc >/dev/null
 aws ec2 describe-security-groups --filters Name=vpc-id,Values=\$vpc >/dev/null
 aws rds describe-db-instances --db-instance-identifier offsets-db >/dev/null
-alarm=\$(aws cloudwatch describe-alarms --alarm-names carbon-unified-job-failed-alarm --query 'MetricAlarms[0].AlarmArn')
+alarm=\$(aws cloudwatch describe-alarms --alarm-names carbon-unified-job-failed-alarm carbon-unified-job-failed-alarm-missed --query 'MetricAlarms[0].AlarmArn')
 aws logs describe-log-groups --log-group-name-prefix /offsets/carbon_log >/dev/null
 aws logs describe-metric-filters --log-group-name /offsets/carbon_log >/dev/null
+aws logs filter-log-events --log-group-name /offsets/carbon_log --filter-pattern '"JOB_STATUS="' --start-time \$(( (\$(date +%s) - 90000) * 1000 )) >/dev/null
+aws logs test-metric-filter --filter-pattern JOB_STATUS=FAILED --log-event-messages 'x JOB_STATUS=FAILED' >/dev/null 2>&1 || true
+aws logs test-metric-filter --filter-pattern JOB_STATUS=SUCCEEDED --log-event-messages 'x JOB_STATUS=SUCCEEDED' >/dev/null 2>&1 || true
 IFS=: read -r _ part _ region account _ <<<"\$alarm"
 aws sns list-subscriptions-by-topic --topic-arn "arn:\$part:sns:\$region:\$account:offsets-alerts" >/dev/null
 aws s3api get-public-access-block --bucket $bucket >/dev/null

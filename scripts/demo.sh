@@ -2,7 +2,10 @@
 # `make demo`: the whole story on this machine, on the embedded default config
 # (examples/pipeform.toml): terraform apply into moto, deploy to a local sshd host, one job run
 # on it (into a local MariaDB and moto's S3), `pipeform check` all green, then two things broken
-# out of band and shown red by `check` and `drift`, then restored with plan + apply.
+# out of band and shown red by `check` and `drift`, then restored with plan + apply. On the way, a
+# run with a bad CSV: its JOB_STATUS=FAILED line read back from the log group, `check` red on
+# logs.last_run, then green after a good run; and a filter pattern that cannot match, caught by
+# alarm.pattern.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -117,6 +120,38 @@ mariadb -h127.0.0.1 -P"$DB_PORT" -uoffsets_admin -p"$(cat "$TESTBED/run/mariadb.
 
 step "pipeform check: the live stack is wired the way the code says"
 run_expect 0 "$PF" check
+
+step "a bad CSV: the run fails, its JOB_STATUS=FAILED line reaches the log group, check goes red"
+cp "$HOST/var/lib/pipeform/csv/offsets.csv" "$DEMO/offsets.csv.good"
+printf 'id,extra\n1,2\n3\n' >"$HOST/var/lib/pipeform/csv/broken.csv"
+run_expect 1 "${ssh_host[@]}" "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing $PREFIX/current/pipeform-job run --env-file $PREFIX/job.env"
+show "aws logs filter-log-events (read back from the log group in moto)"
+"$TESTBED/venv-moto/bin/python" - <<'PY'
+import os, boto3
+logs = boto3.client("logs", region_name=os.environ["AWS_REGION"])
+events = logs.filter_log_events(logGroupName="/offsets/carbon_log", filterPattern='"JOB_STATUS="')["events"]
+for e in events[-2:]:
+    print(e["logStreamName"], e["message"])
+PY
+run_expect 1 "$PF" check --only logs
+rm "$HOST/var/lib/pipeform/csv/broken.csv"
+
+step "a good run again: logs.last_run is green"
+run_expect 0 "${ssh_host[@]}" "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing $PREFIX/current/pipeform-job run --env-file $PREFIX/job.env"
+run_expect 0 "$PF" check --only logs
+
+step "a filter pattern that cannot match (case counts): alarm.pattern catches it"
+"$TESTBED/venv-moto/bin/python" - <<'PY'
+import os, boto3
+logs = boto3.client("logs", region_name=os.environ["AWS_REGION"])
+f = [f for f in logs.describe_metric_filters(logGroupName="/offsets/carbon_log")["metricFilters"] if f["filterPattern"] == "JOB_STATUS=FAILED"][0]
+logs.put_metric_filter(logGroupName="/offsets/carbon_log", filterName=f["filterName"], filterPattern='"job_status=failed"', metricTransformations=f["metricTransformations"])
+print("filter", f["filterName"], "pattern -> \"job_status=failed\"")
+PY
+run_expect 1 "$PF" check --only alarm.pattern
+run_expect 1 "$PF" plan --detailed-exitcode
+run_expect 0 "$PF" apply
+run_expect 0 "$PF" check --only alarm.pattern
 
 step "break two things out of band: log retention 30 -> 7 days, the DB subnets' default route deleted"
 "$TESTBED/venv-moto/bin/python" - <<'PY'

@@ -22,4 +22,4 @@ pub mod table;
 pub mod terraform;
 pub mod tfvars;
 
-pub use pipeform_shared::{aws, jobenv, manifest, prefix};
+pub use pipeform_shared::{aws, filter_pattern, jobenv, manifest, prefix, status_line};

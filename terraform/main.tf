@@ -187,6 +187,12 @@ module "cloudwatch" {
   alarm_name           = var.alarm_name
   alarm_period_seconds = var.alarm_period_seconds
   alarm_topic_arns     = [module.sns.topic_arn]
+
+  success_pattern               = var.success_pattern
+  success_metric_name           = coalesce(var.success_metric_name, "${var.metric_name}-Succeeded")
+  missed_run_alarm_name         = var.missed_run_alarm_name
+  missed_run_period_seconds     = var.missed_run_period_seconds
+  missed_run_evaluation_periods = var.missed_run_evaluation_periods
 }
 
 module "bucket" {

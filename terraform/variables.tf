@@ -285,6 +285,36 @@ variable "alarm_period_seconds" {
   }
 }
 
+variable "success_pattern" {
+  description = "CloudWatch Logs filter pattern of a succeeded run (contract v2), e.g. \"JOB_STATUS=SUCCEEDED\"."
+  type        = string
+  default     = "JOB_STATUS=SUCCEEDED"
+}
+
+variable "success_metric_name" {
+  description = "Name of the success metric (in metric_namespace); pipeform render writes \"<metric_name>-Succeeded\"."
+  type        = string
+  default     = null
+}
+
+variable "missed_run_alarm_name" {
+  description = "Name of the missed-run alarm; null makes none (monitoring.missed_run_alarm = false, or a schedule too sparse for CloudWatch's 7-day limit, which render warns about)."
+  type        = string
+  default     = null
+}
+
+variable "missed_run_period_seconds" {
+  description = "Period of the missed-run alarm; render derives it from pipeline.schedule's longest gap plus monitoring.missed_run_grace_minutes."
+  type        = number
+  default     = 3600
+}
+
+variable "missed_run_evaluation_periods" {
+  description = "Evaluation periods of the missed-run alarm (period x periods covers the gap plus grace, at most twice it); render derives it."
+  type        = number
+  default     = 25
+}
+
 variable "sns_topic_name" {
   description = "Name of the SNS topic the alarm notifies."
   type        = string

@@ -14,7 +14,7 @@ use serde_json::Value;
 use support::stack::{self, SharedStack};
 
 /// Every check id of contract §5.
-const IDS: [&str; 18] = [
+const IDS: [&str; 21] = [
     "nat.instance",
     "nat.source_dest_check",
     "nat.eip",
@@ -33,6 +33,9 @@ const IDS: [&str; 18] = [
     "rds.encrypted",
     "sg.ssh_open",
     "iam.instance_profile",
+    "alarm.pattern",
+    "alarm.missed_run",
+    "logs.last_run",
 ];
 
 /// Shared by every boto3 snippet: clients and the root module's outputs as `O`.
@@ -63,6 +66,20 @@ def with_bucket_writes(fn):
     finally:
         if policy:
             s3.put_bucket_policy(Bucket=BUCKET, Policy=policy)
+
+def job_line(status):
+    """Puts one status line into the log group now, as pipeform-job delivers it."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stream = "check-test/" + now.strftime("%Y-%m-%d")
+    try:
+        logs.create_log_stream(logGroupName=O["log_group_name"], logStreamName=stream)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    level = "INFO" if status == "SUCCEEDED" else "ERROR"
+    text = "JOB_STATUS=SUCCEEDED" if status == "SUCCEEDED" else "JOB_STATUS=FAILED reason=orders.csv: line 3: expected 2 fields, found 1"
+    msg = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z {level} {text}"
+    logs.put_log_events(logGroupName=O["log_group_name"], logStreamName=stream,
+                        logEvents=[{"timestamp": int(now.timestamp() * 1000), "message": msg}])
 
 def keys(prefix):
     out = []
@@ -188,6 +205,9 @@ def put():
     s3.put_object(Bucket=BUCKET, Key=f"csv/{TODAY}/check-seed.csv", Body=b"a,b\n1,2\n")
     s3.put_object(Bucket=BUCKET, Key=f"logs/{TODAY}/check-seed.log.gz", Body=b"\x1f\x8b")
 with_bucket_writes(put)
+# The last run reported success (logs.last_run), one millisecond after any earlier line.
+import time; time.sleep(0.002)
+job_line("SUCCEEDED")
 "#,
         "",
     );
@@ -1474,4 +1494,70 @@ fn sarif_and_github_on_the_live_stack() {
         "{text}"
     );
     assert!(text.contains(" 0 warn, 0 fail, 0 error,"), "{text}");
+}
+
+#[test]
+fn fault_failure_pattern_that_cannot_match() {
+    fault(
+        "alarm.pattern",
+        r#"
+f = [f for f in logs.describe_metric_filters(logGroupName=O["log_group_name"])["metricFilters"] if f["filterPattern"] == "JOB_STATUS=FAILED"][0]
+t = [{k: x[k] for k in ("metricName", "metricNamespace", "metricValue", "defaultValue", "unit") if k in x} for x in f["metricTransformations"]]
+logs.put_metric_filter(logGroupName=O["log_group_name"], filterName=f["filterName"], filterPattern='"job_status=failed"', metricTransformations=t)
+print(json.dumps({"filterName": f["filterName"], "filterPattern": f["filterPattern"], "metricTransformations": t}))
+"#,
+        r#"logs.put_metric_filter(logGroupName=O["log_group_name"], **SAVED)"#,
+        "matches neither status line",
+    );
+}
+
+#[test]
+fn fault_missed_run_alarm_not_breaching() {
+    fault(
+        "alarm.missed_run",
+        r#"
+a = cw.describe_alarms(AlarmNames=[O["alarm_name"] + "-missed"])["MetricAlarms"][0]
+keep = {k: a[k] for k in ("AlarmName", "AlarmDescription", "Namespace", "MetricName", "Statistic", "Period", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "AlarmActions", "OKActions", "TreatMissingData") if k in a}
+cw.put_metric_alarm(**{**keep, "TreatMissingData": "notBreaching"})
+print(json.dumps(keep))
+"#,
+        r#"cw.put_metric_alarm(**SAVED)"#,
+        "notBreaching; expected breaching",
+    );
+}
+
+#[test]
+fn fault_last_run_failed() {
+    fault(
+        "logs.last_run",
+        r#"
+import time; time.sleep(0.002)
+job_line("FAILED")
+"#,
+        r#"
+import time; time.sleep(0.002)
+job_line("SUCCEEDED")
+"#,
+        "last run FAILED at",
+    );
+}
+
+#[test]
+fn no_run_on_a_day_fails_last_run_naming_the_day() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let run = check_stack(s, &["--only", "logs", "--date", "2026-01-02"]);
+    assert_eq!(
+        run.statuses().get("logs.last_run").map(String::as_str),
+        Some("fail"),
+        "{}",
+        run.doc
+    );
+    assert!(
+        run.detail("logs.last_run").contains("on 2026-01-02"),
+        "{}",
+        run.detail("logs.last_run")
+    );
+    assert_eq!(run.code, 1);
 }

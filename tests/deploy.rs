@@ -62,6 +62,10 @@ fn stack() -> Stack {
             alarm_period_seconds: 300,
             topic_name: "offsets-alerts".into(),
             alert_emails: vec![],
+            success_pattern: "JOB_STATUS=SUCCEEDED".into(),
+            missed_run_alarm_name: "offsets-job-failed-missed".into(),
+            missed_run_grace_minutes: 60,
+            missed_run_alarm: true,
         },
         bucket: Bucket {
             name: BucketName::parse("vcm-bucket25").expect("valid"),

@@ -10,12 +10,14 @@ use support::mariadb::{MariaDb, DATABASE, PASSWORD, USER};
 use support::moto::{Moto, REGION};
 
 const BUCKET: &str = "pf-run-test";
+const LOG_GROUP: &str = "/pf-run-test/job";
 
 struct Bed {
     db: MariaDb,
     moto: Moto,
     rt: tokio::runtime::Runtime,
     s3: aws_sdk_s3::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
     tmp: tempfile::TempDir,
     secret_arn: String,
 }
@@ -55,6 +57,9 @@ impl Bed {
             )
             .expect("create secret");
         let secret_arn = secret.arn().expect("secret arn").to_string();
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+        rt.block_on(logs.create_log_group().log_group_name(LOG_GROUP).send())
+            .expect("create log group");
         let tmp = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(tmp.path().join("csv")).expect("mkdir");
         std::fs::create_dir_all(tmp.path().join("logs")).expect("mkdir");
@@ -63,6 +68,7 @@ impl Bed {
             moto,
             rt,
             s3,
+            logs,
             tmp,
             secret_arn,
         }
@@ -96,6 +102,7 @@ impl Bed {
             endpoint_url: Some(self.moto.endpoint()),
             pseudonymise_fields: vec![],
             hmac_key: None,
+            log_group: Some(LOG_GROUP.into()),
         }
     }
 
@@ -117,6 +124,39 @@ impl Bed {
             .collect();
         keys.sort();
         keys
+    }
+
+    /// Every message in the run's stream of today, in the order CloudWatch Logs returns them.
+    fn delivered(&self) -> Vec<String> {
+        // The documented stream name: `<host>/<YYYY-MM-DD>` (UTC day).
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("host name");
+        let stream = format!("{}/{}", host.trim(), chrono::Utc::now().format("%Y-%m-%d"));
+        let out = self.rt.block_on(
+            self.logs
+                .get_log_events()
+                .log_group_name(LOG_GROUP)
+                .log_stream_name(&stream)
+                .start_from_head(true)
+                .send(),
+        );
+        match out {
+            Ok(out) => out
+                .events()
+                .iter()
+                .filter_map(|e| e.message().map(str::to_string))
+                .collect(),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Vec::new()
+            }
+            Err(e) => panic!("get_log_events {stream}: {e:?}"),
+        }
+    }
+
+    fn spool(&self) -> PathBuf {
+        self.log_dir().join(".pipeform-job.cwlogs-spool.jsonl")
     }
 
     /// Runs the job; returns (exit code, stdout, stderr, log lines added by this run).
@@ -334,6 +374,7 @@ fn extreme_numeric_flags_end_in_exit_2_or_one_status_line() {
         endpoint_url: Some("http://127.0.0.1:1".into()),
         pseudonymise_fields: vec![],
         hmac_key: None,
+        log_group: None,
     };
     let env_file = tmp.path().join("job.env");
     std::fs::write(&env_file, env.render()).expect("write env");
@@ -466,6 +507,7 @@ fn run_refuses_csv_and_log_prefixes_that_start_alike() {
         endpoint_url: Some("http://127.0.0.1:1".into()),
         pseudonymise_fields: vec![],
         hmac_key: None,
+        log_group: None,
     };
     let env_file = tmp.path().join("job.env");
     std::fs::write(&env_file, env.render()).expect("write env");
@@ -484,4 +526,122 @@ fn run_refuses_csv_and_log_prefixes_that_start_alike() {
             "{stderr}"
         );
     }
+}
+
+/// Lines of the job log, as delivered (without their newlines).
+fn lines_of(log: &str) -> Vec<String> {
+    log.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn run_delivers_its_lines_to_the_log_group_in_order() {
+    let bed = Bed::start();
+    let env_file = bed.write_env(&bed.env(SecretSource::Env("PF_RUN_DELIVER_PW".into())));
+    std::fs::write(bed.csv_dir().join("orders.csv"), "id,x\n1,2\n3\n").expect("w");
+
+    let (code, _, stderr, log) = bed.run_with_env(&env_file, &[], &[("PF_RUN_DELIVER_PW", PASSWORD)]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains(&format!("to {LOG_GROUP}")), "{stderr}");
+    let delivered = bed.delivered();
+    assert_eq!(
+        delivered,
+        lines_of(&log),
+        "stream holds exactly the run's lines, in order"
+    );
+    assert!(delivered
+        .last()
+        .is_some_and(|l| l.contains("JOB_STATUS=FAILED reason=") && l.contains("orders.csv")));
+
+    std::fs::write(bed.csv_dir().join("orders.csv"), "id,x\n1,2\n").expect("w");
+    let (code, _, stderr, log2) = bed.run_with_env(&env_file, &[], &[("PF_RUN_DELIVER_PW", PASSWORD)]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut both = lines_of(&log);
+    both.extend(lines_of(&log2));
+    assert_eq!(
+        bed.delivered(),
+        both,
+        "the second run appends to the day's stream"
+    );
+    assert!(!bed.spool().exists());
+}
+
+/// A CloudWatch Logs endpoint that answers every request with HTTP 500.
+fn failing_logs_endpoint() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 65536];
+            let _ = conn.set_read_timeout(Some(std::time::Duration::from_millis(500)));
+            let _ = conn.read(&mut buf);
+            let body = r#"{"__type":"ServiceUnavailableException","message":"injected fault"}"#;
+            let _ = write!(
+                conn,
+                "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn a_logging_outage_spools_and_the_next_run_delivers_each_line_once() {
+    let bed = Bed::start();
+    let env_file = bed.write_env(&bed.env(SecretSource::Env("PF_RUN_OUTAGE_PW".into())));
+    std::fs::write(bed.csv_dir().join("orders.csv"), "id,x\n1,2\n").expect("w");
+
+    // 5xx from the logs endpoint while S3 and the database work: the run still succeeds.
+    let (code, _, stderr, log1) = bed.run_with_env(
+        &env_file,
+        &[],
+        &[
+            ("PF_RUN_OUTAGE_PW", PASSWORD),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", &failing_logs_endpoint()),
+        ],
+    );
+    assert_eq!(
+        code, 0,
+        "a logging outage never changes the result: {stderr}"
+    );
+    assert!(
+        stderr.contains("WARNING") && stderr.contains("spooled"),
+        "{stderr}"
+    );
+    assert!(log1.trim_end().ends_with("JOB_STATUS=SUCCEEDED"), "{log1}");
+    assert!(bed.spool().exists());
+    assert!(bed.delivered().is_empty());
+    assert_eq!(bed.db.sql("SELECT id FROM orders"), "1\n");
+
+    // The endpoint is down (nothing listens): the spool grows by this run's lines.
+    let down = format!("http://127.0.0.1:{}", support::free_port());
+    let (code, _, stderr, log2) = bed.run_with_env(
+        &env_file,
+        &[],
+        &[
+            ("PF_RUN_OUTAGE_PW", PASSWORD),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", &down),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("WARNING"), "{stderr}");
+    assert!(bed.delivered().is_empty());
+
+    // Back: the spool goes first, then this run's lines; each exactly once, in time order.
+    let (code, _, stderr, log3) = bed.run_with_env(&env_file, &[], &[("PF_RUN_OUTAGE_PW", PASSWORD)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("spooled by earlier runs"), "{stderr}");
+    let mut all = lines_of(&log1);
+    all.extend(lines_of(&log2));
+    all.extend(lines_of(&log3));
+    assert_eq!(bed.delivered(), all);
+    assert_eq!(
+        bed.delivered()
+            .iter()
+            .filter(|l| l.contains("JOB_STATUS="))
+            .count(),
+        3
+    );
+    assert!(!bed.spool().exists(), "spool emptied once delivered");
 }

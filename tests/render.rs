@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 /// The fixture root module's variables (tests/fixtures/root/variables.tf).
-const ROOT_VARIABLES: [&str; 37] = [
+const ROOT_VARIABLES: [&str; 42] = [
     "project_name",
     "region",
     "environment",
@@ -48,6 +48,11 @@ const ROOT_VARIABLES: [&str; 37] = [
     "logs_write_prefix",
     "bucket_force_destroy",
     "bucket_require_tls",
+    "success_pattern",
+    "success_metric_name",
+    "missed_run_alarm_name",
+    "missed_run_period_seconds",
+    "missed_run_evaluation_periods",
 ];
 
 /// A project dir with the example config, its key, and `terraform/` holding `variables_tf`.
@@ -105,7 +110,7 @@ fn writes_exactly_the_declared_variables() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
     assert!(
-        stdout.contains("terraform/pipeform.auto.tfvars.json (35 variables)"),
+        stdout.contains("terraform/pipeform.auto.tfvars.json (40 variables)"),
         "{stdout}"
     );
     let expected: BTreeSet<String> = ROOT_VARIABLES
@@ -145,7 +150,7 @@ fn out_writes_elsewhere_and_rerendering_replaces_the_file() {
     fs::write(&target, "old").expect("write");
     let out = render(dir.path(), &["--out", "vars.json"]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(written_keys(&target).len(), 35);
+    assert_eq!(written_keys(&target).len(), 40);
     assert!(!tfvars(dir.path()).exists());
 }
 
@@ -256,7 +261,7 @@ fn the_repository_root_module_takes_what_render_writes() {
         .output()
         .expect("runs");
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(written_keys(&target).len(), 35);
+    assert_eq!(written_keys(&target).len(), 40);
 }
 
 /// The four values issue 14 found rendered and then refused by Terraform: `render` refuses each

@@ -36,6 +36,13 @@ pub fn expectations() -> Expectations {
         freshness_hours: 26,
         now: "2026-11-22T05:00:00Z".parse().expect("valid time"),
         date: None,
+        success_pattern: "JOB_STATUS=SUCCEEDED".into(),
+        success_metric_name: "CarbonUnifiedJobFailed-Succeeded".into(),
+        missed_run: crate::config::missed_run::MissedRun::Alarm {
+            name: "carbon-unified-job-failed-alarm-missed".into(),
+            window: crate::config::missed_run::window("0 3 * * *", 60).expect("fits"),
+        },
+        last_run_window: chrono::Duration::hours(25),
     }
 }
 
@@ -229,6 +236,23 @@ pub fn healthy() -> Inventory {
                 comparison: Some("GreaterThanOrEqualToThreshold".into()),
                 alarm_actions: vec![TOPIC.into()],
                 ok_actions: vec![TOPIC.into()],
+                treat_missing_data: Some("notBreaching".into()),
+                period: Some(300),
+                evaluation_periods: Some(1),
+            }),
+            missed_run: Some(MetricAlarm {
+                name: "carbon-unified-job-failed-alarm-missed".into(),
+                arn: Some("arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:carbon-unified-job-failed-alarm-missed".into()),
+                namespace: Some("OffsetsPipeline".into()),
+                metric_name: Some("CarbonUnifiedJobFailed-Succeeded".into()),
+                statistic: Some("Sum".into()),
+                threshold: Some(1.0),
+                comparison: Some("LessThanThreshold".into()),
+                alarm_actions: vec![TOPIC.into()],
+                ok_actions: vec![TOPIC.into()],
+                treat_missing_data: Some("breaching".into()),
+                period: Some(3600),
+                evaluation_periods: Some(25),
             }),
         })),
         logs: Some(Ok(LogsFacts {
@@ -240,11 +264,30 @@ pub fn healthy() -> Inventory {
                         .into(),
                 ),
             }),
-            metric_filters: vec![MetricFilter {
-                name: "job-failed".into(),
-                pattern: "JOB_STATUS=FAILED".into(),
-                metrics: vec![("OffsetsPipeline".into(), "CarbonUnifiedJobFailed".into())],
-            }],
+            metric_filters: vec![
+                MetricFilter {
+                    name: "job-failed".into(),
+                    pattern: "JOB_STATUS=FAILED".into(),
+                    metrics: vec![("OffsetsPipeline".into(), "CarbonUnifiedJobFailed".into())],
+                },
+                MetricFilter {
+                    name: "job-succeeded".into(),
+                    pattern: "JOB_STATUS=SUCCEEDED".into(),
+                    metrics: vec![(
+                        "OffsetsPipeline".into(),
+                        "CarbonUnifiedJobFailed-Succeeded".into(),
+                    )],
+                },
+            ],
+            // 2026-11-22T03:00:05Z, two hours before the fixtures' `now`.
+            last_status: Some(StatusEvent {
+                at_ms: 1_795_316_405_000,
+                message: "2026-11-22T03:00:05.000Z INFO JOB_STATUS=SUCCEEDED".into(),
+                stream: "ip-10-20-1-17/2026-11-22".into(),
+            }),
+            remote_test: Some(RemoteTest::NotAvailable(
+                "the endpoint does not implement it".into(),
+            )),
         })),
         sns: Some(Ok(SnsFacts {
             topic_arn: Some(TOPIC.into()),

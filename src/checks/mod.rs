@@ -7,9 +7,12 @@
 mod alarm;
 mod bucket;
 mod iam;
+mod last_run;
 mod logs;
+mod missed_run;
 mod nat;
 pub mod nat_bootstrap;
+mod pattern;
 pub mod policy;
 mod rds;
 mod sg;
@@ -17,8 +20,9 @@ mod sg;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::config::missed_run::{last_run_window, MissedRun};
 use crate::config::Stack;
-use crate::inventory::{Area, AreaError, Inventory, Needs, Query};
+use crate::inventory::{Area, AreaError, Inventory, LogsQuery, Needs, Query};
 use crate::prefix::PrefixTemplate;
 
 /// How a check ended.
@@ -132,6 +136,14 @@ pub struct Expectations {
     pub now: DateTime<Utc>,
     /// `--date`: judge this day's prefixes instead of freshness.
     pub date: Option<NaiveDate>,
+    /// Filter pattern of a succeeded run.
+    pub success_pattern: String,
+    /// The metric the success filter emits (in `metric_namespace`).
+    pub success_metric_name: String,
+    /// The missed-run alarm the stack should have (or why none).
+    pub missed_run: MissedRun,
+    /// How far back `logs.last_run` looks: the schedule's longest gap plus grace.
+    pub last_run_window: Duration,
 }
 
 impl Expectations {
@@ -160,6 +172,21 @@ impl Expectations {
             freshness_hours: stack.bucket.freshness_hours,
             now,
             date,
+            success_pattern: stack.monitoring.success_pattern.clone(),
+            success_metric_name: stack.monitoring.success_metric_name(),
+            missed_run: MissedRun::of(stack),
+            last_run_window: last_run_window(stack),
+        }
+    }
+
+    /// The span `logs.last_run` reads: the window before now, or `--date`'s whole UTC day.
+    pub fn last_run_span(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        match self.date {
+            Some(d) => {
+                let start = d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+                (start, start + Duration::days(1))
+            }
+            None => (self.now - self.last_run_window, self.now),
         }
     }
 
@@ -178,6 +205,20 @@ impl Expectations {
             rds_identifier: self.rds_identifier.clone(),
             alarm_name: self.alarm_name.clone(),
             log_group: self.log_group.clone(),
+            logs: {
+                let (from, until) = self.last_run_span();
+                let (failed, succeeded) = crate::status_line::examples(self.now);
+                LogsQuery {
+                    status_since_ms: from.timestamp_millis(),
+                    status_until_ms: until.timestamp_millis(),
+                    last_run: true,
+                    test_lines: vec![failed, succeeded],
+                }
+            },
+            missed_run_alarm_name: match &self.missed_run {
+                MissedRun::Alarm { name, .. } => Some(name.clone()),
+                _ => None,
+            },
             topic_name: self.topic_name.clone(),
             bucket: self.bucket.clone(),
             csv_prefix: self.csv_prefix.clone(),
@@ -209,6 +250,8 @@ const fn needs() -> Needs {
         bucket: false,
         prefixes: false,
         iam: false,
+        log_status: false,
+        pattern_test: false,
     }
 }
 
@@ -345,6 +388,34 @@ pub const CHECKS: &[Check] = &[
         },
         run: iam::instance_profile,
     },
+    Check {
+        id: "alarm.pattern",
+        needs: Needs {
+            logs: true,
+            pattern_test: true,
+            ..needs()
+        },
+        run: pattern::pattern,
+    },
+    Check {
+        id: "alarm.missed_run",
+        needs: Needs {
+            alarm: true,
+            logs: true,
+            sns: true,
+            ..needs()
+        },
+        run: missed_run::missed_run,
+    },
+    Check {
+        id: "logs.last_run",
+        needs: Needs {
+            logs: true,
+            log_status: true,
+            ..needs()
+        },
+        run: last_run::last_run,
+    },
 ];
 
 /// The areas `--only` accepts.
@@ -389,6 +460,8 @@ pub fn needs_of(checks: &[&Check]) -> Needs {
         bucket: a.bucket || c.needs.bucket,
         prefixes: a.prefixes || c.needs.prefixes,
         iam: a.iam || c.needs.iam,
+        log_status: a.log_status || c.needs.log_status,
+        pattern_test: a.pattern_test || c.needs.pattern_test,
     })
 }
 
@@ -426,7 +499,7 @@ mod tests {
 
     #[test]
     fn only_selects_areas_and_ids_and_rejects_the_rest() {
-        assert_eq!(select(&[]).expect("all").len(), 18);
+        assert_eq!(select(&[]).expect("all").len(), 21);
         let ids: Vec<_> = select(&["nat".into(), "bucket.encryption".into()])
             .expect("known")
             .iter()

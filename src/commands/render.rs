@@ -11,6 +11,9 @@ use crate::tfvars;
 pub async fn exec(cli: &Cli, args: &RenderArgs) -> CommandResult {
     let stack = config::load_for_command(&cli.config)?;
     let written = tfvars::render_to(&stack, &args.terraform_dir, args.out.as_deref())?;
+    if let Some(why) = config::missed_run::MissedRun::of(&stack).warning() {
+        eprintln!("warning: {why}");
+    }
     let text = match args.format {
         Format::Table => format!(
             "wrote {} ({} variables)\n  {}\n",

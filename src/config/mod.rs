@@ -6,6 +6,7 @@
 
 pub mod cron;
 mod error;
+pub mod missed_run;
 mod raw;
 pub mod rules;
 mod stack;
@@ -16,7 +17,10 @@ use std::path::Path;
 
 pub use error::{ConfigError, Problem};
 pub use stack::*;
-pub use validate::{DEFAULT_ALLOCATED_STORAGE, DEFAULT_CSV_DIR, DEFAULT_LOG_DIR};
+pub use validate::{
+    DEFAULT_ALLOCATED_STORAGE, DEFAULT_CSV_DIR, DEFAULT_LOG_DIR, DEFAULT_MISSED_RUN_GRACE_MINUTES,
+    DEFAULT_SUCCESS_PATTERN,
+};
 pub use values::{BucketName, RetentionDays};
 
 use crate::exit::Failure;

@@ -75,6 +75,10 @@ pub(crate) struct RawMonitoring {
     pub alarm_period_seconds: Option<i64>,
     pub topic_name: Option<String>,
     pub alert_emails: Option<Vec<String>>,
+    pub success_pattern: Option<String>,
+    pub missed_run_alarm_name: Option<String>,
+    pub missed_run_grace_minutes: Option<i64>,
+    pub missed_run_alarm: Option<bool>,
 }
 
 /// `[bucket]` as written.

@@ -269,6 +269,17 @@ pub fn retention_days(n: i64) -> Result<u32, String> {
     }
 }
 
+/// Minutes of grace before a missing run alarms: 0 to 10080 (a week, the longest an alarm can
+/// look back).
+pub fn grace_minutes(n: i64) -> Result<u32, String> {
+    match u32::try_from(n) {
+        Ok(v) if v <= 10_080 => Ok(v),
+        _ => Err(format!(
+            "{n} is not a number of minutes from 0 to 10080 (a week); e.g. 60"
+        )),
+    }
+}
+
 /// An alarm period: a multiple of 60 seconds from 60 to 86400 (one day). The alarm counts a
 /// metric filter's datapoints, which are not high-resolution, so 10 and 30 do not apply.
 pub fn alarm_period(n: i64) -> Result<u32, String> {

@@ -121,6 +121,22 @@ pub struct Monitoring {
     pub topic_name: String,
     /// E-mail subscribers of the topic.
     pub alert_emails: Vec<String>,
+    /// Filter pattern of a succeeded run (default `JOB_STATUS=SUCCEEDED`).
+    pub success_pattern: String,
+    /// Name of the missed-run alarm (default `<alarm_name>-missed`).
+    pub missed_run_alarm_name: String,
+    /// Minutes added to the schedule's longest gap before a missing run alarms (default 60).
+    pub missed_run_grace_minutes: u32,
+    /// Make the missed-run alarm (default true; false turns it off on purpose).
+    pub missed_run_alarm: bool,
+}
+
+impl Monitoring {
+    /// The metric the success filter emits (in `metric_namespace`): derived, so one config
+    /// key names both metrics of the stack.
+    pub fn success_metric_name(&self) -> String {
+        format!("{}-Succeeded", self.metric_name)
+    }
 }
 
 /// `[bucket]`.

@@ -21,6 +21,10 @@ pub const DEFAULT_CSV_DIR: &str = "/var/lib/pipeform/csv";
 pub const DEFAULT_LOG_DIR: &str = "/var/log/pipeform";
 /// Default of `rds.allocated_storage` (GiB).
 pub const DEFAULT_ALLOCATED_STORAGE: u32 = 20;
+/// `monitoring.success_pattern` when unset: the job's success line.
+pub const DEFAULT_SUCCESS_PATTERN: &str = "JOB_STATUS=SUCCEEDED";
+/// `monitoring.missed_run_grace_minutes` when unset.
+pub const DEFAULT_MISSED_RUN_GRACE_MINUTES: u32 = 60;
 
 /// An example value for each required key, shown when the key is missing.
 fn example(key: &str) -> &'static str {
@@ -451,16 +455,59 @@ fn monitoring(c: &mut Checker, raw: RawMonitoring) -> Option<Monitoring> {
         rules::topic_name(&s)
     });
     let emails = c.non_empty_list("monitoring.alert_emails", raw.alert_emails, rules::email);
+    let success = c.optional("monitoring.success_pattern", raw.success_pattern, |s| {
+        rules::printable(&s, "metric filter pattern", 1024, DEFAULT_SUCCESS_PATTERN)
+    });
+    let missed_name = c.optional(
+        "monitoring.missed_run_alarm_name",
+        raw.missed_run_alarm_name,
+        |s| {
+            rules::printable(
+                &s,
+                "alarm name",
+                255,
+                "carbon-unified-job-failed-alarm-missed",
+            )
+        },
+    );
+    let grace = c.optional(
+        "monitoring.missed_run_grace_minutes",
+        raw.missed_run_grace_minutes,
+        rules::grace_minutes,
+    );
+    let alarm = alarm?;
+    let missed_run_alarm_name = match missed_name.ok()? {
+        Some(n) => n,
+        None => {
+            let derived = format!("{alarm}-missed");
+            if derived.chars().count() > 255 {
+                c.push(
+                    "monitoring.missed_run_alarm_name",
+                    format!(
+                        "the default {derived:?} is longer than 255 characters; set a shorter name"
+                    ),
+                );
+                return None;
+            }
+            derived
+        }
+    };
     Some(Monitoring {
         log_group: log_group?,
         retention_days: retention?,
         failure_pattern: pattern?,
         metric_namespace: namespace?,
         metric_name: metric?,
-        alarm_name: alarm?,
+        alarm_name: alarm,
         alarm_period_seconds: period?,
         topic_name: topic?,
         alert_emails: emails?,
+        success_pattern: success
+            .ok()?
+            .unwrap_or_else(|| DEFAULT_SUCCESS_PATTERN.into()),
+        missed_run_alarm_name,
+        missed_run_grace_minutes: grace.ok()?.unwrap_or(DEFAULT_MISSED_RUN_GRACE_MINUTES),
+        missed_run_alarm: raw.missed_run_alarm.unwrap_or(true),
     })
 }
 

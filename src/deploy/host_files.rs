@@ -120,6 +120,10 @@ pub fn job_env(
     put("PIPEFORM_LOG_DIR", Some(stack.pipeline.log_dir.clone()));
     put("PIPEFORM_REGION", Some(stack.project.region.clone()));
     put(
+        "PIPEFORM_LOG_GROUP",
+        Some(stack.monitoring.log_group.clone()),
+    );
+    put(
         "PIPEFORM_PSEUDONYMISE_FIELDS",
         Some(stack.pipeline.pseudonymise_fields.join(",")),
     );

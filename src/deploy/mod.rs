@@ -654,7 +654,9 @@ pub fn summary(r: &DeployReport) -> String {
     }
     if let Some(a) = &r.agent {
         let text = match a.as_str() {
-            "absent" => "CloudWatch agent not installed: config written under the prefix only",
+            // The job delivers its own lines to the log group (PIPEFORM_LOG_GROUP in job.env);
+            // the agent is only for other files, so its absence is not the alarm path broken.
+            "absent" => "CloudWatch agent not installed (optional: pipeform-job delivers its own log lines to the log group; the agent config for other files is under the prefix)",
             "restarted" => "CloudWatch agent reconfigured and restarted",
             "unchanged" => "CloudWatch agent already configured",
             _ => "CloudWatch agent config written, but the agent failed to restart (the next deploy retries)",

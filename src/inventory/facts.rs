@@ -255,6 +255,8 @@ pub struct DbInstance {
 pub struct AlarmFacts {
     /// `None`: no alarm with the configured name.
     pub alarm: Option<MetricAlarm>,
+    /// The missed-run alarm, when one was asked for and exists.
+    pub missed_run: Option<MetricAlarm>,
 }
 
 /// A metric alarm.
@@ -278,6 +280,12 @@ pub struct MetricAlarm {
     pub alarm_actions: Vec<String>,
     /// OK actions (ARNs).
     pub ok_actions: Vec<String>,
+    /// `breaching`, `notBreaching`, `ignore`, `missing`.
+    pub treat_missing_data: Option<String>,
+    /// Seconds per period.
+    pub period: Option<i32>,
+    /// Periods evaluated.
+    pub evaluation_periods: Option<i32>,
 }
 
 /// The log group, if it exists, and its metric filters.
@@ -287,6 +295,31 @@ pub struct LogsFacts {
     pub group: Option<LogGroup>,
     /// Metric filters on it.
     pub metric_filters: Vec<MetricFilter>,
+    /// The newest `JOB_STATUS=` event of the window `logs.last_run` judges (`None`: none, or
+    /// not asked for).
+    pub last_status: Option<StatusEvent>,
+    /// `TestMetricFilter` on the live patterns (`None`: not asked for).
+    pub remote_test: Option<RemoteTest>,
+}
+
+/// A status event read back from the log group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatusEvent {
+    /// Its timestamp, ms since the epoch.
+    pub at_ms: i64,
+    /// The message (the job's line).
+    pub message: String,
+    /// The stream it is in.
+    pub stream: String,
+}
+
+/// What the endpoint's `TestMetricFilter` said about the live patterns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemoteTest {
+    /// Per distinct pattern: (matches the FAILED line, matches the SUCCEEDED line).
+    Results(Vec<(String, (bool, bool))>),
+    /// Not implemented by the endpoint (moto), or not allowed: the reason. Never a failure.
+    NotAvailable(String),
 }
 
 /// A log group.

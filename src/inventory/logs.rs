@@ -1,11 +1,38 @@
-//! CloudWatch Logs: the log group named in the config and its metric filters.
+//! CloudWatch Logs: the log group named in the config, its metric filters, the newest
+//! `JOB_STATUS=` event in the window `logs.last_run` judges, and (where the endpoint has it)
+//! `TestMetricFilter` on the live filters' patterns.
+//!
+//! Rounds: the group, the filters and the status events are read at once; `TestMetricFilter`
+//! waits only for the filters (it tests their live patterns).
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use super::{sdk_error, AllPages, AreaError, LogGroup, LogsFacts, MetricFilter};
+use super::{
+    sdk_error, AllPages, AreaError, LogGroup, LogsFacts, MetricFilter, RemoteTest, StatusEvent,
+};
 
-/// Gathers log group `name` and its metric filters (both calls at once).
-pub(super) async fn gather(client: &Client, name: &str) -> Result<LogsFacts, AreaError> {
+/// What the logs area reads besides the group and its filters.
+#[derive(Debug, Clone)]
+pub struct LogsQuery {
+    /// Window of `logs.last_run`: from, until (ms since the epoch).
+    pub status_since_ms: i64,
+    /// End of the window.
+    pub status_until_ms: i64,
+    /// Read the newest status event (only when `logs.last_run` is asked for).
+    pub last_run: bool,
+    /// Lines to test the live filter patterns against (`alarm.pattern`); empty: no test.
+    pub test_lines: Vec<String>,
+}
+
+/// Most pages of status events read: a day of a job that runs every minute is ~3 pages.
+const STATUS_PAGES: usize = 20;
+
+/// Gathers log group `name`, its metric filters and what `q` asks for.
+pub(super) async fn gather(
+    client: &Client,
+    name: &str,
+    q: &LogsQuery,
+) -> Result<LogsFacts, AreaError> {
     let groups = async {
         client
             .describe_log_groups()
@@ -16,28 +43,24 @@ pub(super) async fn gather(client: &Client, name: &str) -> Result<LogsFacts, Are
             .all("logs:DescribeLogGroups")
             .await
     };
-    let filters = async {
-        match client
-            .describe_metric_filters()
-            .log_group_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-        {
-            Ok(filters) => Ok(filters),
-            // No group, no filters: the group check reports the missing group.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-            {
-                Ok(Vec::new())
-            }
-            Err(e) => Err(sdk_error("logs:DescribeMetricFilters", e)),
+    let filters_then_test = async {
+        let filters = filters(client, name).await?;
+        let remote = if q.test_lines.is_empty() {
+            None
+        } else {
+            Some(remote_test(client, &filters, &q.test_lines).await)
+        };
+        Ok::<_, AreaError>((filters, remote))
+    };
+    let status = async {
+        if q.last_run {
+            newest_status(client, name, q.status_since_ms, q.status_until_ms).await
+        } else {
+            Ok(None)
         }
     };
-    let (groups, filters) = tokio::try_join!(groups, filters)?;
+    let (groups, (metric_filters, remote_test), last_status) =
+        tokio::try_join!(groups, filters_then_test, status)?;
     let group = groups
         .iter()
         .find(|g| g.log_group_name() == Some(name))
@@ -46,7 +69,35 @@ pub(super) async fn gather(client: &Client, name: &str) -> Result<LogsFacts, Are
             retention_days: g.retention_in_days(),
             arn: g.arn().map(String::from),
         });
-    let metric_filters = filters
+    Ok(LogsFacts {
+        group,
+        metric_filters,
+        last_status,
+        remote_test,
+    })
+}
+
+async fn filters(client: &Client, name: &str) -> Result<Vec<MetricFilter>, AreaError> {
+    let filters = match client
+        .describe_metric_filters()
+        .log_group_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+    {
+        Ok(filters) => filters,
+        // No group, no filters: the group check reports the missing group.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Vec::new()
+        }
+        Err(e) => return Err(sdk_error("logs:DescribeMetricFilters", e)),
+    };
+    Ok(filters
         .iter()
         .map(|f| MetricFilter {
             name: f.filter_name().unwrap_or_default().to_string(),
@@ -62,9 +113,109 @@ pub(super) async fn gather(client: &Client, name: &str) -> Result<LogsFacts, Are
                 })
                 .collect(),
         })
-        .collect();
-    Ok(LogsFacts {
-        group,
-        metric_filters,
-    })
+        .collect())
+}
+
+/// The newest event holding `JOB_STATUS=` in the window; `None` when there is none (or no
+/// group: `logs.retention` reports that).
+async fn newest_status(
+    client: &Client,
+    group: &str,
+    since_ms: i64,
+    until_ms: i64,
+) -> Result<Option<StatusEvent>, AreaError> {
+    let mut pages = client
+        .filter_log_events()
+        .log_group_name(group)
+        .filter_pattern(format!("\"{}\"", crate::status_line::MARKER))
+        .start_time(since_ms)
+        .end_time(until_ms)
+        .into_paginator()
+        .send();
+    let mut newest: Option<StatusEvent> = None;
+    for _ in 0..STATUS_PAGES {
+        let Some(page) = pages.next().await else {
+            break;
+        };
+        let page = match page {
+            Ok(p) => p,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(sdk_error("logs:FilterLogEvents", e)),
+        };
+        for ev in page.events() {
+            let at_ms = ev.timestamp().unwrap_or(0);
+            if newest.as_ref().is_none_or(|n| at_ms >= n.at_ms) {
+                newest = Some(StatusEvent {
+                    at_ms,
+                    message: ev.message().unwrap_or_default().to_string(),
+                    stream: ev.log_stream_name().unwrap_or_default().to_string(),
+                });
+            }
+        }
+    }
+    Ok(newest)
+}
+
+/// `TestMetricFilter` on each distinct live pattern, against `lines`, all at once and without
+/// retries (a refusal is an answer, not a fault). An endpoint without it (moto answers HTTP 500
+/// NotImplemented) gives [`RemoteTest::NotAvailable`], never an error.
+async fn remote_test(client: &Client, filters: &[MetricFilter], lines: &[String]) -> RemoteTest {
+    let mut patterns: Vec<&str> = filters.iter().map(|f| f.pattern.as_str()).collect();
+    patterns.sort_unstable();
+    patterns.dedup();
+    let mut calls = tokio::task::JoinSet::new();
+    for p in patterns {
+        let (client, pattern, lines) = (client.clone(), p.to_string(), lines.to_vec());
+        calls.spawn(async move {
+            let out = client
+                .test_metric_filter()
+                .filter_pattern(&pattern)
+                .set_log_event_messages(Some(lines.clone()))
+                .customize()
+                .config_override(
+                    aws_sdk_cloudwatchlogs::config::Builder::default()
+                        .retry_config(aws_config::retry::RetryConfig::disabled()),
+                )
+                .send()
+                .await;
+            match out {
+                Ok(out) => {
+                    let hit: Vec<bool> = lines
+                        .iter()
+                        .map(|l| {
+                            out.matches()
+                                .iter()
+                                .any(|m| m.event_message() == Some(l.as_str()))
+                        })
+                        .collect();
+                    Ok((pattern, hit))
+                }
+                Err(e) => {
+                    let status = e.raw_response().map(|r| r.status().as_u16());
+                    let code = aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata::code(&e)
+                        .map(str::to_string);
+                    Err(match (status, code.as_deref()) {
+                        (_, Some("NotImplemented")) | (Some(500 | 501), _) => {
+                            "the endpoint does not implement it".to_string()
+                        }
+                        _ => sdk_error("logs:TestMetricFilter", e).0,
+                    })
+                }
+            }
+        });
+    }
+    let results: Vec<Result<(String, Vec<bool>), String>> = calls.join_all().await;
+    let mut ok = Vec::new();
+    for r in results {
+        match r {
+            Ok((p, hit)) => ok.push((p, (hit.first() == Some(&true), hit.get(1) == Some(&true)))),
+            Err(why) => return RemoteTest::NotAvailable(why),
+        }
+    }
+    RemoteTest::Results(ok)
 }

@@ -24,6 +24,7 @@ use chrono::NaiveDate;
 use crate::aws::{sdk_config, Timeouts};
 
 pub use facts::*;
+pub use logs::LogsQuery;
 pub use s3::newest_dated_prefix;
 
 /// Which areas to gather.
@@ -45,6 +46,10 @@ pub struct Needs {
     pub prefixes: bool,
     /// IAM (needs EC2 for the app instance).
     pub iam: bool,
+    /// The newest status event in the log group (with `logs`).
+    pub log_status: bool,
+    /// `TestMetricFilter` on the live filter patterns (with `logs`).
+    pub pattern_test: bool,
 }
 
 /// What to look for: the config's names and the project tag.
@@ -58,6 +63,10 @@ pub struct Query {
     pub alarm_name: String,
     /// Log group name.
     pub log_group: String,
+    /// What the logs area reads besides the group and its filters.
+    pub logs: LogsQuery,
+    /// The missed-run alarm, read in the same call as the alarm.
+    pub missed_run_alarm_name: Option<String>,
     /// SNS topic name.
     pub topic_name: String,
     /// Bucket name.
@@ -157,7 +166,11 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
     let alarm_and_sns = async {
         let deadline = tokio::time::Instant::now() + AREA_DEADLINE;
         let alarm = when(needs.alarm, || {
-            cloudwatch::gather(&cw_client, &query.alarm_name)
+            cloudwatch::gather(
+                &cw_client,
+                &query.alarm_name,
+                query.missed_run_alarm_name.as_deref(),
+            )
         })
         .await;
         let topic_arn = alarm
@@ -179,7 +192,18 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
         };
         (alarm, sns)
     };
-    let logs = when(needs.logs, || logs::gather(&logs_client, &query.log_group));
+    let logs_query = LogsQuery {
+        last_run: query.logs.last_run && needs.log_status,
+        test_lines: if needs.pattern_test {
+            query.logs.test_lines.clone()
+        } else {
+            Vec::new()
+        },
+        ..query.logs.clone()
+    };
+    let logs = when(needs.logs, || {
+        logs::gather(&logs_client, &query.log_group, &logs_query)
+    });
     let bucket = when(needs.bucket, || {
         s3::gather_bucket(&s3_client, &query.bucket)
     });

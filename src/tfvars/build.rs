@@ -3,6 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{read_public_key, Tfvars, TfvarsError};
+use crate::config::missed_run::MissedRun;
 use crate::config::Stack;
 
 /// The tfvars of the root module for `stack`. Optional values that are unset are left out (the
@@ -63,6 +64,19 @@ pub fn render(stack: &Stack) -> Result<Tfvars, TfvarsError> {
         "alarm_period_seconds",
         json!(s.monitoring.alarm_period_seconds),
     );
+    put("success_pattern", json!(s.monitoring.success_pattern));
+    put(
+        "success_metric_name",
+        json!(s.monitoring.success_metric_name()),
+    );
+    if let MissedRun::Alarm { name, window } = MissedRun::of(s) {
+        put("missed_run_alarm_name", json!(name));
+        put("missed_run_period_seconds", json!(window.period_seconds));
+        put(
+            "missed_run_evaluation_periods",
+            json!(window.evaluation_periods),
+        );
+    }
     put("sns_topic_name", json!(s.monitoring.topic_name));
     put("alert_emails", json!(s.monitoring.alert_emails));
     put("bucket_name", json!(s.bucket.name));
@@ -116,6 +130,17 @@ mod tests {
         assert_eq!(vars["csv_write_prefix"], json!("csv/"));
         assert_eq!(vars["logs_write_prefix"], json!("logs/"));
         assert_eq!(vars["rds_deletion_protection"], json!(true));
+        // The missed-run alarm of a daily schedule with an hour of grace: 25 one-hour periods.
+        assert_eq!(
+            vars["missed_run_alarm_name"],
+            json!("carbon-unified-job-failed-alarm-missed")
+        );
+        assert_eq!(vars["missed_run_period_seconds"], json!(3600));
+        assert_eq!(vars["missed_run_evaluation_periods"], json!(25));
+        assert_eq!(
+            vars["success_metric_name"],
+            json!("CarbonUnifiedJobFailed-Succeeded")
+        );
         let key = vars["ssh_public_key"].as_str().expect("a string");
         assert!(key.starts_with("ssh-ed25519 AAAA"), "{key}");
         assert!(

@@ -83,6 +83,6 @@ mod tests {
             })
         );
         assert_eq!(get("project_name").map(|v| v.has_default), Some(false));
-        assert_eq!(vars.len(), 37);
+        assert_eq!(vars.len(), 42);
     }
 }

@@ -10,6 +10,7 @@
 pub mod cli;
 mod commands;
 pub mod csvfile;
+pub mod cwlogs;
 pub mod db;
 pub mod error;
 pub mod lock;

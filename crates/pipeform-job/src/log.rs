@@ -5,10 +5,25 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use pipeform_shared::status_line;
+
 /// Default size at which the log rotates.
 pub const DEFAULT_MAX_BYTES: u64 = 5 * 1024 * 1024;
 /// Default number of rotated files kept (`job.log.1` .. `job.log.N`).
 pub const DEFAULT_KEEP: u32 = 3;
+/// Lines of one run kept in memory for delivery to CloudWatch Logs; a run that writes more
+/// delivers the first ones and the status line, and says how many it left out.
+pub const CAPTURE_MAX_LINES: usize = 5_000;
+
+/// One line of the run as written to the file (without its newline), with its time, for
+/// delivery to CloudWatch Logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Captured {
+    /// Milliseconds since the Unix epoch: the time written at the start of the line.
+    pub timestamp_ms: i64,
+    /// The line as written.
+    pub message: String,
+}
 
 /// How the job log rotates.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +63,8 @@ pub struct JobLog {
     secrets: Vec<String>,
     finished: bool,
     echo: bool,
+    captured: Vec<Captured>,
+    not_captured: usize,
 }
 
 impl JobLog {
@@ -66,6 +83,8 @@ impl JobLog {
             secrets: Vec::new(),
             finished: false,
             echo: true,
+            captured: Vec::new(),
+            not_captured: 0,
         })
     }
 
@@ -116,16 +135,24 @@ impl JobLog {
         }
         self.finished = true;
         let text = match status {
-            Status::Succeeded => "JOB_STATUS=SUCCEEDED".to_string(),
-            Status::Failed(reason) => format!("JOB_STATUS=FAILED reason={}", one_line(reason)),
+            Status::Succeeded => status_line::SUCCEEDED.to_string(),
+            Status::Failed(reason) => status_line::failed(&one_line(reason)),
         };
         self.echo = true;
-        let level = if matches!(status, Status::Succeeded) {
-            "INFO"
-        } else {
-            "ERROR"
-        };
-        self.line(level, &text);
+        self.line(
+            status_line::level(matches!(status, Status::Succeeded)),
+            &text,
+        );
+    }
+
+    /// The run's lines so far (every level the log writes is INFO or above), and how many were
+    /// left out because the run wrote more than [`CAPTURE_MAX_LINES`]. The status line is
+    /// always among them once written.
+    pub fn take_captured(&mut self) -> (Vec<Captured>, usize) {
+        (
+            std::mem::take(&mut self.captured),
+            std::mem::take(&mut self.not_captured),
+        )
     }
 
     /// True once the status line is written.
@@ -134,8 +161,20 @@ impl JobLog {
     }
 
     fn line(&mut self, level: &str, msg: &str) {
-        let ts = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
-        let line = format!("{ts} {level} {}\n", self.scrub(&one_line(msg)));
+        let now = chrono::Utc::now();
+        let line = format!(
+            "{}\n",
+            status_line::line(now, level, &self.scrub(&one_line(msg)))
+        );
+        // The status line is always kept: it is what the alarm counts.
+        if self.captured.len() < CAPTURE_MAX_LINES || self.finished {
+            self.captured.push(Captured {
+                timestamp_ms: now.timestamp_millis(),
+                message: line.trim_end_matches('\n').to_string(),
+            });
+        } else {
+            self.not_captured += 1;
+        }
         if self.echo {
             eprint!("{line}");
         }
@@ -244,5 +283,35 @@ mod tests {
         assert_eq!(text.matches("JOB_STATUS=").count(), 1, "{text}");
         assert!(text.contains("JOB_STATUS=FAILED reason=bad: ***"));
         assert_eq!(text.lines().count(), 2);
+        let (lines, left_out) = log.take_captured();
+        assert_eq!(left_out, 0);
+        assert_eq!(
+            lines
+                .iter()
+                .map(|c| format!("{}\n", c.message))
+                .collect::<String>(),
+            text,
+            "what is delivered is what the file holds"
+        );
+    }
+
+    #[test]
+    fn capture_is_bounded_but_keeps_the_status_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = JobLog::open(&dir.path().join("job.log"), Rotation::default()).expect("open");
+        log.quiet();
+        for i in 0..CAPTURE_MAX_LINES + 7 {
+            log.info(format!("step {i}"));
+        }
+        log.finish(&Status::Succeeded);
+        let (lines, left_out) = log.take_captured();
+        assert_eq!(left_out, 7);
+        assert_eq!(lines.len(), CAPTURE_MAX_LINES + 1);
+        assert!(lines[CAPTURE_MAX_LINES]
+            .message
+            .ends_with("JOB_STATUS=SUCCEEDED"));
+        assert!(lines
+            .windows(2)
+            .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms));
     }
 }

@@ -76,6 +76,10 @@ pub struct JobEnv {
     pub pseudonymise_fields: Vec<String>,
     /// Where the HMAC key for pseudonymisation comes from (same forms as the password).
     pub hmac_key: Option<SecretSource>,
+    /// CloudWatch Logs group the run delivers its own log lines to (`monitoring.log_group`).
+    /// `None` only in an env file written before v2: the run then says loudly that nothing
+    /// reaches the alarm until `pipeform deploy` rewrites the file.
+    pub log_group: Option<String>,
 }
 
 /// A bad env file.
@@ -129,6 +133,7 @@ pub const KEYS: &[&str] = &[
     "PIPEFORM_ENDPOINT_URL",
     "PIPEFORM_PSEUDONYMISE_FIELDS",
     "PIPEFORM_HMAC_KEY_SOURCE",
+    "PIPEFORM_LOG_GROUP",
 ];
 
 impl JobEnv {
@@ -161,6 +166,9 @@ impl JobEnv {
         );
         if let Some(src) = &self.hmac_key {
             put("PIPEFORM_HMAC_KEY_SOURCE", &src.render());
+        }
+        if let Some(group) = &self.log_group {
+            put("PIPEFORM_LOG_GROUP", group);
         }
         s
     }
@@ -253,6 +261,7 @@ impl JobEnv {
             hmac_key: opt("PIPEFORM_HMAC_KEY_SOURCE")
                 .map(|s| SecretSource::parse(&s))
                 .transpose()?,
+            log_group: opt("PIPEFORM_LOG_GROUP"),
         })
     }
 
@@ -294,6 +303,7 @@ mod tests {
             endpoint_url: None,
             pseudonymise_fields: vec!["user_id".into(), "ip".into()],
             hmac_key: Some(SecretSource::File("/opt/pipeform/hmac.key".into())),
+            log_group: Some("/offsets/carbon_log".into()),
         }
     }
 
@@ -310,7 +320,7 @@ mod tests {
         assert_eq!(
             JobEnv::parse(&format!("{text}PIPEFORM_BUKCET=x\n")),
             Err(JobEnvError::Unknown {
-                line: 15,
+                line: 16,
                 key: "PIPEFORM_BUKCET".into()
             })
         );
@@ -363,6 +373,13 @@ mod tests {
             }
         }
         assert!(SecretSource::parse("vault:x").is_err());
+        // An env file from before v2 has no log group: still valid, delivery is off.
+        let v1: String = text
+            .lines()
+            .filter(|l| !l.starts_with("PIPEFORM_LOG_GROUP"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(JobEnv::parse(&v1).map(|e| e.log_group), Ok(None));
         assert!(SecretSource::parse("env:").is_err());
     }
 }

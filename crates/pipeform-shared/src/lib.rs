@@ -5,6 +5,8 @@
 //! This crate knows nothing of Terraform, SSH or checks, so the job can depend on it alone.
 
 pub mod aws;
+pub mod filter_pattern;
 pub mod jobenv;
 pub mod manifest;
 pub mod prefix;
+pub mod status_line;

@@ -22,3 +22,13 @@ output "alarm_arn" {
   description = "ARN of the metric alarm."
   value       = aws_cloudwatch_metric_alarm.this.arn
 }
+
+output "success_metric_filter_name" {
+  description = "Name of the metric filter counting succeeded runs."
+  value       = aws_cloudwatch_log_metric_filter.success.name
+}
+
+output "missed_run_alarm_name" {
+  description = "Name of the missed-run alarm; null when none is made."
+  value       = one(aws_cloudwatch_metric_alarm.missed_run[*].alarm_name)
+}

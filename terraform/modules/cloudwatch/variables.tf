@@ -55,3 +55,32 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "success_pattern" {
+  description = "CloudWatch Logs filter pattern that marks a succeeded run, e.g. \"JOB_STATUS=SUCCEEDED\"."
+  type        = string
+  default     = "JOB_STATUS=SUCCEEDED"
+}
+
+variable "success_metric_name" {
+  description = "Name of the custom metric counting succeeded runs (1 per matching log line)."
+  type        = string
+}
+
+variable "missed_run_alarm_name" {
+  description = "Name of the alarm that fires when no run succeeded within its window; null makes no such alarm (off on purpose, or a schedule too sparse for CloudWatch)."
+  type        = string
+  default     = null
+}
+
+variable "missed_run_period_seconds" {
+  description = "Period of the missed-run alarm: 60, or 3600 once its window is an hour or more (pipeform derives it from the schedule)."
+  type        = number
+  default     = 3600
+}
+
+variable "missed_run_evaluation_periods" {
+  description = "Periods the missed-run alarm looks back, all of which must lack a success; period x periods is at most 7 days (1 day for periods under an hour), CloudWatch's limit."
+  type        = number
+  default     = 25
+}

@@ -68,6 +68,10 @@ pub(super) fn report(env: &JobEnv, args: &RunArgs) -> u8 {
             .unwrap_or_else(|| Path::new(&env.log_dir).join(LOG_FILE_NAME))
             .display()
     ));
+    notes.push(match &env.log_group {
+        Some(group) => format!("would deliver the job's log lines to CloudWatch Logs group {group}"),
+        None => "warning: no PIPEFORM_LOG_GROUP: the run's log lines would not reach CloudWatch Logs; run `pipeform deploy` again".into(),
+    });
     for n in &notes {
         println!("dry run: {n}");
     }

@@ -11,7 +11,7 @@ use super::ship::{run_ship, templates, ShipJob};
 use super::{dry_run, finish, load, open_log};
 use crate::cli::RunArgs;
 use crate::log::{JobLog, Rotation};
-use crate::{csvfile, db, lock, secret, JobError, LOG_FILE_NAME};
+use crate::{csvfile, cwlogs, db, lock, secret, JobError, LOG_FILE_NAME};
 
 pub(super) async fn command(args: RunArgs) -> u8 {
     let env = match read_env_file(&args.env_file) {
@@ -47,7 +47,17 @@ pub(super) async fn command(args: RunArgs) -> u8 {
         ship_step(&env, &args, &mut log).await
     }
     .await;
-    finish(&mut log, result)
+    let code = finish(&mut log, result);
+    let (lines, left_out) = log.take_captured();
+    let target = cwlogs::Target {
+        group: env.log_group.as_deref(),
+        region: &env.region,
+        endpoint_url: env.endpoint_url.as_deref(),
+        log_dir: &log_dir,
+    };
+    // Delivery reports its own trouble; it never changes the run's exit code.
+    cwlogs::deliver_run(&target, lines, left_out).await;
+    code
 }
 
 /// Every `*.csv` of the CSV dir into its table.

@@ -1,0 +1,222 @@
+//! `alarm.pattern`: the live metric filters count the lines the job really writes — the
+//! failure filter matches the job's `JOB_STATUS=FAILED` line and not its success line, the
+//! success filter the reverse. Judged by pipeform's own evaluator of the filter-pattern
+//! language (moto implements no `TestMetricFilter`); where the endpoint answers
+//! `TestMetricFilter`, a disagreement with it is a `warn`.
+
+use super::{facts, Expectations, Status, Verdict};
+use crate::config::missed_run::MissedRun;
+use crate::filter_pattern::FilterPattern;
+use crate::inventory::{Inventory, MetricFilter, RemoteTest};
+use crate::status_line;
+
+/// `alarm.pattern`.
+pub fn pattern(e: &Expectations, inv: &Inventory) -> Verdict {
+    let logs = match facts(&inv.logs, "CloudWatch Logs", &e.log_group) {
+        Ok(f) => f,
+        Err(v) => return v,
+    };
+    if logs.group.is_none() {
+        return Verdict::new(
+            Status::Fail,
+            &e.log_group,
+            format!(
+                "log group {} does not exist; no filter can count the job's lines",
+                e.log_group
+            ),
+        );
+    }
+    let (failed_line, succeeded_line) = status_line::examples(e.now);
+    let emitting = |metric: &str| -> Option<&MetricFilter> {
+        logs.metric_filters.iter().find(|f| {
+            f.metrics
+                .iter()
+                .any(|(ns, m)| ns == &e.metric_namespace && m == metric)
+        })
+    };
+    let success_required = !matches!(e.missed_run, MissedRun::Off);
+    let mut fails = Vec::new();
+    let mut warns = Vec::new();
+    let mut passes = Vec::new();
+    for (role, metric, required, want) in [
+        ("failure", e.metric_name.as_str(), true, (true, false)),
+        (
+            "success",
+            e.success_metric_name.as_str(),
+            success_required,
+            (false, true),
+        ),
+    ] {
+        let Some(filter) = emitting(metric) else {
+            if required {
+                fails.push(format!(
+                    "no metric filter on {} emits {}/{metric} (the {role} count)",
+                    e.log_group, e.metric_namespace
+                ));
+            }
+            continue;
+        };
+        let parsed = match FilterPattern::parse(&filter.pattern) {
+            Ok(p) => p,
+            Err(err) => {
+                warns.push(format!(
+                    "{role} filter {}: cannot evaluate: {err}",
+                    filter.name
+                ));
+                continue;
+            }
+        };
+        let got = (
+            parsed.matches(&failed_line),
+            parsed.matches(&succeeded_line),
+        );
+        if got == want {
+            passes.push(format!(
+                "{role} filter {} ({:?}) matches only the {} line",
+                filter.name,
+                filter.pattern,
+                if want.0 { "FAILED" } else { "SUCCEEDED" }
+            ));
+        } else {
+            fails.push(format!(
+                "{role} filter {} pattern {:?} {}; the job writes {failed_line:?} and {succeeded_line:?}",
+                filter.name,
+                filter.pattern,
+                describe(got, want)
+            ));
+        }
+        match &logs.remote_test {
+            Some(RemoteTest::Results(results)) => {
+                if let Some((_, remote)) = results.iter().find(|(p, _)| p == &filter.pattern) {
+                    if *remote != got {
+                        warns.push(format!(
+                            "TestMetricFilter disagrees on the {role} filter: it {}, pipeform's evaluator {}",
+                            matched_words(*remote),
+                            matched_words(got)
+                        ));
+                    }
+                }
+            }
+            Some(RemoteTest::NotAvailable(_)) | None => {}
+        }
+    }
+    let note = match &logs.remote_test {
+        Some(RemoteTest::NotAvailable(why)) => format!(" (TestMetricFilter not available: {why})"),
+        Some(RemoteTest::Results(_)) => " (TestMetricFilter agrees)".into(),
+        None => String::new(),
+    };
+    if !fails.is_empty() {
+        fails.extend(warns);
+        Verdict::new(Status::Fail, &e.log_group, fails.join("; "))
+    } else if !warns.is_empty() {
+        Verdict::new(Status::Warn, &e.log_group, warns.join("; "))
+    } else {
+        Verdict::new(
+            Status::Pass,
+            &e.log_group,
+            format!("{}{note}", passes.join("; ")),
+        )
+    }
+}
+
+fn matched_words((failed, succeeded): (bool, bool)) -> String {
+    match (failed, succeeded) {
+        (true, true) => "matches both status lines".into(),
+        (true, false) => "matches only the FAILED line".into(),
+        (false, true) => "matches only the SUCCEEDED line".into(),
+        (false, false) => "matches neither status line".into(),
+    }
+}
+
+fn describe(got: (bool, bool), want: (bool, bool)) -> String {
+    let expected = if want.0 {
+        "the FAILED line only"
+    } else {
+        "the SUCCEEDED line only"
+    };
+    format!("{}; expected {expected}", matched_words(got))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::{area, expectations, healthy};
+
+    #[test]
+    fn healthy_filters_pass_and_say_test_metric_filter_is_unavailable() {
+        let v = pattern(&expectations(), &healthy());
+        assert_eq!(v.status, Status::Pass, "{}", v.detail);
+        assert!(
+            v.detail.contains("TestMetricFilter not available"),
+            "{}",
+            v.detail
+        );
+    }
+
+    #[test]
+    fn a_pattern_that_cannot_match_fails() {
+        let (e, mut inv) = (expectations(), healthy());
+        area(&mut inv.logs).metric_filters[0].pattern = "\"job_status=failed\"".into();
+        let v = pattern(&e, &inv);
+        assert_eq!(v.status, Status::Fail);
+        assert!(
+            v.detail.contains("matches neither status line"),
+            "{}",
+            v.detail
+        );
+    }
+
+    #[test]
+    fn a_pattern_matching_both_lines_fails() {
+        let (e, mut inv) = (expectations(), healthy());
+        area(&mut inv.logs).metric_filters[1].pattern = "JOB_STATUS".into();
+        let v = pattern(&e, &inv);
+        assert_eq!(v.status, Status::Fail);
+        assert!(
+            v.detail.contains("success filter") && v.detail.contains("both"),
+            "{}",
+            v.detail
+        );
+    }
+
+    #[test]
+    fn missing_filters_fail_unless_the_missed_run_alarm_is_off() {
+        let (mut e, mut inv) = (expectations(), healthy());
+        area(&mut inv.logs).metric_filters.remove(1);
+        assert_eq!(pattern(&e, &inv).status, Status::Fail);
+        e.missed_run = MissedRun::Off;
+        assert_eq!(pattern(&e, &inv).status, Status::Pass);
+        area(&mut inv.logs).metric_filters.clear();
+        assert_eq!(pattern(&e, &inv).status, Status::Fail);
+    }
+
+    #[test]
+    fn a_disagreeing_test_metric_filter_warns_and_an_agreeing_one_passes() {
+        let (e, mut inv) = (expectations(), healthy());
+        area(&mut inv.logs).remote_test = Some(RemoteTest::Results(vec![
+            ("JOB_STATUS=FAILED".into(), (true, false)),
+            ("JOB_STATUS=SUCCEEDED".into(), (false, true)),
+        ]));
+        let v = pattern(&e, &inv);
+        assert_eq!(v.status, Status::Pass, "{}", v.detail);
+        assert!(v.detail.contains("TestMetricFilter agrees"));
+        area(&mut inv.logs).remote_test = Some(RemoteTest::Results(vec![(
+            "JOB_STATUS=FAILED".into(),
+            (false, false),
+        )]));
+        let v = pattern(&e, &inv);
+        assert_eq!(v.status, Status::Warn, "{}", v.detail);
+        assert!(
+            v.detail.contains("disagrees on the failure filter"),
+            "{}",
+            v.detail
+        );
+    }
+
+    #[test]
+    fn an_unparsable_pattern_warns() {
+        let (e, mut inv) = (expectations(), healthy());
+        area(&mut inv.logs).metric_filters[0].pattern = "%JOB_STATUS=FAIL(ED)?%".into();
+        assert_eq!(pattern(&e, &inv).status, Status::Warn);
+    }
+}
