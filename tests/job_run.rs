@@ -287,3 +287,73 @@ fn version_flag_works() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("pipeform-job "));
 }
+
+/// A job.env that cannot be used still ends the run with one `JOB_STATUS=FAILED reason=` line,
+/// on stderr and in the job log, so the alarm path sees the run fail (no servers needed).
+#[test]
+fn an_unusable_env_file_still_ends_the_run_with_a_failed_status_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log_dir = tmp.path().join("logs");
+    let env = JobEnv {
+        db_host: "127.0.0.1".into(),
+        db_port: 3306,
+        db_name: "offsets".into(),
+        db_user: "offsets_admin".into(),
+        db_password: SecretSource::Env("PF_UNUSED".into()),
+        bucket: BUCKET.into(),
+        csv_prefix: "csv/{date}".into(),
+        logs_prefix: "logs/{date}".into(),
+        csv_dir: tmp.path().join("csv").display().to_string(),
+        log_dir: log_dir.display().to_string(),
+        region: REGION.into(),
+        endpoint_url: None,
+        pseudonymise_fields: Vec::new(),
+        hmac_key: None,
+    };
+    let run = |env_file: &Path, extra: &[&str]| {
+        let out = support::pipeform_job()
+            .args(["run", "--env-file"])
+            .arg(env_file)
+            .args(extra)
+            .output()
+            .expect("run pipeform-job");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stderr)
+    };
+    // A key given twice: refused, and the log dir the file names still gets the status line.
+    let dup = tmp.path().join("dup.env");
+    std::fs::write(&dup, format!("{}PIPEFORM_BUCKET=elsewhere\n", env.render())).unwrap();
+    let (code, stderr) = run(&dup, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let log = std::fs::read_to_string(log_dir.join("pipeform-job.log")).unwrap_or_default();
+    for text in [&stderr, &log] {
+        assert_eq!(status_lines(text).len(), 1, "{text}");
+        assert!(
+            text.contains("JOB_STATUS=FAILED reason=")
+                && text.contains("PIPEFORM_BUCKET is given again"),
+            "{text}"
+        );
+    }
+    // No file at all: --log-file is where the line goes, and stderr always has it.
+    let missing = tmp.path().join("missing.env");
+    let explicit = tmp.path().join("explicit.log");
+    let (code, stderr) = run(&missing, &["--log-file", explicit.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let log = std::fs::read_to_string(&explicit).unwrap_or_default();
+    for text in [&stderr, &log] {
+        assert_eq!(status_lines(text).len(), 1, "{text}");
+        assert!(text.contains("JOB_STATUS=FAILED reason=env file"), "{text}");
+    }
+    let (code, stderr) = run(&missing, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(status_lines(&stderr).len(), 1, "{stderr}");
+    assert!(
+        stderr.contains("JOB_STATUS=FAILED reason=env file"),
+        "{stderr}"
+    );
+    // --dry-run writes no status line (as its help says), but still names the problem.
+    let (code, stderr) = run(&dup, &["--dry-run"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(status_lines(&stderr).is_empty(), "{stderr}");
+    assert!(stderr.contains("given again"), "{stderr}");
+}

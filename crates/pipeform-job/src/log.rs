@@ -115,10 +115,7 @@ impl JobLog {
             return;
         }
         self.finished = true;
-        let text = match status {
-            Status::Succeeded => "JOB_STATUS=SUCCEEDED".to_string(),
-            Status::Failed(reason) => format!("JOB_STATUS=FAILED reason={}", one_line(reason)),
-        };
+        let text = status_text(status);
         self.echo = true;
         let level = if matches!(status, Status::Succeeded) {
             "INFO"
@@ -185,6 +182,14 @@ fn ignore_missing(e: std::io::Error) -> std::io::Result<()> {
         Ok(())
     } else {
         Err(e)
+    }
+}
+
+/// The text of a run's status line (what the metric filters match).
+pub fn status_text(status: &Status) -> String {
+    match status {
+        Status::Succeeded => "JOB_STATUS=SUCCEEDED".to_string(),
+        Status::Failed(reason) => format!("JOB_STATUS=FAILED reason={}", one_line(reason)),
     }
 }
 
