@@ -129,7 +129,8 @@ pub(crate) const SECTIONS: [&str; 8] = [
     "pipeline",
 ];
 
-type SpannedSections = BTreeMap<String, Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>;
+type SpannedTable = Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>;
+type SpannedSections = BTreeMap<String, SpannedTable>;
 
 /// Where each line of a text starts, so a byte offset's line is a binary search: validation
 /// stays linear however many keys a file has (a scan per key made 40,000 keys take minutes).
@@ -186,17 +187,39 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
             );
         }
     }
-    for name in sections.keys() {
-        if !SECTIONS.contains(&name.as_str()) {
-            problems.push(Problem {
-                key: name.clone(),
-                line: raw.lines.get(name).copied(),
-                message: format!(
-                    "unknown section [{name}]; the sections are {}",
-                    SECTIONS.map(|s| format!("[{s}]")).join(", ")
-                ),
-            });
-        }
+    let unknown: Vec<&String> = sections
+        .keys()
+        .filter(|name| !SECTIONS.contains(&name.as_str()))
+        .collect();
+    if unknown.len() > MAX_UNKNOWN_SECTIONS {
+        // One problem, not one per section: a hostile file's 100,000 sections would otherwise
+        // cost seconds of messages. The first in the file is named so it can be found.
+        let first = unknown
+            .iter()
+            .min_by_key(|name| raw.lines.get(name.as_str()).copied().unwrap_or(usize::MAX));
+        problems.push(Problem {
+            key: String::new(),
+            line: first.and_then(|name| raw.lines.get(name.as_str()).copied()),
+            message: format!(
+                "{} unknown sections (the first is [{}]); the sections are {}",
+                unknown.len(),
+                first.map_or("", |name| name.as_str()),
+                SECTIONS.map(|s| format!("[{s}]")).join(", ")
+            ),
+        });
+    }
+    for name in unknown
+        .iter()
+        .filter(|_| unknown.len() <= MAX_UNKNOWN_SECTIONS)
+    {
+        problems.push(Problem {
+            key: name.to_string(),
+            line: raw.lines.get(name.as_str()).copied(),
+            message: format!(
+                "unknown section [{name}]; the sections are {}",
+                SECTIONS.map(|s| format!("[{s}]")).join(", ")
+            ),
+        });
     }
     let mut section = |name: &str| {
         let table = sections.get(name);
@@ -220,6 +243,18 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
         section("pipeline"),
     );
     let mut reported = HashSet::new();
+    let mut capped =
+        |name: &str, table| capped_section(&index, name, table, &mut problems, &mut reported);
+    let (p, n, na, a, r, m, b, pl) = (
+        capped("project", p),
+        capped("network", n),
+        capped("nat", na),
+        capped("app", a),
+        capped("rds", r),
+        capped("monitoring", m),
+        capped("bucket", b),
+        capped("pipeline", pl),
+    );
     raw.project = typed(&index, "project", p, &mut problems, &mut reported);
     raw.network = typed(&index, "network", n, &mut problems, &mut reported);
     raw.nat = typed(&index, "nat", na, &mut problems, &mut reported);
@@ -232,12 +267,50 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
     (raw, problems)
 }
 
+/// Unknown sections reported one by one up to this many; more are one problem.
+pub(crate) const MAX_UNKNOWN_SECTIONS: usize = 16;
+
+/// The most keys a section may hold: the widest ([monitoring]) has 10, so a section with more is
+/// reported once, not key by key (96,000 unknown keys cost 11 s of messages in a debug build).
+pub(crate) const MAX_SECTION_KEYS: usize = 64;
+
+/// The section, or `None` (with one problem) when it has more keys than any section could.
+fn capped_section<'t>(
+    index: &LineIndex,
+    name: &str,
+    table: Option<&'t SpannedTable>,
+    problems: &mut Vec<Problem>,
+    reported: &mut HashSet<String>,
+) -> Option<&'t SpannedTable> {
+    let table = table?;
+    let count = table.get_ref().len();
+    if count <= MAX_SECTION_KEYS {
+        return Some(table);
+    }
+    problems.push(Problem {
+        key: name.to_string(),
+        line: Some(index.line(table.span().start)),
+        message: format!(
+            "has {count} keys; a section has at most {MAX_SECTION_KEYS} (see examples/pipeform.toml for the keys of [{name}])"
+        ),
+    });
+    // Its keys are not checked one by one, so none is also reported missing.
+    reported.extend(
+        table
+            .get_ref()
+            .keys()
+            .map(|k| format!("{name}.{}", k.get_ref())),
+    );
+    reported.insert(format!("{name}.*"));
+    None
+}
+
 /// Deserialises one section key by key, so each bad key is its own problem; the section is
 /// then built from its good keys, so their rules still run.
 fn typed<T: DeserializeOwned + Default>(
     index: &LineIndex,
     section: &str,
-    table: Option<&Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+    table: Option<&SpannedTable>,
     problems: &mut Vec<Problem>,
     reported: &mut HashSet<String>,
 ) -> T {

@@ -90,7 +90,11 @@ impl Checker<'_> {
     fn required<T>(&mut self, key: &str, value: Option<T>) -> Option<T> {
         if value.is_none() {
             let section = key.split('.').next().unwrap_or(key);
-            if self.lines.contains_key(section) && !self.reported.contains(key) {
+            // `section.*`: the whole section was refused (too many keys) and reported once.
+            if self.lines.contains_key(section)
+                && !self.reported.contains(key)
+                && !self.reported.contains(&format!("{section}.*"))
+            {
                 let name = key.split('.').nth(1).unwrap_or(key);
                 self.push(
                     key,
