@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`. Both install what is missing.
 SHELL := /bin/bash
 
-.PHONY: demo test bench install lint testbed-up testbed-down dist
+.PHONY: demo test bench fuzz install lint testbed-up testbed-down dist
 
 demo:
 	scripts/demo.sh
@@ -11,6 +11,10 @@ test:
 
 bench:
 	ONLY=$(ONLY) scripts/bench.sh
+
+# Every fuzz target for FUZZ_SECONDS (default 60) each; see docs/fuzzing.md.
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 install:
 	scripts/install.sh

@@ -26,6 +26,10 @@ cargo clippy --all-targets --quiet -- -D warnings
 scripts/tf-lint.sh
 done_phase
 
+# Every fuzz target briefly, so a parser change that breaks a round trip fails here; the long
+# runs are `make fuzz` (docs/fuzzing.md). The first build of the targets takes ~5 minutes.
+phase "fuzz smoke: every target for 10 s"; FUZZ_SECONDS=10 scripts/fuzz.sh; done_phase
+
 phase "testbed: shared moto"; scripts/testbed.sh start; done_phase
 
 # Removing the marker makes the first test that needs the stack apply it afresh into this moto.

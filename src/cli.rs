@@ -124,12 +124,26 @@ pub enum Format {
 #[derive(Debug, Clone, Args)]
 pub struct AwsArgs {
     /// AWS endpoint (moto, LocalStack, a VPC endpoint); default: the SDK's.
-    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    #[arg(long, env = "AWS_ENDPOINT_URL", value_parser = endpoint_url)]
     pub endpoint_url: Option<String>,
     /// AWS region; default: `project.region` of the config (an `AWS_REGION` that disagrees is
     /// ignored with a notice: Terraform puts the stack in the config's region).
     #[arg(long)]
     pub region: Option<String>,
+}
+
+/// `--endpoint-url` (and `AWS_ENDPOINT_URL`): an http(s) URL with a host, refused as a usage
+/// error (exit 2) here rather than as a failed AWS call per check (exit 3).
+fn endpoint_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|e| {
+        format!("{text:?} is not a URL ({e}); give one such as http://127.0.0.1:5000")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(format!(
+            "{text:?} is not an http or https URL with a host; give one such as http://127.0.0.1:5000"
+        ));
+    }
+    Ok(text.to_string())
 }
 
 /// `pipeform init`.

@@ -414,7 +414,11 @@ fn a_disagreeing_aws_region_is_ignored_with_a_notice() {
     assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
     // moto's console text holds no NAT bootstrap status line: that check skips everywhere.
     for (id, status) in run.statuses() {
-        let want = if id == "nat.bootstrap" { "skip" } else { "pass" };
+        let want = if id == "nat.bootstrap" {
+            "skip"
+        } else {
+            "pass"
+        };
         assert_eq!(status, want, "{id}: {}", run.doc);
     }
     assert_eq!(run.doc["schema_version"], 2, "{}", run.doc);

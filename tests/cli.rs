@@ -198,3 +198,29 @@ fn error_forms_snapshot() {
         insta::assert_snapshot!(name, err);
     }
 }
+
+#[test]
+fn an_endpoint_url_that_is_not_a_url_is_a_usage_error() {
+    // A valid config, so the endpoint is the only thing wrong.
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/pipeform.toml");
+    for bad in ["notaurl", "ftp://localhost:5000", "http://"] {
+        let out = support::pipeform()
+            .args(["--config", config, "check", "--endpoint-url", bad])
+            .env_remove("AWS_ENDPOINT_URL")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{bad}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--endpoint-url") && err.contains("http"),
+            "{bad}: {err}"
+        );
+    }
+    // The same rule for the environment variable.
+    let out = support::pipeform()
+        .args(["--config", config, "check"])
+        .env("AWS_ENDPOINT_URL", "notaurl")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

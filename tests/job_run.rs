@@ -417,7 +417,8 @@ fn extreme_numeric_flags_end_in_exit_2_or_one_status_line() {
         ("--part-size", "536870912"),
     ];
     let lock = [("--lock-wait-timeout", "86400")];
-    let cases: Vec<(&Vec<String>, Vec<(&str, &str)>)> = vec![
+    type Flags<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(&Vec<String>, Flags)> = vec![
         (&load, [&lock[..], &log_flags].concat()),
         (&ship, [&s3_flags[..], &log_flags].concat()),
         (&run, [&lock[..], &s3_flags, &log_flags].concat()),
@@ -475,7 +476,7 @@ fn extreme_numeric_flags_end_in_exit_2_or_one_status_line() {
                         assert!(stderr.contains(flag), "{what}: {stderr}");
                         refused += 1;
                     }
-                    Some(0 | 1 | 2) => assert_eq!(
+                    Some(0..=2) => assert_eq!(
                         (status.len(), added.lines().last()),
                         (1, status.first().copied()),
                         "{what}: exit {code:?}, log:\n{added}\nstderr:\n{stderr}"
@@ -539,7 +540,8 @@ fn run_delivers_its_lines_to_the_log_group_in_order() {
     let env_file = bed.write_env(&bed.env(SecretSource::Env("PF_RUN_DELIVER_PW".into())));
     std::fs::write(bed.csv_dir().join("orders.csv"), "id,x\n1,2\n3\n").expect("w");
 
-    let (code, _, stderr, log) = bed.run_with_env(&env_file, &[], &[("PF_RUN_DELIVER_PW", PASSWORD)]);
+    let (code, _, stderr, log) =
+        bed.run_with_env(&env_file, &[], &[("PF_RUN_DELIVER_PW", PASSWORD)]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains(&format!("to {LOG_GROUP}")), "{stderr}");
     let delivered = bed.delivered();
@@ -553,7 +555,8 @@ fn run_delivers_its_lines_to_the_log_group_in_order() {
         .is_some_and(|l| l.contains("JOB_STATUS=FAILED reason=") && l.contains("orders.csv")));
 
     std::fs::write(bed.csv_dir().join("orders.csv"), "id,x\n1,2\n").expect("w");
-    let (code, _, stderr, log2) = bed.run_with_env(&env_file, &[], &[("PF_RUN_DELIVER_PW", PASSWORD)]);
+    let (code, _, stderr, log2) =
+        bed.run_with_env(&env_file, &[], &[("PF_RUN_DELIVER_PW", PASSWORD)]);
     assert_eq!(code, 0, "{stderr}");
     let mut both = lines_of(&log);
     both.extend(lines_of(&log2));
@@ -629,7 +632,8 @@ fn a_logging_outage_spools_and_the_next_run_delivers_each_line_once() {
     assert!(bed.delivered().is_empty());
 
     // Back: the spool goes first, then this run's lines; each exactly once, in time order.
-    let (code, _, stderr, log3) = bed.run_with_env(&env_file, &[], &[("PF_RUN_OUTAGE_PW", PASSWORD)]);
+    let (code, _, stderr, log3) =
+        bed.run_with_env(&env_file, &[], &[("PF_RUN_OUTAGE_PW", PASSWORD)]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("spooled by earlier runs"), "{stderr}");
     let mut all = lines_of(&log1);
@@ -644,4 +648,75 @@ fn a_logging_outage_spools_and_the_next_run_delivers_each_line_once() {
         3
     );
     assert!(!bed.spool().exists(), "spool emptied once delivered");
+}
+
+/// A job.env that cannot be used still ends the run with one `JOB_STATUS=FAILED reason=` line,
+/// on stderr and in the job log, so the alarm path sees the run fail (no servers needed).
+#[test]
+fn an_unusable_env_file_still_ends_the_run_with_a_failed_status_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log_dir = tmp.path().join("logs");
+    let env = JobEnv {
+        db_host: "127.0.0.1".into(),
+        db_port: 3306,
+        db_name: "offsets".into(),
+        db_user: "offsets_admin".into(),
+        db_password: SecretSource::Env("PF_UNUSED".into()),
+        bucket: BUCKET.into(),
+        csv_prefix: "csv/{date}".into(),
+        logs_prefix: "logs/{date}".into(),
+        csv_dir: tmp.path().join("csv").display().to_string(),
+        log_dir: log_dir.display().to_string(),
+        region: REGION.into(),
+        endpoint_url: None,
+        pseudonymise_fields: Vec::new(),
+        hmac_key: None,
+        log_group: None,
+    };
+    let run = |env_file: &Path, extra: &[&str]| {
+        let out = support::pipeform_job()
+            .args(["run", "--env-file"])
+            .arg(env_file)
+            .args(extra)
+            .output()
+            .expect("run pipeform-job");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stderr)
+    };
+    // A key given twice: refused, and the log dir the file names still gets the status line.
+    let dup = tmp.path().join("dup.env");
+    std::fs::write(&dup, format!("{}PIPEFORM_BUCKET=elsewhere\n", env.render())).unwrap();
+    let (code, stderr) = run(&dup, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let log = std::fs::read_to_string(log_dir.join("pipeform-job.log")).unwrap_or_default();
+    for text in [&stderr, &log] {
+        assert_eq!(status_lines(text).len(), 1, "{text}");
+        assert!(
+            text.contains("JOB_STATUS=FAILED reason=")
+                && text.contains("PIPEFORM_BUCKET is given again"),
+            "{text}"
+        );
+    }
+    // No file at all: --log-file is where the line goes, and stderr always has it.
+    let missing = tmp.path().join("missing.env");
+    let explicit = tmp.path().join("explicit.log");
+    let (code, stderr) = run(&missing, &["--log-file", explicit.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let log = std::fs::read_to_string(&explicit).unwrap_or_default();
+    for text in [&stderr, &log] {
+        assert_eq!(status_lines(text).len(), 1, "{text}");
+        assert!(text.contains("JOB_STATUS=FAILED reason=env file"), "{text}");
+    }
+    let (code, stderr) = run(&missing, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(status_lines(&stderr).len(), 1, "{stderr}");
+    assert!(
+        stderr.contains("JOB_STATUS=FAILED reason=env file"),
+        "{stderr}"
+    );
+    // --dry-run writes no status line (as its help says), but still names the problem.
+    let (code, stderr) = run(&dup, &["--dry-run"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(status_lines(&stderr).is_empty(), "{stderr}");
+    assert!(stderr.contains("given again"), "{stderr}");
 }

@@ -685,7 +685,8 @@ fn a_file_that_changes_while_shipped_fails_the_run() {
                 let mut i = 0u64;
                 while !stop.load(Ordering::SeqCst) {
                     // Rewritten in place, as an editor or a careless producer does.
-                    std::fs::write(&path, if i % 2 == 0 { &b } else { &a }).expect("rewrite");
+                    std::fs::write(&path, if i.is_multiple_of(2) { &b } else { &a })
+                        .expect("rewrite");
                     i += 1;
                 }
             })

@@ -38,6 +38,24 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is larger than any stack config; the rest was not read.
+    #[error("config file {} is larger than {limit} bytes, far more than any stack config; pass the pipeform.toml with --config PATH", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// The file is not UTF-8 text.
+    #[error("config file {} is not UTF-8 text: line {line} (byte {byte} of the file) starts an invalid sequence; save it as UTF-8", path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the first invalid byte.
+        line: usize,
+        /// 0-based offset of the first invalid byte in the file.
+        byte: usize,
+    },
     /// The file was read but is not a valid stack config.
     #[error("{}", render_invalid(path, problems))]
     Invalid {
@@ -52,7 +70,7 @@ impl ConfigError {
     /// The problems of an invalid config (empty for a read error).
     pub fn problems(&self) -> &[Problem] {
         match self {
-            Self::Read { .. } => &[],
+            Self::Read { .. } | Self::TooLarge { .. } | Self::NotUtf8 { .. } => &[],
             Self::Invalid { problems, .. } => problems,
         }
     }

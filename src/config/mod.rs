@@ -7,6 +7,7 @@
 pub mod cron;
 mod error;
 pub mod missed_run;
+mod overlap;
 mod raw;
 pub mod rules;
 mod stack;
@@ -29,11 +30,46 @@ use crate::exit::Failure;
 /// are resolved against the file's directory; whether the key exists is checked by the command
 /// that reads it.
 pub fn load(path: &Path) -> Result<Stack, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let bytes = read_capped(path)?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let byte = e.valid_up_to();
+        ConfigError::NotUtf8 {
+            path: path.to_path_buf(),
+            line: raw::LineIndex::new(&bytes).line(byte),
+            byte,
+        }
+    })?;
+    parse_str(text, path)
+}
+
+/// The largest config read, in bytes. A real stack's config is a few KiB; the cap bounds what a
+/// hostile or mistaken `--config` (a log file, `/dev/zero`) can cost before it is refused.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The most entries any list in the config may have (subnets, zones, CIDRs, emails, fields).
+/// A real stack lists a handful; the cap keeps every per-list rule cheap.
+pub const MAX_LIST_LEN: usize = 256;
+
+/// Reads at most [`MAX_CONFIG_BYTES`] + 1 bytes: one more than the cap tells "too large" without
+/// reading the rest.
+fn read_capped(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    use std::io::Read;
+    let read_error = |source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    parse_str(&text, path)
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_CONFIG_BYTES,
+        });
+    }
+    Ok(bytes)
 }
 
 /// Validates config text as if read from `source`.

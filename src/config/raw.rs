@@ -133,13 +133,32 @@ pub(crate) const SECTIONS: [&str; 8] = [
     "pipeline",
 ];
 
-type SpannedSections = BTreeMap<String, Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>;
+type SpannedTable = Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>;
+type SpannedSections = BTreeMap<String, SpannedTable>;
 
-/// 1-based line of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .map_or(0, |s| s.bytes().filter(|b| *b == b'\n').count())
-        + 1
+/// Where each line of a text starts, so a byte offset's line is a binary search: validation
+/// stays linear however many keys a file has (a scan per key made 40,000 keys take minutes).
+pub(crate) struct LineIndex {
+    /// Byte offset just past each `\n`, in order.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `text` once.
+    pub(crate) fn new(text: &[u8]) -> Self {
+        let starts = text
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i + 1)
+            .collect();
+        Self { starts }
+    }
+
+    /// 1-based line of a byte offset.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|start| *start <= offset) + 1
+    }
 }
 
 /// Parses the text into raw sections. Syntax errors end parsing (one problem, with its line);
@@ -147,12 +166,13 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
     let mut raw = RawConfig::default();
     let mut problems = Vec::new();
+    let index = LineIndex::new(text.as_bytes());
     let sections: SpannedSections = match toml::from_str(text) {
         Ok(s) => s,
         Err(e) => {
             problems.push(Problem {
                 key: String::new(),
-                line: e.span().map(|s| line_of(text, s.start)),
+                line: e.span().map(|s| index.line(s.start)),
                 message: format!(
                     "not valid TOML, or a top-level key outside a [section]: {}",
                     e.message().trim()
@@ -163,25 +183,47 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
     };
     for (name, table) in &sections {
         raw.lines
-            .insert(name.clone(), line_of(text, table.span().start));
+            .insert(name.clone(), index.line(table.span().start));
         for key in table.get_ref().keys() {
             raw.lines.insert(
                 format!("{name}.{}", key.get_ref()),
-                line_of(text, key.span().start),
+                index.line(key.span().start),
             );
         }
     }
-    for name in sections.keys() {
-        if !SECTIONS.contains(&name.as_str()) {
-            problems.push(Problem {
-                key: name.clone(),
-                line: raw.lines.get(name).copied(),
-                message: format!(
-                    "unknown section [{name}]; the sections are {}",
-                    SECTIONS.map(|s| format!("[{s}]")).join(", ")
-                ),
-            });
-        }
+    let unknown: Vec<&String> = sections
+        .keys()
+        .filter(|name| !SECTIONS.contains(&name.as_str()))
+        .collect();
+    if unknown.len() > MAX_UNKNOWN_SECTIONS {
+        // One problem, not one per section: a hostile file's 100,000 sections would otherwise
+        // cost seconds of messages. The first in the file is named so it can be found.
+        let first = unknown
+            .iter()
+            .min_by_key(|name| raw.lines.get(name.as_str()).copied().unwrap_or(usize::MAX));
+        problems.push(Problem {
+            key: String::new(),
+            line: first.and_then(|name| raw.lines.get(name.as_str()).copied()),
+            message: format!(
+                "{} unknown sections (the first is [{}]); the sections are {}",
+                unknown.len(),
+                first.map_or("", |name| name.as_str()),
+                SECTIONS.map(|s| format!("[{s}]")).join(", ")
+            ),
+        });
+    }
+    for name in unknown
+        .iter()
+        .filter(|_| unknown.len() <= MAX_UNKNOWN_SECTIONS)
+    {
+        problems.push(Problem {
+            key: name.to_string(),
+            line: raw.lines.get(name.as_str()).copied(),
+            message: format!(
+                "unknown section [{name}]; the sections are {}",
+                SECTIONS.map(|s| format!("[{s}]")).join(", ")
+            ),
+        });
     }
     let mut section = |name: &str| {
         let table = sections.get(name);
@@ -205,24 +247,74 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
         section("pipeline"),
     );
     let mut reported = HashSet::new();
-    raw.project = typed(text, "project", p, &mut problems, &mut reported);
-    raw.network = typed(text, "network", n, &mut problems, &mut reported);
-    raw.nat = typed(text, "nat", na, &mut problems, &mut reported);
-    raw.app = typed(text, "app", a, &mut problems, &mut reported);
-    raw.rds = typed(text, "rds", r, &mut problems, &mut reported);
-    raw.monitoring = typed(text, "monitoring", m, &mut problems, &mut reported);
-    raw.bucket = typed(text, "bucket", b, &mut problems, &mut reported);
-    raw.pipeline = typed(text, "pipeline", pl, &mut problems, &mut reported);
+    let mut capped =
+        |name: &str, table| capped_section(&index, name, table, &mut problems, &mut reported);
+    let (p, n, na, a, r, m, b, pl) = (
+        capped("project", p),
+        capped("network", n),
+        capped("nat", na),
+        capped("app", a),
+        capped("rds", r),
+        capped("monitoring", m),
+        capped("bucket", b),
+        capped("pipeline", pl),
+    );
+    raw.project = typed(&index, "project", p, &mut problems, &mut reported);
+    raw.network = typed(&index, "network", n, &mut problems, &mut reported);
+    raw.nat = typed(&index, "nat", na, &mut problems, &mut reported);
+    raw.app = typed(&index, "app", a, &mut problems, &mut reported);
+    raw.rds = typed(&index, "rds", r, &mut problems, &mut reported);
+    raw.monitoring = typed(&index, "monitoring", m, &mut problems, &mut reported);
+    raw.bucket = typed(&index, "bucket", b, &mut problems, &mut reported);
+    raw.pipeline = typed(&index, "pipeline", pl, &mut problems, &mut reported);
     raw.reported = reported;
     (raw, problems)
+}
+
+/// Unknown sections reported one by one up to this many; more are one problem.
+pub(crate) const MAX_UNKNOWN_SECTIONS: usize = 16;
+
+/// The most keys a section may hold: the widest ([monitoring]) has 10, so a section with more is
+/// reported once, not key by key (96,000 unknown keys cost 11 s of messages in a debug build).
+pub(crate) const MAX_SECTION_KEYS: usize = 64;
+
+/// The section, or `None` (with one problem) when it has more keys than any section could.
+fn capped_section<'t>(
+    index: &LineIndex,
+    name: &str,
+    table: Option<&'t SpannedTable>,
+    problems: &mut Vec<Problem>,
+    reported: &mut HashSet<String>,
+) -> Option<&'t SpannedTable> {
+    let table = table?;
+    let count = table.get_ref().len();
+    if count <= MAX_SECTION_KEYS {
+        return Some(table);
+    }
+    problems.push(Problem {
+        key: name.to_string(),
+        line: Some(index.line(table.span().start)),
+        message: format!(
+            "has {count} keys; a section has at most {MAX_SECTION_KEYS} (see examples/pipeform.toml for the keys of [{name}])"
+        ),
+    });
+    // Its keys are not checked one by one, so none is also reported missing.
+    reported.extend(
+        table
+            .get_ref()
+            .keys()
+            .map(|k| format!("{name}.{}", k.get_ref())),
+    );
+    reported.insert(format!("{name}.*"));
+    None
 }
 
 /// Deserialises one section key by key, so each bad key is its own problem; the section is
 /// then built from its good keys, so their rules still run.
 fn typed<T: DeserializeOwned + Default>(
-    text: &str,
+    index: &LineIndex,
     section: &str,
-    table: Option<&Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+    table: Option<&SpannedTable>,
     problems: &mut Vec<Problem>,
     reported: &mut HashSet<String>,
 ) -> T {
@@ -236,7 +328,7 @@ fn typed<T: DeserializeOwned + Default>(
             let path = format!("{section}.{}", key.get_ref());
             problems.push(Problem {
                 key: path.clone(),
-                line: Some(line_of(text, key.span().start)),
+                line: Some(index.line(key.span().start)),
                 message: friendly(e.message()),
             });
             reported.insert(path);
@@ -249,7 +341,7 @@ fn typed<T: DeserializeOwned + Default>(
         Err(e) => {
             problems.push(Problem {
                 key: section.to_string(),
-                line: Some(line_of(text, table.span().start)),
+                line: Some(index.line(table.span().start)),
                 message: friendly(e.message()),
             });
             T::default()

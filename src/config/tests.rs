@@ -272,3 +272,119 @@ fn every_section_rule_reports_at_once() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_file_over_the_size_cap_is_refused_before_the_rest_is_read() {
+    // /dev/zero never ends: without the cap this read would run until the OOM killer.
+    let e = load(Path::new("/dev/zero")).unwrap_err();
+    assert!(matches!(e, ConfigError::TooLarge { .. }), "{e}");
+    assert!(e.to_string().contains("larger than 1048576 bytes"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("pipeform.toml");
+    let mut text = example();
+    text.push_str(&"#".repeat(MAX_CONFIG_BYTES as usize));
+    std::fs::write(&big, text).unwrap();
+    assert!(matches!(load(&big), Err(ConfigError::TooLarge { .. })));
+    // At the cap exactly the file is read (and here, being the example, it loads).
+    let mut text = example();
+    let pad = MAX_CONFIG_BYTES as usize - text.len() - 1;
+    text.push_str(&"#".repeat(pad));
+    text.push('\n');
+    std::fs::write(&big, text).unwrap();
+    assert!(load(&big).is_ok());
+}
+
+#[test]
+fn invalid_utf8_names_the_line_and_byte_not_pipeform_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pipeform.toml");
+    let mut bytes = b"[project]\nname = \"off".to_vec();
+    bytes.push(0xff);
+    bytes.extend_from_slice(b"sets\"\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let e = load(&path).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        matches!(
+            e,
+            ConfigError::NotUtf8 {
+                line: 2,
+                byte: 21,
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(text.contains("line 2 (byte 21"), "{text}");
+    assert!(!text.contains("pipeform init"), "{text}");
+}
+
+#[test]
+fn lists_longer_than_the_cap_are_one_problem() {
+    let subnets: Vec<String> = (0..=MAX_LIST_LEN)
+        .map(|i| format!("\"10.20.{}.{}/32\"", i / 256, i % 256))
+        .collect();
+    let text = edited(&[(
+        "public_subnets = [\"10.20.1.0/24\", \"10.20.2.0/24\"]",
+        &format!("public_subnets = [{}]", subnets.join(", ")),
+    )]);
+    let p = one(&text, "network.public_subnets");
+    assert!(p.message.contains("at most 256"), "{p}");
+}
+
+#[test]
+fn a_section_with_more_keys_than_any_section_has_is_one_problem() {
+    // The shape that was quadratic (every key's line found by scanning from the start) and
+    // then cost seconds of per-key messages: 20,000 unknown keys in one section.
+    let mut text = example();
+    let at = text.find("[nat]").unwrap();
+    let keys: String = (0..20_000).map(|i| format!("k{i} = 1\n")).collect();
+    text.insert_str(at, &keys);
+    let p = one(&text, "network");
+    assert!(
+        p.message.contains("has 20004 keys") && p.message.contains("at most 64"),
+        "{p}"
+    );
+    assert_eq!(
+        p.line,
+        example()
+            .lines()
+            .position(|l| l == "[network]")
+            .map(|i| i + 1)
+    );
+}
+
+#[test]
+fn unknown_keys_below_the_cap_each_get_their_own_line() {
+    let mut text = example();
+    let at = text.find("[nat]").unwrap();
+    let keys: String = (0..50).map(|i| format!("k{i} = 1\n")).collect();
+    text.insert_str(at, &keys);
+    let first_line = example()[..at].lines().count() + 1;
+    let ps = problems(&text);
+    assert_eq!(ps.len(), 50, "{ps:#?}");
+    assert!(ps
+        .iter()
+        .all(|p| p.key.starts_with("network.k") && p.message.starts_with("unknown key")));
+    assert_eq!(ps[0].line, Some(first_line), "{}", ps[0]);
+    assert_eq!(ps[49].line, Some(first_line + 49));
+}
+
+#[test]
+fn more_unknown_sections_than_the_cap_are_one_problem() {
+    let mut text = example();
+    for i in 0..20_000 {
+        text.push_str(&format!("[s{i}]\n"));
+    }
+    let first_line = example().lines().count() + 1;
+    let p = one(&text, "");
+    assert!(
+        p.message
+            .starts_with("20000 unknown sections (the first is [s0])"),
+        "{p}"
+    );
+    assert_eq!(p.line, Some(first_line));
+    let mut text = example();
+    text.push_str("[s1]\n[s2]\n");
+    assert_eq!(problems(&text).len(), 2);
+}

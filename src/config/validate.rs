@@ -7,6 +7,7 @@ use ipnet::Ipv4Net;
 
 use super::cron;
 use super::error::Problem;
+use super::overlap;
 use super::raw::{
     RawApp, RawBucket, RawConfig, RawMonitoring, RawNat, RawNetwork, RawPipeline, RawProject,
     RawRds,
@@ -94,7 +95,11 @@ impl Checker<'_> {
     fn required<T>(&mut self, key: &str, value: Option<T>) -> Option<T> {
         if value.is_none() {
             let section = key.split('.').next().unwrap_or(key);
-            if self.lines.contains_key(section) && !self.reported.contains(key) {
+            // `section.*`: the whole section was refused (too many keys) and reported once.
+            if self.lines.contains_key(section)
+                && !self.reported.contains(key)
+                && !self.reported.contains(&format!("{section}.*"))
+            {
                 let name = key.split('.').nth(1).unwrap_or(key);
                 self.push(
                     key,
@@ -154,6 +159,17 @@ impl Checker<'_> {
         items: &[String],
         rule: impl Fn(&str) -> Result<U, String>,
     ) -> Option<Vec<U>> {
+        if items.len() > super::MAX_LIST_LEN {
+            self.push(
+                key,
+                format!(
+                    "lists {} entries; at most {} are accepted (a real stack lists a handful)",
+                    items.len(),
+                    super::MAX_LIST_LEN
+                ),
+            );
+            return None;
+        }
         let mut out = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
@@ -262,8 +278,9 @@ fn network(c: &mut Checker, raw: RawNetwork, region: Option<&str>) -> Option<Net
         }
     });
     if let Some(zones) = &zones {
+        let mut seen = HashSet::new();
         for (i, z) in zones.iter().enumerate() {
-            if zones[..i].contains(z) {
+            if !seen.insert(z) {
                 c.push(
                     &format!("network.availability_zones[{i}]"),
                     format!("{z:?} is listed twice; list each availability zone once"),
@@ -329,18 +346,15 @@ fn network(c: &mut Checker, raw: RawNetwork, region: Option<&str>) -> Option<Net
             }
         }
     }
-    for (i, (key, net)) in all.iter().enumerate() {
-        if let Some((other_key, other)) = all[..i]
-            .iter()
-            .find(|(_, o)| o.contains(net) || net.contains(o))
-        {
-            c.push(
-                key,
-                format!(
-                    "{net} overlaps {other_key} ({other}); every subnet needs its own address range"
-                ),
-            );
-        }
+    let nets: Vec<Ipv4Net> = all.iter().map(|(_, net)| *net).collect();
+    for (i, j) in overlap::overlapping(&nets) {
+        let ((key, net), (other_key, other)) = (&all[i], &all[j]);
+        c.push(
+            key,
+            format!(
+                "{net} overlaps {other_key} ({other}); every subnet needs its own address range"
+            ),
+        );
     }
     Some(Network {
         vpc_cidr: vpc?,

@@ -147,8 +147,11 @@ fn spawn_in(dir: &Path, port: u16, record: bool) -> Child {
             ),
         )
         .expect("write the command recorder");
-        std::fs::set_permissions(&recorder, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .expect("chmod the command recorder");
+        std::fs::set_permissions(
+            &recorder,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod the command recorder");
         config.push_str(&format!("ForceCommand {}\n", recorder.display()));
     }
     let config_path = dir.join("sshd_config");

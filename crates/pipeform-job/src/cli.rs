@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::builder::RangedU64ValueParser;
 
 use super::log;
-use super::toplevel::subcommand_after_help;
 use super::ship;
+use super::toplevel::subcommand_after_help;
 
 /// The job's subcommands.
 #[derive(Debug, clap::Subcommand)]

@@ -18,8 +18,8 @@ pub mod log;
 pub mod pseudo;
 pub mod secret;
 pub mod ship;
-pub mod toplevel;
 pub mod snapshot;
+pub mod toplevel;
 pub mod upload;
 
 pub use cli::Command;

@@ -134,10 +134,7 @@ impl JobLog {
             return;
         }
         self.finished = true;
-        let text = match status {
-            Status::Succeeded => status_line::SUCCEEDED.to_string(),
-            Status::Failed(reason) => status_line::failed(&one_line(reason)),
-        };
+        let text = status_text(status);
         self.echo = true;
         self.line(
             status_line::level(matches!(status, Status::Succeeded)),
@@ -224,6 +221,14 @@ fn ignore_missing(e: std::io::Error) -> std::io::Result<()> {
         Ok(())
     } else {
         Err(e)
+    }
+}
+
+/// The text of a run's status line (what the metric filters match).
+pub fn status_text(status: &Status) -> String {
+    match status {
+        Status::Succeeded => status_line::SUCCEEDED.to_string(),
+        Status::Failed(reason) => status_line::failed(&one_line(reason)),
     }
 }
 

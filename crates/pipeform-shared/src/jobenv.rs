@@ -93,6 +93,16 @@ pub enum JobEnvError {
         /// The line.
         text: String,
     },
+    /// A key given on two lines (last-wins would hide which one the job used).
+    #[error("line {again}: {key} is given again (first on line {first}); keep one line per key, or run `pipeform deploy` again to rewrite the env file")]
+    Duplicate {
+        /// The key.
+        key: String,
+        /// 1-based line of its first occurrence.
+        first: usize,
+        /// 1-based line of the repeat.
+        again: usize,
+    },
     /// A key the job needs is missing.
     #[error("{0} is missing; run `pipeform deploy` again to rewrite the env file")]
     Missing(&'static str),
@@ -176,6 +186,7 @@ impl JobEnv {
     /// Parses the file's text. Unknown keys are errors: a typo must not silently change the run.
     pub fn parse(text: &str) -> Result<Self, JobEnvError> {
         let mut map = BTreeMap::new();
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -190,6 +201,13 @@ impl JobEnv {
                 return Err(JobEnvError::Unknown {
                     line: i + 1,
                     key: k.to_string(),
+                });
+            }
+            if let Some(first) = seen.insert(k, i + 1) {
+                return Err(JobEnvError::Duplicate {
+                    key: k.to_string(),
+                    first,
+                    again: i + 1,
                 });
             }
             map.insert(k.to_string(), v.trim().to_string());
@@ -381,5 +399,21 @@ mod tests {
             .collect();
         assert_eq!(JobEnv::parse(&v1).map(|e| e.log_group), Ok(None));
         assert!(SecretSource::parse("env:").is_err());
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_naming_both_lines() {
+        // Last-wins would let a stray line silently redirect the job (another bucket, host).
+        let text = format!("{}PIPEFORM_BUCKET=elsewhere\n", sample().render());
+        assert_eq!(
+            JobEnv::parse(&text),
+            Err(JobEnvError::Duplicate {
+                key: "PIPEFORM_BUCKET".into(),
+                first: 7,
+                again: 15,
+            })
+        );
+        let e = JobEnv::parse(&text).unwrap_err().to_string();
+        assert!(e.contains("line 15") && e.contains("line 7"), "{e}");
     }
 }

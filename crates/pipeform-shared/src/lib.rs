@@ -4,6 +4,7 @@
 //!
 //! This crate knows nothing of Terraform, SSH or checks, so the job can depend on it alone.
 
+#[cfg(feature = "aws")]
 pub mod aws;
 pub mod filter_pattern;
 pub mod jobenv;

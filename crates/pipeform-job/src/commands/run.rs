@@ -10,21 +10,28 @@ use pipeform_shared::jobenv::JobEnv;
 use super::ship::{run_ship, templates, ShipJob};
 use super::{dry_run, finish, load, open_log};
 use crate::cli::RunArgs;
-use crate::log::{JobLog, Rotation};
+use crate::log::{status_text, JobLog, Rotation, Status};
 use crate::{csvfile, cwlogs, db, lock, secret, JobError, LOG_FILE_NAME};
 
 pub(super) async fn command(args: RunArgs) -> u8 {
     let env = match read_env_file(&args.env_file) {
         Ok(env) => env,
         Err(e) => {
-            // No env file, no log directory: the error can only go to stderr (and through
-            // cron/systemd to the journal). `deploy --smoke` runs `--dry-run` to catch this.
-            if let Some(path) = &args.log.log_file {
-                if let Ok(mut log) = JobLog::open(path, Rotation::default()) {
-                    return finish(&mut log, Err(e));
-                }
+            if args.dry_run {
+                eprintln!("error: {e}");
+                return e.exit_code();
             }
-            eprintln!("error: {e}");
+            // The alarm counts `JOB_STATUS=` lines, so a run that cannot use its settings must
+            // still end with one: in --log-file, else in the log dir the file names (if any
+            // line says), and always on stderr (which cron or systemd keeps).
+            let path =
+                args.log.log_file.clone().or_else(|| {
+                    log_dir_named_in(&args.env_file).map(|dir| dir.join(LOG_FILE_NAME))
+                });
+            if let Some(mut log) = path.and_then(|p| JobLog::open(&p, Rotation::default()).ok()) {
+                return finish(&mut log, Err(e));
+            }
+            eprintln!("{}", status_text(&Status::Failed(e.to_string())));
             return e.exit_code();
         }
     };
@@ -58,6 +65,18 @@ pub(super) async fn command(args: RunArgs) -> u8 {
     // Delivery reports its own trouble; it never changes the run's exit code.
     cwlogs::deliver_run(&target, lines, left_out).await;
     code
+}
+
+/// The first non-empty `PIPEFORM_LOG_DIR=` of an env file that could not be used as a whole
+/// (a duplicate or unknown key elsewhere), so its failure lands in the usual log.
+fn log_dir_named_in(env_file: &Path) -> Option<PathBuf> {
+    let bytes = std::fs::read(env_file).ok()?;
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("PIPEFORM_LOG_DIR="))
+        .map(str::trim)
+        .find(|dir| !dir.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Every `*.csv` of the CSV dir into its table.
