@@ -145,6 +145,8 @@ step "a filter pattern that cannot match (case counts): alarm.pattern catches it
 import os, boto3
 logs = boto3.client("logs", region_name=os.environ["AWS_REGION"])
 f = [f for f in logs.describe_metric_filters(logGroupName="/offsets/carbon_log")["metricFilters"] if f["filterPattern"] == "JOB_STATUS=FAILED"][0]
+# moto appends on put_metric_filter instead of replacing a filter of the same name: delete first.
+logs.delete_metric_filter(logGroupName="/offsets/carbon_log", filterName=f["filterName"])
 logs.put_metric_filter(logGroupName="/offsets/carbon_log", filterName=f["filterName"], filterPattern='"job_status=failed"', metricTransformations=f["metricTransformations"])
 print("filter", f["filterName"], "pattern -> \"job_status=failed\"")
 PY

@@ -1507,10 +1507,15 @@ fn fault_failure_pattern_that_cannot_match() {
         r#"
 f = [f for f in logs.describe_metric_filters(logGroupName=O["log_group_name"])["metricFilters"] if f["filterPattern"] == "JOB_STATUS=FAILED"][0]
 t = [{k: x[k] for k in ("metricName", "metricNamespace", "metricValue", "defaultValue", "unit") if k in x} for x in f["metricTransformations"]]
+# moto appends on put_metric_filter instead of replacing a filter of the same name: delete first.
+logs.delete_metric_filter(logGroupName=O["log_group_name"], filterName=f["filterName"])
 logs.put_metric_filter(logGroupName=O["log_group_name"], filterName=f["filterName"], filterPattern='"job_status=failed"', metricTransformations=t)
 print(json.dumps({"filterName": f["filterName"], "filterPattern": f["filterPattern"], "metricTransformations": t}))
 "#,
-        r#"logs.put_metric_filter(logGroupName=O["log_group_name"], **SAVED)"#,
+        r#"
+logs.delete_metric_filter(logGroupName=O["log_group_name"], filterName=SAVED["filterName"])
+logs.put_metric_filter(logGroupName=O["log_group_name"], **SAVED)
+"#,
         "matches neither status line",
     );
 }
