@@ -435,13 +435,26 @@ fn a_disagreeing_aws_region_is_ignored_with_a_notice() {
         "{}",
         run.stderr
     );
-    // An explicit --region is obeyed, without a notice.
-    let mut cmd = s.pipeform();
-    cmd.env("AWS_REGION", "us-east-1");
-    let run = check_json(cmd, &["--region", "us-east-1", "--only", "logs"]);
-    assert_eq!(run.doc["region"], "us-east-1", "{}", run.doc);
-    assert_eq!(run.code, 1, "nothing lives in us-east-1: {}", run.doc);
-    assert!(!run.stderr.contains("is ignored"), "{}", run.stderr);
+    // An explicit --region is obeyed, without a notice: nothing lives in us-east-1, so the
+    // check says to apply first (contract §12, exit 2) and names the region it read.
+    let out = s
+        .pipeform()
+        .env("AWS_REGION", "us-east-1")
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--region",
+            "us-east-1",
+            "--only",
+            "logs",
+        ])
+        .output()
+        .expect("run pipeform check");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("in region us-east-1"), "{stderr}");
+    assert!(!stderr.contains("is ignored"), "{stderr}");
 }
 
 #[test]
@@ -596,10 +609,13 @@ print(json.dumps(a.get("InstanceId") or O["nat_instance_id"]))
 
 #[test]
 fn fault_metric_filter_deleted() {
-    fault(
+    // Only the failure filter goes: alarm.pattern then has no failure filter to prove either;
+    // the success filter (alarm.missed_run's) stays.
+    fault_with(
         "alarm.metric_filter",
         r#"
-fs = logs.describe_metric_filters(logGroupName=O["log_group_name"])["metricFilters"]
+fs = [f for f in logs.describe_metric_filters(logGroupName=O["log_group_name"])["metricFilters"]
+      if f["filterPattern"] == "JOB_STATUS=FAILED"]
 for f in fs:
     logs.delete_metric_filter(logGroupName=O["log_group_name"], filterName=f["filterName"])
 print(json.dumps([{"filterName": f["filterName"], "filterPattern": f["filterPattern"],
@@ -611,6 +627,7 @@ for f in SAVED:
     logs.put_metric_filter(logGroupName=O["log_group_name"], **f)
 "#,
         "has no metric filter",
+        &[("alarm.pattern", "fail")],
     );
 }
 

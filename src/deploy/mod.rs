@@ -565,7 +565,9 @@ fn smoke_test(remote: &Remote, prefix: &str, run_as: &str) -> Result<Smoke, Depl
     let out = remote_script::run(remote, "smoke test", &release::smoke(prefix, run_as), false)?;
     let facts = release::facts(&out.stdout);
     let version = release::fact(&facts, "version").unwrap_or("").to_string();
-    let version_ok = release::fact(&facts, "version_exit") == Some("0");
+    // The release must say it is the job: any binary answers `--version` with exit 0.
+    let version_ok =
+        release::fact(&facts, "version_exit") == Some("0") && version.starts_with("pipeform-job ");
     let (dry_run, dry_ok) = match release::fact(&facts, "dryrun") {
         Some("unsupported") => (
             "skipped: this pipeform-job has no `run --dry-run` yet".to_string(),
