@@ -151,6 +151,15 @@ logs.put_metric_filter(logGroupName="/offsets/carbon_log", filterName=f["filterN
 print("filter", f["filterName"], "pattern -> \"job_status=failed\"")
 PY
 run_expect 1 "$PF" check --only alarm.pattern
+# On AWS, apply's in-place update of the filter restores it. moto appends on PutMetricFilter, so
+# here the bad filter is removed first and apply creates the filter afresh.
+"$TESTBED/venv-moto/bin/python" - <<'PY'
+import os, boto3
+logs = boto3.client("logs", region_name=os.environ["AWS_REGION"])
+for f in logs.describe_metric_filters(logGroupName="/offsets/carbon_log")["metricFilters"]:
+    if f["filterPattern"] == '"job_status=failed"':
+        logs.delete_metric_filter(logGroupName="/offsets/carbon_log", filterName=f["filterName"])
+PY
 run_expect 1 "$PF" plan --detailed-exitcode
 run_expect 0 "$PF" apply
 run_expect 0 "$PF" check --only alarm.pattern
