@@ -389,8 +389,9 @@ fn a_manifest_that_cannot_be_written_fails_the_run_and_the_rerun_writes_it() {
 /// Pins the rule that a day's manifest is written only once every file of the run is in the
 /// bucket (`if report.files_complete()` in `crates/pipeform-job/src/ship.rs`): `check` takes a
 /// manifest as proof that a day is complete and skips listing the bucket. The bucket refuses
-/// one CSV and accepts everything else, the manifests included; one file at a time, so the
-/// file before the refused one is in the bucket when the run stops.
+/// the day's only log and accepts everything else, the manifests included: the run fails, no
+/// manifest is written, and the day's log prefix stays empty (which CSVs went up depends on the
+/// order the ship took, so only an empty prefix can make `check` fail whatever that order).
 #[test]
 fn a_file_the_bucket_refuses_leaves_no_manifest_and_check_fails_that_day() {
     let moto = Moto::start();
@@ -401,7 +402,7 @@ fn a_file_the_bucket_refuses_leaves_no_manifest_and_check_fails_that_day() {
     std::fs::write(d.logs.join("app.log"), b"hello\n").expect("write");
     let day = "2026-06-01";
     s3.put_policy(&format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::{BUCKET}/csv/{day}/b.csv.gz"}}]}}"#
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::{BUCKET}/logs/{day}/app.log.gz"}}]}}"#
     ));
     let run = ship(
         &moto,
@@ -418,14 +419,14 @@ fn a_file_the_bucket_refuses_leaves_no_manifest_and_check_fails_that_day() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.log.contains("JOB_STATUS=FAILED reason=ship incomplete")
-            && run.log.contains(&format!("csv/{day}/b.csv.gz")),
+            && run.log.contains(&format!("logs/{day}/app.log.gz")),
         "{}",
         run.log
     );
     let keys = s3.keys();
     assert!(
-        keys.contains(&format!("csv/{day}/a.csv.gz")),
-        "the file before the refused one went up: {keys:?}"
+        !keys.contains(&format!("logs/{day}/app.log.gz")),
+        "the bucket refused the log: {keys:?}"
     );
     assert!(
         !keys.iter().any(|k| k.ends_with("_pipeform_manifest.json")),
