@@ -626,7 +626,7 @@ print(json.dumps([{"filterName": f["filterName"], "filterPattern": f["filterPatt
 for f in SAVED:
     logs.put_metric_filter(logGroupName=O["log_group_name"], **f)
 "#,
-        "has no metric filter",
+        "expected a metric filter with pattern \"JOB_STATUS=FAILED\"",
         &[("alarm.pattern", "fail")],
     );
 }
@@ -1519,7 +1519,9 @@ fn sarif_and_github_on_the_live_stack() {
 
 #[test]
 fn fault_failure_pattern_that_cannot_match() {
-    fault(
+    // The failure filter's pattern changes, so alarm.metric_filter (which wants exactly
+    // `failure_pattern`) fails with it.
+    fault_with(
         "alarm.pattern",
         r#"
 f = [f for f in logs.describe_metric_filters(logGroupName=O["log_group_name"])["metricFilters"] if f["filterPattern"] == "JOB_STATUS=FAILED"][0]
@@ -1534,6 +1536,7 @@ logs.delete_metric_filter(logGroupName=O["log_group_name"], filterName=SAVED["fi
 logs.put_metric_filter(logGroupName=O["log_group_name"], **SAVED)
 "#,
         "matches neither status line",
+        &[("alarm.metric_filter", "fail")],
     );
 }
 
