@@ -676,7 +676,7 @@ fn a_file_that_changes_while_shipped_fails_the_run() {
     for (dir, name) in [(&d.csv, "moving.csv"), (&d.logs, "moving.log")] {
         let path = dir.join(name);
         let a = pseudo_random_text(6 * 1024 * 1024, 3);
-        let b = pseudo_random_text(5 * 1024 * 1024, 4);
+        let b = pseudo_random_text(6 * 1024 * 1024, 4);
         std::fs::write(&path, &a).expect("write");
         let stop = Arc::new(AtomicBool::new(false));
         let writer = {
@@ -685,8 +685,14 @@ fn a_file_that_changes_while_shipped_fails_the_run() {
             std::thread::spawn(move || {
                 let mut i = 0u64;
                 while !stop.load(Ordering::SeqCst) {
-                    // Rewritten in place, as an editor or a careless producer does.
-                    std::fs::write(&path, if i.is_multiple_of(2) { &b } else { &a })
+                    // Rewritten in place, as a careless producer does. Not truncated first: a
+                    // ship that starts at the instant of a truncation rightly sees an empty log
+                    // (a log may grow while it ships), which made this test race.
+                    use std::io::Write as _;
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&path)
+                        .and_then(|mut f| f.write_all(if i.is_multiple_of(2) { &b } else { &a }))
                         .expect("rewrite");
                     i += 1;
                 }
