@@ -1,6 +1,6 @@
 //! Failure alarm wiring: metric filter -> metric -> alarm -> topic -> subscription.
 
-use super::{facts, Expectations, Status, Verdict};
+use super::{facts, log_group, Expectations, Status, Verdict};
 use crate::inventory::Inventory;
 
 /// Patterns compare without surrounding quotes: `"A=B"` and `A=B` match the same lines.
@@ -11,24 +11,14 @@ fn same_pattern(a: &str, b: &str) -> bool {
 
 /// `alarm.metric_filter`: the log group has a filter with the pattern emitting the metric.
 pub fn metric_filter(e: &Expectations, inv: &Inventory) -> Verdict {
-    let logs = match facts(&inv.logs, "CloudWatch Logs", &e.log_group) {
-        Ok(f) => f,
-        Err(f) => return f,
-    };
     let want = format!(
         "a metric filter with pattern \"{}\" emitting {}/{}",
         e.failure_pattern, e.metric_namespace, e.metric_name
     );
-    if logs.group.is_none() {
-        return Verdict::new(
-            Status::Fail,
-            &e.log_group,
-            format!(
-                "log group {} does not exist; expected it with {want}",
-                e.log_group
-            ),
-        );
-    }
+    let logs = match log_group(e, inv, &format!("expected it with {want}")) {
+        Ok(f) => f,
+        Err(v) => return v,
+    };
     let hit = logs.metric_filters.iter().find(|f| {
         same_pattern(&f.pattern, &e.failure_pattern)
             && f.metrics

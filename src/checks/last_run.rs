@@ -3,27 +3,17 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{facts, Expectations, Status, Verdict};
+use super::{log_group, Expectations, Status, Verdict};
 use crate::config::missed_run::human;
 use crate::inventory::Inventory;
 use crate::status_line;
 
 /// `logs.last_run`.
 pub fn last_run(e: &Expectations, inv: &Inventory) -> Verdict {
-    let logs = match facts(&inv.logs, "CloudWatch Logs", &e.log_group) {
+    let logs = match log_group(e, inv, "no run can report") {
         Ok(f) => f,
         Err(v) => return v,
     };
-    if logs.group.is_none() {
-        return Verdict::new(
-            Status::Fail,
-            &e.log_group,
-            format!(
-                "log group {} does not exist; no run can report",
-                e.log_group
-            ),
-        );
-    }
     let (from, _) = e.last_run_span();
     let window = match e.date {
         Some(d) => format!("on {d}"),

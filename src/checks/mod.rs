@@ -473,6 +473,24 @@ pub fn run(checks: &[&Check], expect: &Expectations, inventory: &Inventory) -> V
         .collect()
 }
 
+/// The log group's facts when it exists; otherwise the verdict that says so, with `then` saying
+/// what its absence means for the check.
+fn log_group<'a>(
+    e: &Expectations,
+    inv: &'a Inventory,
+    then: &str,
+) -> Result<&'a crate::inventory::LogsFacts, Verdict> {
+    let logs = facts(&inv.logs, "CloudWatch Logs", &e.log_group)?;
+    if logs.group.is_none() {
+        return Err(Verdict::new(
+            Status::Fail,
+            &e.log_group,
+            format!("log group {} does not exist; {then}", e.log_group),
+        ));
+    }
+    Ok(logs)
+}
+
 /// The facts of an area, or the finding that says they could not be read.
 fn facts<'a, T>(area: &'a Area<T>, what: &str, resource: &str) -> Result<&'a T, Verdict> {
     match area {

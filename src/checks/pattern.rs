@@ -4,7 +4,7 @@
 //! language (moto implements no `TestMetricFilter`); where the endpoint answers
 //! `TestMetricFilter`, a disagreement with it is a `warn`.
 
-use super::{facts, Expectations, Status, Verdict};
+use super::{log_group, Expectations, Status, Verdict};
 use crate::config::missed_run::MissedRun;
 use crate::filter_pattern::FilterPattern;
 use crate::inventory::{Inventory, MetricFilter, RemoteTest};
@@ -12,20 +12,10 @@ use crate::status_line;
 
 /// `alarm.pattern`.
 pub fn pattern(e: &Expectations, inv: &Inventory) -> Verdict {
-    let logs = match facts(&inv.logs, "CloudWatch Logs", &e.log_group) {
+    let logs = match log_group(e, inv, "no filter can count the job's lines") {
         Ok(f) => f,
         Err(v) => return v,
     };
-    if logs.group.is_none() {
-        return Verdict::new(
-            Status::Fail,
-            &e.log_group,
-            format!(
-                "log group {} does not exist; no filter can count the job's lines",
-                e.log_group
-            ),
-        );
-    }
     let (failed_line, succeeded_line) = status_line::examples(e.now);
     let emitting = |metric: &str| -> Option<&MetricFilter> {
         logs.metric_filters.iter().find(|f| {
