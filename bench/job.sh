@@ -137,9 +137,15 @@ MD
 }
 
 # --- tools --------------------------------------------------------------------------------
-say "building pipeform-job (release)"
-cargo build --release --quiet -p pipeform-job
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/pipeform-job
+# JOB_BIN: a release pipeform-job already built (e.g. in another worktree sharing this commit's
+# job sources), so a bench on a busy machine need not wait for a cold release build.
+if [ -n "${JOB_BIN:-}" ]; then
+  BIN=$JOB_BIN
+else
+  say "building pipeform-job (release)"
+  cargo build --release --quiet -p pipeform-job
+  BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/pipeform-job
+fi
 if [ "${MODE:-}" = rss ]; then
   rss_bench "$BIN"
   exit 0
