@@ -87,6 +87,8 @@ impl Checker<'_> {
             key: key.to_string(),
             line: self.line(key),
             message: message.into(),
+            span: None,
+            help: None,
         });
     }
 
