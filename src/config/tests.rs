@@ -220,7 +220,11 @@ fn missing_sections_and_keys() {
     let ps = problems(&text);
     let keys: Vec<&str> = ps.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(keys, ["nat", "rds.database"], "{ps:#?}");
-    assert!(ps[1].message.contains("database = \"offsets\""), "{ps:#?}");
+    assert_eq!(ps[1].message, "missing", "{ps:#?}");
+    let help = ps[1].help.as_deref().unwrap_or_default();
+    assert!(help.contains("database = \"offsets\""), "{ps:#?}");
+    // The one-line form (Display) keeps the hint.
+    assert!(ps[1].to_string().contains("missing; add e.g."), "{}", ps[1]);
 }
 
 #[test]
