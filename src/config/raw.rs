@@ -192,23 +192,34 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
             return (raw, problems);
         }
     };
-    let sections: BTreeMap<&String, (&Spanned<String>, &SpannedTable)> = sections
-        .iter()
-        .map(|(name, table)| (name.get_ref(), (name, table)))
-        .collect();
-    for (&name, (header, table)) in &sections {
+    for (header, table) in &sections {
+        let name = header.get_ref();
         raw.lines
             .insert(name.clone(), index.line(table.span().start));
-        raw.spans.insert(name.clone(), header.span());
+        // Spans only where the rules may point later (known sections, keys below the cap);
+        // what raw parsing reports takes its span where it reports it. A hostile file's
+        // 100,000 sections then cost no second map.
+        let known = SECTIONS.contains(&name.as_str());
+        if known {
+            raw.spans.insert(name.clone(), header.span());
+        }
+        let spanned = known && table.get_ref().len() <= MAX_SECTION_KEYS;
         for (key, value) in table.get_ref() {
             let path = format!("{name}.{}", key.get_ref());
-            raw.lines.insert(path.clone(), index.line(key.span().start));
-            raw.spans.insert(path, value.span());
+            if spanned {
+                raw.spans.insert(path.clone(), value.span());
+            }
+            raw.lines.insert(path, index.line(key.span().start));
         }
     }
+    let header_span = |name: &str| {
+        sections
+            .get_key_value(name)
+            .map(|(header, _)| header.span())
+    };
     let unknown: Vec<&String> = sections
         .keys()
-        .copied()
+        .map(|header| header.get_ref())
         .filter(|name| !SECTIONS.contains(&name.as_str()))
         .collect();
     if unknown.len() > MAX_UNKNOWN_SECTIONS {
@@ -225,7 +236,7 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
                 unknown.len(),
                 first.map_or("", |name| name.as_str()),
             ),
-            span: first.and_then(|name| raw.spans.get(name.as_str()).cloned()),
+            span: first.and_then(|name| header_span(name)),
             help: Some(format!(
                 "the sections are {}",
                 SECTIONS.map(|s| format!("[{s}]")).join(", ")
@@ -240,7 +251,7 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
             key: name.to_string(),
             line: raw.lines.get(name.as_str()).copied(),
             message: format!("unknown section [{name}]"),
-            span: raw.spans.get(name.as_str()).cloned(),
+            span: header_span(name),
             help: Some(format!(
                 "the sections are {}",
                 SECTIONS.map(|s| format!("[{s}]")).join(", ")
@@ -248,7 +259,7 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
         });
     }
     let mut section = |name: &str| {
-        let table = sections.get(&name.to_string()).map(|(_, table)| *table);
+        let table = sections.get(name);
         if table.is_none() {
             problems.push(Problem {
                 key: name.to_string(),
