@@ -5,6 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing_subscriber::EnvFilter;
 
+use crate::config::ConfigError;
+use crate::exit::Failure;
+
 /// The AWS SDK crates whose debug log `-vv` turns on. Not every crate: hyper, rustls and h2 at
 /// debug bury what pipeform does under connection-level noise.
 const SDK_CRATES: &[&str] = &[
@@ -73,9 +76,43 @@ pub fn init_with(verbose: u8, quiet: bool, colour: bool) {
         .try_init();
 }
 
+/// What stderr says when a command fails: a config error in rustc's form (source line, caret,
+/// help), anything else as `error: ` and the error with its causes, each once.
+pub fn failure_report(failure: &Failure, colour: bool) -> String {
+    if let Some(config) = failure.error.downcast_ref::<ConfigError>() {
+        return config.render(colour);
+    }
+    let label = if colour {
+        // rustc's: bold red `error`, bold colon.
+        "\u{1b}[1;31merror\u{1b}[0m\u{1b}[1m:\u{1b}[0m"
+    } else {
+        "error:"
+    };
+    format!("{label} {failure}\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_reads_as_one_error_line_and_a_config_error_as_its_report() {
+        let plain = Failure::runtime(anyhow::anyhow!("disk full").context("cannot write x"));
+        assert_eq!(
+            failure_report(&plain, false),
+            "error: cannot write x: disk full\n"
+        );
+        assert!(failure_report(&plain, true).starts_with("\u{1b}[1;31merror"));
+        let config =
+            crate::config::parse_str("[project]\nname = 1\n", std::path::Path::new("p.toml"))
+                .expect_err("invalid");
+        let report = failure_report(&Failure::usage(config), false);
+        assert!(report.contains(" --> p.toml:2:8\n"), "{report}");
+        assert!(
+            report.ends_with("error: invalid config p.toml: 10 problems\n"),
+            "{report}"
+        );
+    }
 
     #[test]
     fn verbosity_is_scoped_to_pipeform_then_the_sdk() {

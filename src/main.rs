@@ -9,11 +9,8 @@ use pipeform::exit::ExitStatus;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    pipeform::diagnostics::init_with(
-        cli.verbose,
-        cli.quiet,
-        cli.color.enabled(std::io::stderr().is_terminal()),
-    );
+    let colour = cli.color.enabled(std::io::stderr().is_terminal());
+    pipeform::diagnostics::init_with(cli.verbose, cli.quiet, colour);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -27,7 +24,10 @@ fn main() -> ExitCode {
     let status = match runtime.block_on(pipeform::commands::run(&cli)) {
         Ok(status) => status,
         Err(failure) => {
-            eprintln!("error: {failure}");
+            eprint!(
+                "{}",
+                pipeform::diagnostics::failure_report(&failure, colour)
+            );
             failure.status
         }
     };

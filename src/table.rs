@@ -1,5 +1,8 @@
 //! A plain, column-aligned text table (no box drawing: it must survive CI logs and `less`).
 
+use tabled::builder::Builder;
+use tabled::settings::{Padding, Style};
+
 /// Rows of cells under a header.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -40,8 +43,9 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// Renders the table; `paint(column, cell)` may wrap a cell in colour codes (widths are
-    /// measured before painting, so colour never breaks alignment).
+    /// Renders the table; `paint(column, cell)` may wrap a cell in colour codes (tabled measures
+    /// a cell by its display width without the codes, so colour and wide glyphs such as CJK
+    /// never break alignment).
     pub fn render_with(&self, paint: impl Fn(usize, &str) -> String) -> String {
         let columns = self
             .rows
@@ -50,34 +54,37 @@ impl Table {
             .chain([self.header.len()])
             .max()
             .unwrap_or(0);
-        let mut widths = vec![0usize; columns];
-        for row in std::iter::once(&self.header).chain(&self.rows) {
-            for (i, cell) in row.iter().enumerate() {
-                widths[i] = widths[i].max(cell.chars().count());
-            }
+        if columns == 0 {
+            return "\n".to_string();
         }
-        let mut out = String::new();
-        let mut line = |row: &[String], painted: bool| {
-            let mut text = String::new();
-            for (i, width) in widths.iter().enumerate() {
-                let cell = row.get(i).map(String::as_str).unwrap_or("");
-                let last = i + 1 == columns;
-                let pad = width.saturating_sub(cell.chars().count());
-                text.push_str(&if painted {
-                    paint(i, cell)
-                } else {
-                    cell.to_string()
-                });
-                if !last {
-                    text.push_str(&" ".repeat(pad + 2));
-                }
-            }
-            out.push_str(text.trim_end());
-            out.push('\n');
+        let mut builder = Builder::with_capacity(self.rows.len() + 1, columns);
+        let padded = |row: &[String], painted: bool| -> Vec<String> {
+            (0..columns)
+                .map(|i| {
+                    let cell = row.get(i).map(String::as_str).unwrap_or("");
+                    if painted {
+                        paint(i, cell)
+                    } else {
+                        cell.to_string()
+                    }
+                })
+                .collect()
         };
-        line(&self.header, false);
+        builder.push_record(padded(&self.header, false));
         for row in &self.rows {
-            line(row, true);
+            builder.push_record(padded(row, true));
+        }
+        // Blank style: a one-space column separator; with one space of right padding, columns
+        // sit two spaces apart. The last column's padding is trimmed with the line.
+        let text = builder
+            .build()
+            .with(Style::blank())
+            .with(Padding::new(0, 1, 0, 0))
+            .to_string();
+        let mut out = String::with_capacity(text.len() + 1);
+        for line in text.lines() {
+            out.push_str(line.trim_end());
+            out.push('\n');
         }
         out
     }
@@ -110,16 +117,38 @@ mod tests {
     }
 
     #[test]
-    fn paint_does_not_change_alignment() {
+    fn colour_codes_do_not_change_alignment() {
         let mut t = Table::new(["a", "b"]);
         t.row(["x", "y"]);
-        let painted = t.render_with(|col, c| {
+        let coloured = t.render_with(|col, c| {
             if col == 0 {
-                format!("<{c}>")
+                format!("\u{1b}[31m{c}\u{1b}[0m")
             } else {
                 c.to_string()
             }
         });
-        assert_eq!(painted, "a  b\n<x>  y\n");
+        assert_eq!(coloured, "a  b\n\u{1b}[31mx\u{1b}[0m  y\n");
+    }
+
+    /// Wide glyphs take two columns on a terminal: the next column starts where a terminal
+    /// shows it, not where a count of chars would put it.
+    #[test]
+    fn wide_glyphs_keep_the_columns_aligned() {
+        let mut t = Table::new(["name", "status"]);
+        t.row(["日本語", "pass"])
+            .row(["ascii", "fail"])
+            .row(["🚀x", "warn"]);
+        assert_eq!(
+            t.render(),
+            "name    status\n日本語  pass\nascii   fail\n🚀x     warn\n"
+        );
+    }
+
+    #[test]
+    fn short_rows_are_blank_filled_and_long_ones_kept() {
+        let mut t = Table::new(["a", "b"]);
+        t.row(["1"]).row(["1", "2", "3"]);
+        assert_eq!(t.render(), "a  b\n1\n1  2  3\n");
+        assert_eq!(Table::new(Vec::<String>::new()).render(), "\n");
     }
 }

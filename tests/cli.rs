@@ -167,8 +167,9 @@ fn unsupported_formats_are_refused() {
         .code(2);
 }
 
-/// The three error forms a user meets first, as they read: an invalid config, a file that is
-/// not TOML, a missing file (each cause said once).
+/// The error forms a user meets first, as they read: an invalid config, a file that is not TOML
+/// (toml's own span), a missing file (each cause said once). Config problems read as rustc's:
+/// `file:line:col`, the source line and a caret under the key or value, then a help line.
 #[test]
 fn error_forms_snapshot() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -181,9 +182,15 @@ fn error_forms_snapshot() {
     );
     std::fs::write(tmp.path().join("unknown-key.toml"), bad_key).expect("write");
     std::fs::write(tmp.path().join("not-toml.toml"), "[project]\nname = \"x\n").expect("write");
+    std::fs::write(
+        tmp.path().join("bad-syntax.toml"),
+        "[project]\nname = \"x\"\nregion = ap-northeast-2\n",
+    )
+    .expect("write");
     for (name, file) in [
         ("error_unknown_key", "unknown-key.toml"),
         ("error_not_toml", "not-toml.toml"),
+        ("error_invalid_toml_syntax", "bad-syntax.toml"),
         ("error_missing_file", "missing.toml"),
     ] {
         let out = support::pipeform()
@@ -195,6 +202,14 @@ fn error_forms_snapshot() {
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         let once = err.matches("No such file or directory").count();
         assert!(once <= 1, "a cause printed twice: {err}");
+        assert!(!err.contains('\u{1b}'), "colour in a pipe: {err}");
+        if name != "error_missing_file" {
+            assert!(
+                err.contains(&format!(" --> {file}:")),
+                "no file:line:col: {err}"
+            );
+            assert!(err.contains(" | ") && err.contains('^'), "no caret: {err}");
+        }
         insta::assert_snapshot!(name, err);
     }
 }
@@ -223,4 +238,74 @@ fn an_endpoint_url_that_is_not_a_url_is_a_usage_error() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+/// The unknown key: its position, a caret under the key alone, and the suggestion as a help
+/// line (not buried in the message).
+#[test]
+fn an_unknown_key_points_at_the_key_with_a_suggestion() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let example = std::fs::read_to_string(support::repo_root().join("examples/pipeform.toml"))
+        .expect("example");
+    let line = example
+        .lines()
+        .position(|l| l.starts_with("instance_type = \"t3.small\""))
+        .expect("the app instance type")
+        + 1;
+    let bad = example.replacen(
+        "instance_type = \"t3.small\"",
+        "instnace_type = \"t3.small\"",
+        1,
+    );
+    std::fs::write(tmp.path().join("pipeform.toml"), bad).expect("write");
+    let out = support::pipeform()
+        .current_dir(tmp.path())
+        .arg("render")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(" --> pipeform.toml:{line}:1")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{line} | instnace_type = \"t3.small\"")),
+        "{err}"
+    );
+    assert!(
+        err.contains("| ^^^^^^^^^^^^^\n") || err.contains("| ^^^^^^^^^^^^^ "),
+        "{err}"
+    );
+    assert!(
+        err.contains("= help: did you mean `instance_type`?"),
+        "{err}"
+    );
+    assert!(
+        err.trim_end().ends_with("2 problems"),
+        "summary last: {err}"
+    );
+}
+
+/// `--color always` paints the diagnostic; `never` and a pipe do not.
+#[test]
+fn config_errors_are_coloured_only_when_asked() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("pipeform.toml"), "[project]\nname = \"x\n").expect("write");
+    let run = |colour: &str| {
+        let out = support::pipeform()
+            .current_dir(tmp.path())
+            .args(["--color", colour, "render"])
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(
+        run("always").contains('\u{1b}'),
+        "no colour with --color always"
+    );
+    assert!(!run("never").contains('\u{1b}'));
+    assert!(!run("auto").contains('\u{1b}'), "colour into a pipe");
 }

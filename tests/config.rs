@@ -85,8 +85,11 @@ impl Project {
 
 #[test]
 fn unknown_key() {
-    Project::new(&[("[nat]\n", "[nat]\nsize = \"small\"\n")])
-        .rejects(&["line 22: nat.size: unknown key `size`", "`instance_type`"]);
+    Project::new(&[("[nat]\n", "[nat]\nsize = \"small\"\n")]).rejects(&[
+        "pipeform.toml:22:1\n",
+        "nat.size: unknown key `size`",
+        "`instance_type`",
+    ]);
 }
 
 #[test]
@@ -117,7 +120,8 @@ fn subnet_outside_the_vpc() {
 #[test]
 fn retention_cloudwatch_rejects() {
     Project::new(&[("retention_days = 30", "retention_days = 45")]).rejects(&[
-        "line 46: monitoring.retention_days: 45 days is not a retention CloudWatch Logs accepts",
+        "pipeform.toml:46:18\n",
+        "monitoring.retention_days: 45 days is not a retention CloudWatch Logs accepts",
         "60",
     ]);
 }
@@ -187,7 +191,7 @@ fn a_missing_config_file_is_named() {
 #[test]
 fn a_toml_syntax_error_gives_its_line() {
     Project::new(&[("region = \"ap-northeast-2\"", "region = \"ap-northeast-2")])
-        .rejects(&["line 9", "not valid TOML"]);
+        .rejects(&["pipeform.toml:9:", "not valid TOML"]);
 }
 
 #[test]

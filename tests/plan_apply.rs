@@ -408,3 +408,43 @@ fn apply_that_terraform_fails_is_exit_3_with_its_error() {
     assert!(err.contains("terraform"), "{err}");
     assert!(err.contains("already exists"), "{err}");
 }
+
+/// `plan --format json` then `apply --format json` through the binary: each prints one JSON
+/// document on stdout (progress stays on stderr) with `schema_version` and the summary of what
+/// changes, and `apply` says it applied.
+#[test]
+fn plan_and_apply_print_one_json_document_each() {
+    let s = LogGroupStack::new();
+    let document = |args: &[&str]| {
+        let (code, out, err) = s.run(args);
+        assert_eq!(code, Some(0), "{args:?}:\n{out}\n{err}");
+        let doc: serde_json::Value = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("{args:?}: stdout is not one JSON document ({e}):\n{out}"));
+        assert_eq!(out.trim_end().lines().count(), 1, "{out}");
+        // Contract v2: every JSON document carries `schema_version` 2.
+        assert_eq!(doc["schema_version"], 2, "{doc:#}");
+        assert_eq!(
+            doc["summary"],
+            serde_json::json!({"create": 1, "update": 0, "replace": 0, "delete": 0}),
+            "{doc:#}"
+        );
+        assert_eq!(
+            doc["changes"][0]["address"], "aws_cloudwatch_log_group.this",
+            "{doc:#}"
+        );
+        assert_eq!(doc["changes"][0]["action"], "create", "{doc:#}");
+        (doc, err)
+    };
+    let (plan, _) = document(&["plan", "--format", "json"]);
+    assert!(plan.get("applied").is_none(), "{plan:#}");
+    assert_eq!(plan["destructive"], serde_json::json!([]), "{plan:#}");
+    let (apply, err) = document(&["apply", "--format", "json"]);
+    assert_eq!(apply["applied"], true, "{apply:#}");
+    // stderr is a pipe here: one plain line per completed resource, from the -json events.
+    assert!(
+        err.contains("apply: aws_cloudwatch_log_group.this: Creation complete"),
+        "{err}"
+    );
+    assert!(!err.contains("\"@level\""), "raw events on stderr:\n{err}");
+    assert_eq!(s.log_groups(), ["/offsets/carbon_log"]);
+}

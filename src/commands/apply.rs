@@ -65,12 +65,13 @@ pub async fn exec(cli: &Cli, args: &ApplyArgs) -> CommandResult {
     if rows.is_empty() && !json {
         println!("No changes to apply.");
     }
-    let mut progress = Progress::new("apply");
+    // -json: events drive the progress (the total is the saved plan's changes).
+    let mut progress = Progress::new("apply", Some(rows.len() as u64));
     tf.stream(
         [
             "apply",
             "-input=false",
-            "-no-color",
+            "-json",
             "-lock-timeout=60s",
             "-auto-approve",
             PLAN_FILE,
@@ -83,6 +84,7 @@ pub async fn exec(cli: &Cli, args: &ApplyArgs) -> CommandResult {
     // Settle the state: right after an apply, the provider's next read differs from what it
     // stored in harmless ways (a route table's computed `route` list, `{}` vs null), which the
     // first `pipeform drift` would otherwise report. A refresh-only apply records those reads.
+    let settling = crate::terraform::progress::Spinner::new("apply: recording the refreshed state");
     tf.capture(
         [
             "apply",
@@ -95,6 +97,7 @@ pub async fn exec(cli: &Cli, args: &ApplyArgs) -> CommandResult {
         &[0],
     )
     .map_err(Failure::runtime)?;
+    drop(settling);
     // A saved plan is spent once applied; removing it keeps a second `apply` from trying again.
     let _ = fs::remove_file(&plan_file);
     let _ = fs::remove_file(&fingerprint_file);

@@ -66,7 +66,8 @@ pub async fn exec(cli: &Cli, args: &CheckArgs) -> CommandResult {
                 started,
                 seconds: clock.elapsed().as_secs_f64(),
             }),
-        ),
+        )
+        .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot write the JUnit report: {e}")))?,
         ReportFormat::Sarif => check_report::sarif(source, &findings, config),
         ReportFormat::Github => check_report::github(source, &findings, config),
     };

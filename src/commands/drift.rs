@@ -111,7 +111,9 @@ fn print_report(
         ReportFormat::Json => serde_json::to_string_pretty(&report.to_json())
             .map(|s| s + "\n")
             .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot write the JSON report: {e}")))?,
-        ReportFormat::Junit => report.to_junit(Some(timing)),
+        ReportFormat::Junit => report
+            .to_junit(Some(timing))
+            .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot write the JUnit report: {e}")))?,
         ReportFormat::Sarif => report.to_sarif(root, config),
         ReportFormat::Github => report.to_github(root, config),
     };

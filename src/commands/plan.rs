@@ -28,12 +28,13 @@ pub async fn exec(cli: &Cli, args: &PlanArgs) -> CommandResult {
     remove_if_present(&fingerprint_file).map_err(Failure::runtime)?;
 
     tf.init().map_err(Failure::runtime)?;
-    let mut progress = Progress::new("plan");
+    // -json: events drive the progress; the total is not known before the plan ends.
+    let mut progress = Progress::new("plan", None);
     tf.stream(
         [
             "plan",
             "-input=false",
-            "-no-color",
+            "-json",
             "-lock-timeout=60s",
             &format!("-out={PLAN_FILE}"),
         ],

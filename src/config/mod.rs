@@ -74,10 +74,18 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, ConfigError> {
 
 /// Validates config text as if read from `source`.
 pub fn parse_str(text: &str, source: &Path) -> Result<Stack, ConfigError> {
-    let (raw, problems) = raw::parse(text);
-    validate::validate(raw, source, problems).map_err(|problems| ConfigError::Invalid {
-        path: source.to_path_buf(),
-        problems,
+    let (mut raw, problems) = raw::parse(text);
+    let spans = std::mem::take(&mut raw.spans);
+    validate::validate(raw, source, problems).map_err(|mut problems| {
+        // The rules know key paths, not bytes: point each of their problems at its key's value.
+        for p in problems.iter_mut().filter(|p| p.span.is_none()) {
+            p.span = raw::locate(&spans, &p.key);
+        }
+        ConfigError::Invalid {
+            path: source.to_path_buf(),
+            problems,
+            text: text.to_string(),
+        }
     })
 }
 

@@ -3,6 +3,7 @@
 //! only the first one serde meets.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -117,6 +118,8 @@ pub(crate) struct RawConfig {
     pub pipeline: RawPipeline,
     /// `section` and `section.key` -> 1-based line.
     pub lines: HashMap<String, usize>,
+    /// `section` -> byte span of its name in the header; `section.key` -> of the key's value.
+    pub spans: HashMap<String, Range<usize>>,
     /// `section.key`s already reported as unknown or of the wrong type (so not also "missing").
     pub reported: HashSet<String>,
 }
@@ -134,7 +137,7 @@ pub(crate) const SECTIONS: [&str; 8] = [
 ];
 
 type SpannedTable = Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>;
-type SpannedSections = BTreeMap<String, SpannedTable>;
+type SpannedSections = BTreeMap<Spanned<String>, SpannedTable>;
 
 /// Where each line of a text starts, so a byte offset's line is a binary search: validation
 /// stays linear however many keys a file has (a scan per key made 40,000 keys take minutes).
@@ -170,29 +173,53 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
     let sections: SpannedSections = match toml::from_str(text) {
         Ok(s) => s,
         Err(e) => {
+            let message = e.message().trim();
+            // A top-level `key = value` parses as TOML but is not a section (a table).
+            let outside = message.contains("expected a map") || message.contains("invalid type");
             problems.push(Problem {
                 key: String::new(),
                 line: e.span().map(|s| index.line(s.start)),
-                message: format!(
-                    "not valid TOML, or a top-level key outside a [section]: {}",
-                    e.message().trim()
-                ),
+                message: if outside {
+                    "a key outside any [section]".to_string()
+                } else {
+                    format!("not valid TOML: {message}")
+                },
+                span: e.span(),
+                help: outside.then(|| {
+                    "every key belongs under a [section]; see examples/pipeform.toml".to_string()
+                }),
             });
             return (raw, problems);
         }
     };
-    for (name, table) in &sections {
+    for (header, table) in &sections {
+        let name = header.get_ref();
         raw.lines
             .insert(name.clone(), index.line(table.span().start));
-        for key in table.get_ref().keys() {
-            raw.lines.insert(
-                format!("{name}.{}", key.get_ref()),
-                index.line(key.span().start),
-            );
+        // Spans only where the rules may point later (known sections, keys below the cap);
+        // what raw parsing reports takes its span where it reports it. A hostile file's
+        // 100,000 sections then cost no second map.
+        let known = SECTIONS.contains(&name.as_str());
+        if known {
+            raw.spans.insert(name.clone(), header.span());
+        }
+        let spanned = known && table.get_ref().len() <= MAX_SECTION_KEYS;
+        for (key, value) in table.get_ref() {
+            let path = format!("{name}.{}", key.get_ref());
+            if spanned {
+                raw.spans.insert(path.clone(), value.span());
+            }
+            raw.lines.insert(path, index.line(key.span().start));
         }
     }
+    let header_span = |name: &str| {
+        sections
+            .get_key_value(name)
+            .map(|(header, _)| header.span())
+    };
     let unknown: Vec<&String> = sections
         .keys()
+        .map(|header| header.get_ref())
         .filter(|name| !SECTIONS.contains(&name.as_str()))
         .collect();
     if unknown.len() > MAX_UNKNOWN_SECTIONS {
@@ -205,11 +232,15 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
             key: String::new(),
             line: first.and_then(|name| raw.lines.get(name.as_str()).copied()),
             message: format!(
-                "{} unknown sections (the first is [{}]); the sections are {}",
+                "{} unknown sections (the first is [{}])",
                 unknown.len(),
                 first.map_or("", |name| name.as_str()),
-                SECTIONS.map(|s| format!("[{s}]")).join(", ")
             ),
+            span: first.and_then(|name| header_span(name)),
+            help: Some(format!(
+                "the sections are {}",
+                SECTIONS.map(|s| format!("[{s}]")).join(", ")
+            )),
         });
     }
     for name in unknown
@@ -219,10 +250,12 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
         problems.push(Problem {
             key: name.to_string(),
             line: raw.lines.get(name.as_str()).copied(),
-            message: format!(
-                "unknown section [{name}]; the sections are {}",
+            message: format!("unknown section [{name}]"),
+            span: header_span(name),
+            help: Some(format!(
+                "the sections are {}",
                 SECTIONS.map(|s| format!("[{s}]")).join(", ")
-            ),
+            )),
         });
     }
     let mut section = |name: &str| {
@@ -231,7 +264,11 @@ pub(crate) fn parse(text: &str) -> (RawConfig, Vec<Problem>) {
             problems.push(Problem {
                 key: name.to_string(),
                 line: None,
-                message: format!("missing section [{name}]; see examples/pipeform.toml"),
+                message: format!("missing section [{name}]"),
+                span: None,
+                help: Some(format!(
+                    "add [{name}] with its keys; see examples/pipeform.toml"
+                )),
             });
         }
         table
@@ -294,9 +331,11 @@ fn capped_section<'t>(
     problems.push(Problem {
         key: name.to_string(),
         line: Some(index.line(table.span().start)),
-        message: format!(
-            "has {count} keys; a section has at most {MAX_SECTION_KEYS} (see examples/pipeform.toml for the keys of [{name}])"
-        ),
+        message: format!("has {count} keys; a section has at most {MAX_SECTION_KEYS}"),
+        span: None,
+        help: Some(format!(
+            "see examples/pipeform.toml for the keys of [{name}]"
+        )),
     });
     // Its keys are not checked one by one, so none is also reported missing.
     reported.extend(
@@ -326,10 +365,19 @@ fn typed<T: DeserializeOwned + Default>(
         let one = toml::Table::from_iter([(key.get_ref().clone(), value.get_ref().clone())]);
         if let Err(e) = toml::Value::Table(one).try_into::<T>() {
             let path = format!("{section}.{}", key.get_ref());
+            let (message, help) = friendly(e.message());
+            // An unknown key is the key's fault; a wrong type is the value's.
+            let span = if help.is_some() {
+                key.span()
+            } else {
+                value.span()
+            };
             problems.push(Problem {
                 key: path.clone(),
                 line: Some(index.line(key.span().start)),
-                message: friendly(e.message()),
+                message,
+                span: Some(span),
+                help,
             });
             reported.insert(path);
         } else {
@@ -339,10 +387,13 @@ fn typed<T: DeserializeOwned + Default>(
     match toml::Value::Table(whole).try_into::<T>() {
         Ok(t) => t,
         Err(e) => {
+            let (message, help) = friendly(e.message());
             problems.push(Problem {
                 key: section.to_string(),
                 line: Some(index.line(table.span().start)),
-                message: friendly(e.message()),
+                message,
+                span: None,
+                help,
             });
             T::default()
         }
@@ -361,23 +412,35 @@ fn did_you_mean(rest: &str) -> Option<&str> {
         .map(|(_, known)| known)
 }
 
-/// serde's wording, made to say what would be right in words a config author uses.
-fn friendly(message: &str) -> String {
+/// serde's wording, made to say what would be right in words a config author uses: the message,
+/// and for an unknown key the help (the nearest key, and the keys the section has).
+fn friendly(message: &str) -> (String, Option<String>) {
     let first = message.lines().next().unwrap_or(message).trim();
     if let Some(rest) = first.strip_prefix("unknown field ") {
-        return match did_you_mean(rest) {
-            Some(key) => format!("unknown key {rest}; did you mean `{key}`?"),
-            None => format!("unknown key {rest}"),
+        let (unknown, expected) = rest.split_once(", ").unwrap_or((rest, ""));
+        let help = match did_you_mean(rest) {
+            Some(key) => format!("did you mean `{key}`?"),
+            None => expected.replacen("expected one of", "the keys are", 1),
         };
+        return (format!("unknown key {unknown}"), Some(help));
     }
-    first
+    let message = first
         .replace("expected i64", "expected a whole number")
         .replace("expected a boolean", "expected true or false")
         .replace(
             "expected a sequence",
             "expected a list such as [\"a\", \"b\"]",
         )
-        .replace("invalid type: ", "wrong type: ")
+        .replace("invalid type: ", "wrong type: ");
+    (message, None)
+}
+
+/// Where a problem about `key` points: the key's value, else its section's header (a missing
+/// key), as [`Problem::line`] falls back. `network.db_subnets[1]` points at the whole list.
+pub(crate) fn locate(spans: &HashMap<String, Range<usize>>, key: &str) -> Option<Range<usize>> {
+    let base = key.split('[').next().unwrap_or(key);
+    let section = base.split('.').next().unwrap_or(base);
+    spans.get(base).or_else(|| spans.get(section)).cloned()
 }
 
 #[cfg(test)]
@@ -390,7 +453,17 @@ mod did_you_mean_tests {
             "unknown field `instnace_type`, expected one of `instance_type`, `ami_id`, `ssh_user`";
         assert_eq!(
             friendly(serde),
-            "unknown key `instnace_type`, expected one of `instance_type`, `ami_id`, `ssh_user`; did you mean `instance_type`?"
+            (
+                "unknown key `instnace_type`".to_string(),
+                Some("did you mean `instance_type`?".to_string())
+            )
+        );
+        assert_eq!(
+            friendly("unknown field `owner`, expected one of `name`, `region`"),
+            (
+                "unknown key `owner`".to_string(),
+                Some("the keys are `name`, `region`".to_string())
+            )
         );
         assert_eq!(
             did_you_mean("`owner`, expected one of `name`, `region`, `environment`"),

@@ -135,8 +135,63 @@ fn unknown_keys_and_sections_are_all_reported_with_lines() {
     );
     assert_eq!(ps[0].line, Some(11));
     assert!(ps[0].message.contains("unknown key `owner`"), "{ps:#?}");
-    assert!(ps[0].message.contains("`environment`"), "{ps:#?}");
-    assert!(ps[1].message.contains("[pipeline]"), "{ps:#?}");
+    let help = |p: &Problem| p.help.clone().unwrap_or_default();
+    assert!(help(&ps[0]).contains("`environment`"), "{ps:#?}");
+    assert!(help(&ps[1]).contains("[pipeline]"), "{ps:#?}");
+    // Each points at what is wrong: the key itself, the section's name.
+    let at = |p: &Problem| &text[p.span.clone().expect("a span")];
+    assert_eq!(at(&ps[0]), "owner");
+    assert_eq!(at(&ps[1]), "extra");
+    assert_eq!(at(&ps[2]), "schedul");
+}
+
+#[test]
+fn rule_problems_point_at_the_value_and_missing_keys_at_the_section() {
+    let text = edited(&[
+        ("retention_days = 30", "retention_days = 45"),
+        ("freshness_hours = 26", ""),
+    ]);
+    let ps = problems(&text);
+    let at = |key: &str| {
+        let p = ps.iter().find(|p| p.key == key).expect(key);
+        &text[p.span.clone().expect("a span")]
+    };
+    assert_eq!(at("monitoring.retention_days"), "45");
+    assert_eq!(at("bucket.freshness_hours"), "bucket");
+}
+
+#[test]
+fn the_report_reads_as_rustc_with_every_problem_then_a_summary() {
+    let text = edited(&[
+        ("retention_days = 30", "retention_days = 45"),
+        (
+            "environment = \"prod\"",
+            "environment = \"prod\"\nowner = \"me\"",
+        ),
+    ]);
+    let report = parse_str(&text, Path::new("dir/pipeform.toml"))
+        .expect_err("invalid")
+        .render(false);
+    let line = |needle: &str| text.lines().position(|l| l.contains(needle)).expect(needle) + 1;
+    let (owner, retention) = (line("owner ="), line("retention_days ="));
+    let source = text.lines().nth(owner - 1).expect("the owner line");
+    let expected_owner = format!(
+        "error: project.owner: unknown key `owner`\n  --> dir/pipeform.toml:{owner}:1\n   |\n{owner} | {source}\n   | ^^^^^\n   |\n   = help: the keys are `name`, `region`, `environment`\n"
+    );
+    assert!(report.contains(&expected_owner), "{report}");
+    assert!(
+        report.contains(&format!(" --> dir/pipeform.toml:{retention}:18\n")),
+        "{report}"
+    );
+    assert!(
+        report.ends_with("error: invalid config dir/pipeform.toml: 2 problems\n"),
+        "{report}"
+    );
+    assert!(!report.contains('\u{1b}'), "{report}");
+    let coloured = parse_str(&text, Path::new("dir/pipeform.toml"))
+        .expect_err("invalid")
+        .render(true);
+    assert!(coloured.contains('\u{1b}'), "{coloured}");
 }
 
 #[test]
@@ -165,7 +220,11 @@ fn missing_sections_and_keys() {
     let ps = problems(&text);
     let keys: Vec<&str> = ps.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(keys, ["nat", "rds.database"], "{ps:#?}");
-    assert!(ps[1].message.contains("database = \"offsets\""), "{ps:#?}");
+    assert_eq!(ps[1].message, "missing", "{ps:#?}");
+    let help = ps[1].help.as_deref().unwrap_or_default();
+    assert!(help.contains("database = \"offsets\""), "{ps:#?}");
+    // The one-line form (Display) keeps the hint.
+    assert!(ps[1].to_string().contains("missing; add e.g."), "{}", ps[1]);
 }
 
 #[test]

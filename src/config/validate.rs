@@ -83,10 +83,17 @@ impl Checker<'_> {
     }
 
     fn push(&mut self, key: &str, message: impl Into<String>) {
+        self.push_with_help(key, message, None);
+    }
+
+    /// A problem with a `help:` line (what to add), shown under its source line.
+    fn push_with_help(&mut self, key: &str, message: impl Into<String>, help: Option<String>) {
         self.problems.push(Problem {
             key: key.to_string(),
             line: self.line(key),
             message: message.into(),
+            span: None,
+            help,
         });
     }
 
@@ -101,12 +108,13 @@ impl Checker<'_> {
                 && !self.reported.contains(&format!("{section}.*"))
             {
                 let name = key.split('.').nth(1).unwrap_or(key);
-                self.push(
+                self.push_with_help(
                     key,
-                    format!(
-                        "missing; add e.g. `{name} = {}` under [{section}]",
+                    "missing",
+                    Some(format!(
+                        "add e.g. `{name} = {}` under [{section}]",
                         example(key)
-                    ),
+                    )),
                 );
             }
         }

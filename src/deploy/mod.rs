@@ -450,6 +450,8 @@ fn install_release(
     let script = release::deploy(&places.prefix, sha, local.size, &files, &random_suffix());
     let mut opened: Option<Result<(), std::io::Error>> = None;
     let mut refused: Option<DeployError> = None;
+    // A byte bar while the binary streams (on a terminal only; cleared when the step ends).
+    let mut upload_bar = None;
     // The script says what the host is and whether the release is there, then waits for `go`
     // (and the binary, if absent) or `stop`: the preflight costs no extra round trip, and a
     // refused binary leaves the host untouched.
@@ -472,6 +474,9 @@ fn install_release(
             match File::open(&local.binary) {
                 Ok(f) => {
                     opened = Some(Ok(()));
+                    let bar = crate::terraform::progress::bytes_bar(local.size, "deploy: upload");
+                    let f = bar.wrap_read(f);
+                    upload_bar = Some(bar);
                     Some(Box::new(go.chain(f)) as Box<dyn Read>)
                 }
                 Err(e) => {
@@ -480,7 +485,11 @@ fn install_release(
                 }
             }
         },
-    )?;
+    );
+    if let Some(bar) = upload_bar {
+        bar.finish_and_clear();
+    }
+    let out = out?;
     if let Some(e) = refused {
         return Err(e);
     }

@@ -192,17 +192,21 @@ pub fn refresh(dir: &Path) -> Result<Refreshed, DriftError> {
     let out = format!("-out={}", plan.0.display());
     // Terraform's exit code says only whether terraform worked: with -refresh-only its
     // -detailed-exitcode is unreliable (hashicorp/terraform #35117), so it is not asked for.
-    tf.capture(
+    // -json: its events drive a spinner with the count of states read (on a terminal only).
+    let mut progress = crate::terraform::progress::Progress::terminal_only("drift: refresh");
+    tf.stream(
         [
             "plan",
             "-refresh-only",
             "-input=false",
-            "-no-color",
+            "-json",
             "-lock-timeout=60s",
             out.as_str(),
         ],
         &[0],
+        |line| progress.line(line),
     )?;
+    progress.finish();
     let file = plan.0.to_string_lossy().into_owned();
     let doc: Value = tf.json(&["show", "-json", "-no-color", &file])?;
     let refreshed = Refreshed::from_show_json(&doc)?;

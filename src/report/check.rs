@@ -160,7 +160,10 @@ pub fn table(source: Source<'_>, findings: &[Finding], colour: bool) -> String {
 
 /// JUnit XML: one test case per check, grouped by area; warnings and skips are reported as
 /// skipped with their detail.
-pub fn junit(findings: &[Finding], timing: Option<junit::Timing>) -> String {
+pub fn junit(
+    findings: &[Finding],
+    timing: Option<junit::Timing>,
+) -> Result<String, quick_junit::SerializeError> {
     let cases: Vec<Case> = findings
         .iter()
         .map(|f| {
@@ -409,9 +412,13 @@ mod tests {
         assert!(plain.ends_with("offsets: 2 checks: 1 pass, 1 warn, 0 fail, 0 error, 0 skip\n"));
         assert!(!plain.contains('\x1b'));
         assert!(table(source(), &findings(), true).contains("\x1b[32mpass\x1b[0m"));
-        let xml = junit(&findings(), None);
+        let xml = junit(&findings(), None).expect("serialises");
         assert!(
-            xml.contains("tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\""),
+            xml.contains("tests=\"2\" failures=\"0\" errors=\"0\">"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(" disabled=\"1\" errors=\"0\" failures=\"0\" skipped=\"1\">"),
             "{xml}"
         );
         assert!(xml.contains("<testcase name=\"nat.eip\" classname=\"nat\">"));
@@ -477,6 +484,7 @@ mod tests {
                     seconds: 0.084,
                 })
             )
+            .expect("serialises")
         );
         insta::assert_snapshot!("check_github", github(source(), &f, Some(config())));
         // The rules' help is docs/checks.md, snapshot elsewhere: here the results.

@@ -216,7 +216,10 @@ impl DriftReport {
     }
 
     /// JUnit: one test case per managed resource (drifted ones fail), then one per check.
-    pub fn to_junit(&self, timing: Option<junit::Timing>) -> String {
+    pub fn to_junit(
+        &self,
+        timing: Option<junit::Timing>,
+    ) -> Result<String, quick_junit::SerializeError> {
         let a = &self.audit;
         let mut cases = Vec::new();
         for m in &a.resources {
@@ -567,7 +570,7 @@ mod tests {
             resource: "carbon".into(),
             detail: "no topic".into(),
         }]));
-        let xml = r.to_junit(None);
+        let xml = r.to_junit(None).expect("serialises");
         assert!(xml.contains("tests=\"3\" failures=\"2\""), "{xml}");
         assert!(
             xml.contains("name=\"module.rds.aws_db_instance.this\""),

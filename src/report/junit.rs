@@ -1,6 +1,8 @@
-//! JUnit XML, the format every CI system can show: one suite, one test case per item.
+//! JUnit XML, the format every CI system can show: one suite per area, one test case per item.
 
-use std::fmt::Write as _;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 /// How a test case ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,19 +56,16 @@ pub struct Timing {
 /// Renders one `<testsuites>` document with one `<testsuite>` per class name (an area: `nat`,
 /// `alarm`, `drift.aws_db_instance`, ...), in order of first appearance. The areas are read
 /// concurrently, so only the whole run has a wall-clock `time`; each suite carries the run's
-/// `timestamp`.
-pub fn render(name: &str, cases: &[Case], timing: Option<Timing>) -> String {
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let time = timing.map_or_else(String::new, |t| format!(" time=\"{:.3}\"", t.seconds));
-    let timestamp = timing.map_or_else(String::new, |t| {
-        format!(" timestamp=\"{}\"", t.started.format("%Y-%m-%dT%H:%M:%S"))
-    });
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"{}\" {}{time}>",
-        esc(name),
-        counts(cases.iter())
-    );
+/// `timestamp`. quick-junit writes the XML (escaping, and dropping what XML 1.0 cannot carry).
+pub fn render(
+    name: &str,
+    cases: &[Case],
+    timing: Option<Timing>,
+) -> Result<String, quick_junit::SerializeError> {
+    let mut report = Report::new(name);
+    if let Some(t) = timing {
+        report.set_time(Duration::from_secs_f64(t.seconds.max(0.0)));
+    }
     let mut classes: Vec<&str> = Vec::new();
     for c in cases {
         if !classes.contains(&c.classname.as_str()) {
@@ -74,89 +73,53 @@ pub fn render(name: &str, cases: &[Case], timing: Option<Timing>) -> String {
         }
     }
     for class in classes {
-        let suite: Vec<&Case> = cases.iter().filter(|c| c.classname == class).collect();
-        let _ = writeln!(
-            x,
-            "  <testsuite name=\"{}\" {}{timestamp}>",
-            esc(class),
-            counts(suite.iter().copied())
-        );
-        for c in suite {
-            case(&mut x, c);
+        let mut suite = TestSuite::new(class);
+        if let Some(t) = timing {
+            suite.set_timestamp(t.started.fixed_offset());
         }
-        x.push_str("  </testsuite>\n");
+        let members: Vec<&Case> = cases.iter().filter(|c| c.classname == class).collect();
+        // quick-junit counts skipped cases as `disabled`; Jenkins, GitLab and the Ant schema
+        // read `skipped`, so the suite says it too.
+        let skipped = members
+            .iter()
+            .filter(|c| matches!(c.outcome, Outcome::Skipped { .. }))
+            .count();
+        suite
+            .extra
+            .insert("skipped".into(), skipped.to_string().into());
+        suite.add_test_cases(members.into_iter().map(case));
+        report.add_test_suite(suite);
     }
-    x.push_str("</testsuites>\n");
-    x
+    report.to_string()
 }
 
-/// `tests="…" failures="…" errors="…" skipped="…"` of `cases`.
-fn counts<'a>(cases: impl Iterator<Item = &'a Case> + Clone) -> String {
-    let n = |f: fn(&Outcome) -> bool| cases.clone().filter(|c| f(&c.outcome)).count();
-    format!(
-        "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"",
-        cases.clone().count(),
-        n(|o| matches!(o, Outcome::Failure { .. })),
-        n(|o| matches!(o, Outcome::Error { .. })),
-        n(|o| matches!(o, Outcome::Skipped { .. }))
-    )
-}
-
-fn case(x: &mut String, c: &Case) {
-    let _ = write!(
-        x,
-        "    <testcase name=\"{}\" classname=\"{}\"",
-        esc(&c.name),
-        esc(&c.classname)
-    );
-    let inner = match &c.outcome {
-        Outcome::Pass => String::new(),
+fn case(c: &Case) -> TestCase {
+    let status = match &c.outcome {
+        Outcome::Pass => TestCaseStatus::success(),
         Outcome::Failure { message, body } => {
-            format!(
-                "      <failure message=\"{}\">{}</failure>\n",
-                esc(message),
-                esc(body)
-            )
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(message.as_str())
+                .set_description(body.as_str());
+            s
         }
         Outcome::Error { message, body } => {
-            format!(
-                "      <error message=\"{}\">{}</error>\n",
-                esc(message),
-                esc(body)
-            )
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            s.set_message(message.as_str())
+                .set_description(body.as_str());
+            s
         }
         Outcome::Skipped { message } => {
-            format!("      <skipped message=\"{}\"/>\n", esc(message))
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(message.as_str());
+            s
         }
     };
-    let out = c
-        .system_out
-        .as_ref()
-        .map(|s| format!("      <system-out>{}</system-out>\n", esc(s)))
-        .unwrap_or_default();
-    if inner.is_empty() && out.is_empty() {
-        x.push_str("/>\n");
-    } else {
-        let _ = write!(x, ">\n{inner}{out}    </testcase>\n");
+    let mut case = TestCase::new(c.name.as_str(), status);
+    case.set_classname(c.classname.as_str());
+    if let Some(out) = &c.system_out {
+        case.set_system_out(out.as_str());
     }
-}
-
-/// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(ch),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
+    case
 }
 
 #[cfg(test)]
@@ -190,12 +153,18 @@ mod tests {
                 system_out: Some("x".into()),
             },
         ];
-        let xml = render("pipeform check", &cases, None);
+        let xml = render("pipeform check", &cases, None).expect("serialises");
         assert!(
-            xml.contains("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""),
+            xml.contains(
+                "<testsuites name=\"pipeform check\" tests=\"3\" failures=\"1\" errors=\"0\">"
+            ),
             "{xml}"
         );
-        assert!(xml.contains("<testcase name=\"nat.eip\" classname=\"nat\"/>"));
+        assert!(
+            xml.contains("<testsuite name=\"bucket\" tests=\"1\" disabled=\"1\" errors=\"0\" failures=\"0\" skipped=\"1\">"),
+            "{xml}"
+        );
+        assert!(xml.contains("<testcase name=\"nat.eip\" classname=\"nat\">"));
         assert!(xml.contains("<failure message=\"no &lt;topic&gt;\">a &amp; b</failure>"));
         assert!(xml.contains("<skipped message=\"not asked\"/>"));
         assert!(xml.contains("<system-out>x</system-out>"));

@@ -158,7 +158,8 @@ impl Terraform {
         if let Some(stdout) = child.stdout.take() {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 on_line(&line);
-                seen.push(line);
+                // With -json, errors come as diagnostic events on stdout: keep them readable.
+                seen.push(super::progress::readable(&line));
                 if seen.len() > STDERR_TAIL_LINES * 4 {
                     seen.drain(..STDERR_TAIL_LINES * 2);
                 }
@@ -186,8 +187,10 @@ impl Terraform {
         })
     }
 
-    /// `terraform init -input=false`, quiet unless it fails.
+    /// `terraform init -input=false`, quiet unless it fails (a spinner on a terminal: it can
+    /// take a minute when providers are downloaded).
     pub fn init(&self) -> Result<(), TerraformError> {
+        let _spinner = super::progress::Spinner::new("terraform init");
         self.capture(["init", "-input=false", "-no-color"], &[0])
             .map(|_| ())
     }
