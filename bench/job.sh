@@ -34,6 +34,13 @@ rss_bench() {
     /usr/bin/time -f '%e %M %x' -o "$W/time" "$@" >>"$W/cmd.log" 2>&1 || true
     tail -1 "$W/time"
   }
+  # "median-seconds max-peakKiB worst-exit runs..." of several "seconds peakKiB exit" lines.
+  summary() {
+    sort -n | awk '{ s[NR] = $1; all = all " " $1; if ($2 > k) k = $2; if ($3 != 0) x = $3 }
+      END { m = (NR % 2) ? s[(NR + 1) / 2] : (s[NR / 2] + s[NR / 2 + 1]) / 2
+        printf "%s %s %d%s\n", m, k, x, all }'
+  }
+  local reps=${RSS_REPS:-1}
   local dbp pw; dbp=$(free_port); pw="rss-$(head -c 9 /dev/urandom | base64 | tr -dc A-Za-z0-9)"
   mkdir -p "$W/db"
   printf '[mysqld]\nuser=root\ndatadir=%s\nsocket=%s\npid-file=%s\nport=%s\nbind-address=127.0.0.1\nlocal_infile=ON\nskip-name-resolve\nlog-error=%s\ninnodb_buffer_pool_size=256M\n[client]\nsocket=%s\nuser=root\n' \
@@ -64,17 +71,25 @@ for k in range(n):
 PY
   local rows; rows=$(cat "$W/big.csv.rows"); local csv_mb; csv_mb=$(du -m "$W/big.csv" | cut -f1)
   local sql="mariadb --defaults-file=$W/db/my.cnf bench"
-  say "rss: load, new binary"
-  local l_new; l_new=$(measure "$bin" load --db-url "$url" --table "big=$W/big.csv" --log-file "$W/job.log")
-  local ddl; ddl=$($sql -N -e "SHOW CREATE TABLE big" | cut -f2- | sed 's/CREATE TABLE `big`/CREATE TABLE `big_cli`/; s/\\n/ /g')
-  printf "DROP TABLE IF EXISTS big_cli;\n%s;\nLOAD DATA LOCAL INFILE '%s' INTO TABLE big_cli CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' LINES TERMINATED BY '\\\\n' IGNORE 1 LINES;\n" "$ddl" "$W/big.csv" >"$W/client.sql"
-  say "rss: load, mariadb client"
-  local l_cli; l_cli=$(measure mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$dbp" -u bench -p"$pw" --local-infile=1 bench -e "source $W/client.sql")
-  $sql -e "DROP TABLE big_cli"
-  say "rss: load, today's binary"
-  local l_base; l_base=$(measure "$base" load --db-url "$url" --table "big=$W/big.csv" --log-file "$W/job-base.log")
-  local loaded; loaded=$($sql -N -e "SELECT COUNT(*) FROM big")
-  $sql -e "DROP TABLE big"
+  # The three loads alternate, RSS_REPS rounds, so a change of machine load hits all of them.
+  local ddl="" l_new="" l_cli="" l_base="" loaded r
+  for r in $(seq "$reps"); do
+    say "rss: load round $r/$reps: new binary"
+    l_new+=$(measure "$bin" load --db-url "$url" --table "big=$W/big.csv" --log-file "$W/job.log")$'\n'
+    if [ -z "$ddl" ]; then
+      ddl=$($sql -N -e "SHOW CREATE TABLE big" | cut -f2- | sed 's/CREATE TABLE `big`/CREATE TABLE `big_cli`/; s/\\n/ /g')
+      printf "DROP TABLE IF EXISTS big_cli;\n%s;\nLOAD DATA LOCAL INFILE '%s' INTO TABLE big_cli CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' LINES TERMINATED BY '\\\\n' IGNORE 1 LINES;\n" "$ddl" "$W/big.csv" >"$W/client.sql"
+    fi
+    loaded=$($sql -N -e "SELECT COUNT(*) FROM big")
+    $sql -e "DROP TABLE big"
+    say "rss: load round $r/$reps: mariadb client"
+    l_cli+=$(measure mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$dbp" -u bench -p"$pw" --local-infile=1 bench -e "source $W/client.sql")$'\n'
+    $sql -e "DROP TABLE big_cli"
+    say "rss: load round $r/$reps: today's binary"
+    l_base+=$(measure "$base" load --db-url "$url" --table "big=$W/big.csv" --log-file "$W/job-base.log")$'\n'
+    $sql -e "DROP TABLE big"
+  done
+  l_new=$(summary <<<"${l_new%$'\n'}"); l_cli=$(summary <<<"${l_cli%$'\n'}"); l_base=$(summary <<<"${l_base%$'\n'}")
 
   local mp; mp=$(free_port)
   "$moto" -H 127.0.0.1 -p "$mp" >"$W/moto.log" 2>&1 & PIDS+=($!)
@@ -84,10 +99,14 @@ PY
   mkdir -p "$W/nocsv"
   fresh_bucket() { curl -s -X POST "$ep/moto-api/reset" >/dev/null; "$py" -c "import boto3; boto3.client('s3', endpoint_url='$ep').create_bucket(Bucket='bench')"; }
   local ship_args=(ship --bucket bench --csv-dir "$W/nocsv" --log-dir "$W/logs" --date 2026-01-01 --endpoint-url "$ep" --log-file "$W/ship.log")
-  say "rss: ship, new binary"; fresh_bucket
-  local s_new; s_new=$(measure "$bin" "${ship_args[@]}")
-  say "rss: ship, today's binary"; fresh_bucket
-  local s_base; s_base=$(measure "$base" "${ship_args[@]}")
+  local s_new="" s_base=""
+  for r in $(seq "$reps"); do
+    say "rss: ship round $r/$reps: new binary"; fresh_bucket
+    s_new+=$(measure "$bin" "${ship_args[@]}")$'\n'
+    say "rss: ship round $r/$reps: today's binary"; fresh_bucket
+    s_base+=$(measure "$base" "${ship_args[@]}")$'\n'
+  done
+  s_new=$(summary <<<"${s_new%$'\n'}"); s_base=$(summary <<<"${s_base%$'\n'}")
 
   # 256 MiB memory cgroup: v2 when mounted, else the v1 memory controller (no swap here).
   local cg cg_kind cg_load="not run" cg_ship="not run"
@@ -110,21 +129,23 @@ PY
   fi
 
   local logs_mb; logs_mb=$(du -sm "$W/logs" | cut -f1)
-  row() { # name command "secs kib exit" size-for-rate unit
-    set -- "$1" "$2" $3 "$4" "$5"
-    awk -v n="$1" -v c="$2" -v s="$3" -v k="$4" -v x="$5" -v q="$6" -v u="$7" 'BEGIN{
+  row() { # name command "median-secs kib exit runs..." size-for-rate unit
+    awk -v n="$1" -v c="$2" -v m="$3" -v q="$4" -v u="$5" 'BEGIN{
+      split(m, f, " "); s = f[1]; k = f[2]; x = f[3]; runs = ""
+      for (i = 4; i in f; i++) runs = runs (runs == "" ? "" : " ") f[i]
       r = (u == "rows") ? sprintf("%.0fk rows/s", q/s/1000) : sprintf("%.0f MB/s", q/s);
-      printf "| %s | `%s` | %.1f | %.0f MiB | %s | %s |\n", n, c, s, k/1024, r, (x == 0 ? "ok" : "exit " x) }'
+      printf "| %s | `%s` | %s | %.1f | %.0f MiB | %s | %s |\n", n, c, runs, s, k/1024, r, (x == 0 ? "ok" : "exit " x) }'
   }
   cat <<MD
 ## pipeform-job: peak memory on big files (issue 15)
 
-\`MODE=rss BASE_BIN=... bench/job.sh\`: one run each, whole-process wall time and peak RSS from
+\`MODE=rss BASE_BIN=... bench/job.sh\`: $reps round(s), the loads and the ships alternating,
+median whole-process wall time and the highest peak RSS of the rounds, from
 \`/usr/bin/time -f '%e %M %x'\`; release builds of \`-p pipeform-job\` (this tree and today's main,
 \`BASE_BIN\`), private MariaDB and moto on loopback, $(nproc) cores, $(date -u +%FT%RZ).
 
-| what | command | seconds | peak RSS | rate | result |
-| --- | --- | --- | --- | --- | --- |
+| what | command | seconds (runs, sorted) | median | peak RSS | rate | result |
+| --- | --- | --- | --- | --- | --- | --- |
 $(row "**load**, ${csv_mb} MB CSV ($rows rows), this tree" "pipeform-job load --table big=big.csv" "$l_new" "$rows" rows)
 $(row "load, today's binary" "same, BASE_BIN" "$l_base" "$rows" rows)
 $(row "\`mariadb\` client LOAD DATA LOCAL INFILE, same types" "mariadb --local-infile=1 -e 'source client.sql'" "$l_cli" "$rows" rows)
