@@ -12,13 +12,14 @@
 //! manifest, the named object deleted, access denied) the listings decide, and they ignore
 //! manifests, so a day holding nothing but its manifest is still empty.
 //!
-//! Rounds: every fresh day's manifest is read at once (round 1); then either the objects the
-//! manifests name are HEADed, or, when no manifest names one (a bucket our job did not fill),
-//! every fresh day is listed at once with one `max-keys` listing each (round 2). So no read
-//! waits for more than one other, with or without manifests. The listings are not sent beside
-//! the manifest reads on purpose: on a bucket the job fills they would be wasted, and moto's
-//! cost per listing grows with the bucket (docs/benchmarks.md, "check"). Only a stack where
-//! nothing is fresh walks the template level by level, to say how stale its newest day is.
+//! Rounds: the manifests of the newest fresh days (up to three: all of the default window) are
+//! read at once (round 1); then either the objects the manifests name are HEADed, or, when no
+//! manifest names one (a bucket our job did not fill), those days are listed at once with one
+//! `max-keys` listing each (round 2). So no read waits for more than one other, with or
+//! without manifests. The listings are not sent beside the manifest reads on purpose: on a
+//! bucket the job fills they would be wasted, and moto's cost per listing grows with the bucket
+//! (docs/benchmarks.md, "check"). Only a stack with nothing in those days walks the template
+//! level by level (an older fresh day of a long window, or how stale the newest day is).
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::Client;
@@ -112,8 +113,8 @@ pub(super) async fn gather_prefixes(
                     on_date: None,
                 });
             }
-            // Nothing in the fresh days (or a day after today, written by a clock ahead):
-            // find the newest day at all, to say how stale it is.
+            // Nothing in the newest fresh days: an older fresh day (a long window) or a day
+            // after today (a clock ahead), else the newest day at all, to say how stale it is.
             let newest =
                 newest_dated_prefix(client, &query.bucket, &template, Some(query.fresh_from))
                     .await?;
@@ -139,11 +140,16 @@ pub(super) async fn gather_prefixes(
     Ok(PrefixFacts { csv, logs })
 }
 
-/// The days from `today` back to `from`, newest first.
+/// Most days tried by manifest and by a listing of their own: the default 26 h window holds
+/// at most three days, and a longer one (a weekly job) would cost two requests per day. Older
+/// fresh days are still found by the level-by-level walk.
+const NEWEST_DAYS: usize = 3;
+
+/// The days from `today` back to `from`, newest first, at most [`NEWEST_DAYS`].
 fn fresh_days(from: NaiveDate, today: NaiveDate) -> Vec<NaiveDate> {
     let mut days = Vec::new();
     let mut day = Some(today);
-    while let Some(d) = day.filter(|d| *d >= from) {
+    while let Some(d) = day.filter(|d| *d >= from && days.len() < NEWEST_DAYS) {
         days.push(d);
         day = d.pred_opt();
     }
@@ -387,5 +393,6 @@ mod tests {
         assert_eq!(fresh_days(day(1), day(1)), vec![day(1)]);
         assert_eq!(fresh_days(day(27), day(28)), vec![day(28), day(27)]);
         assert!(fresh_days(day(2), day(1)).is_empty());
+        assert_eq!(fresh_days(day(1), day(28)), vec![day(28), day(27), day(26)]);
     }
 }
