@@ -1816,33 +1816,9 @@ for p in ("csv/", "logs/"):
         "",
     );
 
-    let keeper = RoundKeeper::start(&s.endpoint);
-    let child = Command::new(env!("CARGO_BIN_EXE_pipeform"))
-        .current_dir(&s.workdir)
-        .envs(s.aws_env())
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
-        .args(["check", "--endpoint-url", &keeper.url(), "--format", "json"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start pipeform check");
-    keeper.client(child.id());
-    let out = child.wait_with_output().expect("pipeform check ends");
+    let (run, rounds) = check_in_rounds(s);
     swap.now();
 
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        doc,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
     assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
     assert!(
         run.detail("iam.instance_profile")
@@ -1850,7 +1826,6 @@ for p in ("csv/", "logs/"):
         "{}",
         run.doc
     );
-    let rounds = keeper.rounds();
     let shown = format!("{rounds:#?}");
     assert_eq!(rounds.len(), 2, "reads in sequence: {shown}");
     let (today, yesterday) = (now().date_naive(), now().date_naive().pred_opt().unwrap());
@@ -1872,5 +1847,95 @@ for p in ("csv/", "logs/"):
             .count(),
         1,
         "the instance's own profile is read once, in round 2: {shown}"
+    );
+}
+
+/// `pipeform check --format json` on the shared stack through a [`RoundKeeper`]: the run, and
+/// what went through in each round.
+fn check_in_rounds(s: &SharedStack) -> (Run, Vec<Vec<String>>) {
+    let keeper = RoundKeeper::start(&s.endpoint);
+    let child = Command::new(env!("CARGO_BIN_EXE_pipeform"))
+        .current_dir(&s.workdir)
+        .envs(s.aws_env())
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .args(["check", "--endpoint-url", &keeper.url(), "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start pipeform check");
+    keeper.client(child.id());
+    let out = child.wait_with_output().expect("pipeform check ends");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        doc,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    (run, keeper.rounds())
+}
+
+/// ... and on the stack as our modules and job make it (today's manifests shipped by the job,
+/// the module's profile): two rounds too, the HEAD of what each manifest names in the second,
+/// and no listing at all.
+#[test]
+fn no_read_waits_for_more_than_one_other_on_our_own_stack() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let _lifted = PolicyLifted::new(s);
+    // Dropped before `_lifted`: object deletes need the policy lifted.
+    let undo = Undo::boto3(s, "the test's manifests", UNSTASH);
+    let bucket = s.output("bucket_name");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (csv, logs) = (dir.path().join("csv"), dir.path().join("logs"));
+    std::fs::create_dir_all(&csv).expect("mkdir");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    std::fs::write(csv.join("manifest-test.csv"), b"a,b\n1,2\n").expect("write");
+    std::fs::write(logs.join("manifest-test.log"), b"JOB_STATUS=SUCCEEDED\n").expect("write");
+    let out = Command::new(support::job_bin())
+        .args(["ship", "--date", &today(), "--bucket", &bucket, "--csv-dir"])
+        .arg(&csv)
+        .arg("--log-dir")
+        .arg(&logs)
+        .envs(s.aws_env())
+        .output()
+        .expect("run pipeform-job ship");
+    assert!(
+        out.status.success(),
+        "ship failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let (run, rounds) = check_in_rounds(s);
+    undo.now();
+    assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
+    let shown = format!("{rounds:#?}");
+    assert_eq!(rounds.len(), 2, "reads in sequence: {shown}");
+    let in_round = |round: usize, what: &str| rounds[round].iter().any(|r| r.contains(what));
+    for p in ["csv", "logs"] {
+        let manifest = format!("/{p}/{}/_pipeform_manifest.json", today());
+        assert!(in_round(0, &manifest), "{manifest} not in round 1: {shown}");
+        let head = format!("s3 HEAD /{bucket}/{p}/{}/manifest-test", today());
+        assert!(in_round(1, &head), "{head} not in round 2: {shown}");
+    }
+    assert!(
+        !rounds.iter().flatten().any(|r| r.contains("list-type=2")),
+        "listed although the manifests prove the days: {shown}"
+    );
+    assert_eq!(
+        rounds
+            .iter()
+            .flatten()
+            .filter(|r| r.as_str() == "iam:GetInstanceProfile")
+            .count(),
+        1,
+        "the module's profile is read once, by its name: {shown}"
     );
 }
