@@ -4,13 +4,16 @@
 # 1. Whole-process `pipeform check` (release build) against a moto holding the root module's
 #    applied stack, side by side in the same run with a boto3 script and a shell script of AWS
 #    CLI calls making the same reads.
+#    The same again on a stack our modules and job did not make (no day manifest yet, the app
+#    instance's profile named otherwise), beside a boto3 script reading what that shape needs.
+#    Behind a proxy that adds 20 ms to every request (the benchmark of record) and on loopback.
 # 2. `pipeform check --only bucket` with 100 and with 100,000 objects in the bucket, beside the
 #    number of S3 requests it made, the same without today's manifests (listings), and a naive
 #    full listing for scale.
 #
 # Starts its own moto (in a Python process that can also seed S3 objects straight into moto's
 # backend: 100,000 PutObject calls over HTTP take ~15 min here), applies the stack with
-# scripts/tf-smoke.sh (TF_SMOKE_KEEP=1), and prints a markdown section on stdout; progress goes
+# `pipeform plan` + `pipeform apply`, and prints a markdown section on stdout; progress goes
 # to stderr. Env: BENCH_RUNS (default 10), BENCH_CLI_RUNS (default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,10 +90,20 @@ export AWS_REGION=ap-northeast-2 AWS_DEFAULT_REGION=ap-northeast-2 AWS_EC2_METAD
 export NO_COLOR=1
 
 # --- the stack -------------------------------------------------------------------------------
-say "applying the root module into moto (scripts/tf-smoke.sh, ~2-3 min)"
-TF_SMOKE_KEEP=1 TF_SMOKE_DIR=$work/tf scripts/tf-smoke.sh >"$work/tf-smoke.log" 2>&1 ||
-  { tail -n 30 "$work/tf-smoke.log" >&2; exit 1; }
-config=$repo/examples/pipeform.toml
+# Applied as a user does, by `pipeform plan` + `pipeform apply` of the example config beside a
+# copy of the root module (the tfvars come from render, so they match the module's variables).
+say "applying the root module into moto (pipeform plan + apply of examples/pipeform.toml, ~2-3 min)"
+# The offline provider mirror config, unless the caller points at an existing one of its own.
+[ -f "${TF_CLI_CONFIG_FILE:-}" ] || export TF_CLI_CONFIG_FILE=$repo/scripts/terraformrc
+export TF_IN_AUTOMATION=1
+mkdir -p "$work/stack/keys"
+cp -R terraform "$work/stack/"
+rm -rf "$work/stack/terraform/.terraform" "$work/stack/terraform"/terraform.tfstate* "$work/stack/terraform"/*.tfvars.json "$work/stack/terraform"/*.tfplan
+cp examples/pipeform.toml "$work/stack/"
+cp examples/keys/offsets.pub "$work/stack/keys/"
+(cd "$work/stack" && "$bin" plan && "$bin" apply) >"$work/apply.log" 2>&1 ||
+  { tail -n 30 "$work/apply.log" >&2; exit 1; }
+config=$work/stack/pipeform.toml
 bucket=vcm-bucket25
 
 # moto applies the bucket's Deny-unless-TLS policy to every plain-HTTP object call (it does not
@@ -103,6 +116,19 @@ printf 'a\n1\n' >"$work/ship/csv/run.csv"
 printf 'JOB_STATUS=SUCCEEDED\n' >"$work/ship/logs/job.log"
 "$job" ship --bucket "$bucket" --csv-dir "$work/ship/csv" --log-dir "$work/ship/logs" >&2 ||
   { say "pipeform-job ship failed"; exit 1; }
+# The last run's status event, as pipeform-job delivers it (logs.last_run judges it).
+"$PY" - <<'PY'
+import datetime, boto3
+logs, group = boto3.client("logs"), "/offsets/carbon_log"
+now = datetime.datetime.now(datetime.timezone.utc)
+stream = "bench/" + now.strftime("%Y-%m-%d")
+try:
+  logs.create_log_stream(logGroupName=group, logStreamName=stream)
+except logs.exceptions.ResourceAlreadyExistsException:
+  pass
+logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": int(now.timestamp() * 1000),
+  "message": now.strftime("%Y-%m-%dT%H:%M:%S.000Z") + " INFO JOB_STATUS=SUCCEEDED"}])
+PY
 "$bin" --config "$config" check >&2 || { say "the stack does not pass every check"; exit 1; }
 
 # --- the same reads, in boto3 and in the AWS CLI ---------------------------------------------
@@ -110,8 +136,13 @@ cat >"$work/reads.py" <<'PY'
 import datetime, json, os, statistics, sys, time
 import boto3
 P, BUCKET, GROUP = "offsets", "vcm-bucket25", "/offsets/carbon_log"
+FOREIGN = os.environ.get("SHAPE") == "foreign"
 ec2, rds, cw = boto3.client("ec2"), boto3.client("rds"), boto3.client("cloudwatch")
 logs, sns, s3, iam = boto3.client("logs"), boto3.client("sns"), boto3.client("s3"), boto3.client("iam")
+# TestMetricFilter as pipeform sends it: one attempt (moto answers HTTP 500, which boto3 would
+# otherwise retry with backoff, timing its sleeps rather than its reads).
+from botocore.config import Config
+tmf = boto3.client("logs", config=Config(retries={"total_max_attempts": 1}))
 def reads():
   tag = [{"Name": "tag:Project", "Values": [P]}]
   subnets = ec2.describe_subnets(Filters=tag)["Subnets"]
@@ -130,17 +161,32 @@ def reads():
   filters = logs.describe_metric_filters(logGroupName=GROUP)["metricFilters"]
   since = int((time.time() - 25 * 3600) * 1000)
   logs.filter_log_events(logGroupName=GROUP, filterPattern='"JOB_STATUS="', startTime=since, endTime=int(time.time() * 1000))
-  for f in filters:  # moto: NotImplemented, as in pipeform (one attempt, no retries)
+  for f in filters:  # moto: NotImplemented
     try:
-      logs.test_metric_filter(filterPattern=f["filterPattern"], logEventMessages=["x JOB_STATUS=FAILED", "x JOB_STATUS=SUCCEEDED"])
+      tmf.test_metric_filter(filterPattern=f["filterPattern"], logEventMessages=["x JOB_STATUS=FAILED", "x JOB_STATUS=SUCCEEDED"])
     except Exception:
       pass
   part, _, region, account = alarm["AlarmArn"].split(":")[1:5]
   sns.list_subscriptions_by_topic(TopicArn=f"arn:{part}:sns:{region}:{account}:offsets-alerts")
   s3.get_public_access_block(Bucket=BUCKET)
   s3.get_bucket_encryption(Bucket=BUCKET)
-  today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-  for p in ("csv/", "logs/"):
+  now = datetime.datetime.now(datetime.timezone.utc)
+  today = now.strftime("%Y-%m-%d")
+  if FOREIGN:  # no manifest: each fresh day's (26 h: today, yesterday) is tried, then listed
+    fresh_from = (now - datetime.timedelta(hours=26)).date()
+    days, day = [], now.date()
+    while day >= fresh_from:
+      days.append(day.isoformat()); day -= datetime.timedelta(days=1)
+    for p in ("csv/", "logs/"):
+      for d in days:
+        try:
+          s3.get_object(Bucket=BUCKET, Key=f"{p}{d}/_pipeform_manifest.json")
+        except s3.exceptions.NoSuchKey:
+          pass
+      for d in days:
+        s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{p}{d}/", MaxKeys=4)
+  else:
+    for p in ("csv/", "logs/"):
       m = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{p}{today}/_pipeform_manifest.json")["Body"].read())
       s3.head_object(Bucket=BUCKET, Key=m["objects"][0]["key"])
   app = [i for i in instances if role(i) == "app"][0]
@@ -175,8 +221,8 @@ alarm=\$(aws cloudwatch describe-alarms --alarm-names carbon-unified-job-failed-
 aws logs describe-log-groups --log-group-name-prefix /offsets/carbon_log >/dev/null
 aws logs describe-metric-filters --log-group-name /offsets/carbon_log >/dev/null
 aws logs filter-log-events --log-group-name /offsets/carbon_log --filter-pattern '"JOB_STATUS="' --start-time \$(( (\$(date +%s) - 90000) * 1000 )) >/dev/null
-aws logs test-metric-filter --filter-pattern JOB_STATUS=FAILED --log-event-messages 'x JOB_STATUS=FAILED' >/dev/null 2>&1 || true
-aws logs test-metric-filter --filter-pattern JOB_STATUS=SUCCEEDED --log-event-messages 'x JOB_STATUS=SUCCEEDED' >/dev/null 2>&1 || true
+AWS_MAX_ATTEMPTS=1 aws logs test-metric-filter --filter-pattern JOB_STATUS=FAILED --log-event-messages 'x JOB_STATUS=FAILED' >/dev/null 2>&1 || true
+AWS_MAX_ATTEMPTS=1 aws logs test-metric-filter --filter-pattern JOB_STATUS=SUCCEEDED --log-event-messages 'x JOB_STATUS=SUCCEEDED' >/dev/null 2>&1 || true
 IFS=: read -r _ part _ region account _ <<<"\$alarm"
 aws sns list-subscriptions-by-topic --topic-arn "arn:\$part:sns:\$region:\$account:offsets-alerts" >/dev/null
 aws s3api get-public-access-block --bucket $bucket >/dev/null
@@ -235,13 +281,18 @@ async def main():
     await server.serve_forever()
 asyncio.run(main())
 PY
-requests() { wc -l <"$work/requests.log"; }
-s3_requests() { grep -c "/$bucket" "$work/requests.log" || true; }
+# werkzeug's access lines only (`"GET /path HTTP/1.1" 200 -`, the request in colour codes when
+# the status is an error): moto also logs a traceback for each call it does not implement.
+requests() { grep -cE '" [0-9]{3} ' "$work/requests.log" || true; }
+s3_requests() { grep -E '" [0-9]{3} ' "$work/requests.log" | grep -c "/$bucket" || true; }
 
 say "timing the whole check ($RUNS runs; CLI $CLI_RUNS runs)"
 r0=$(requests)
-"$bin" --config "$config" check --format json >/dev/null || true
+checks=$("$bin" --config "$config" check --format json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["checks"]))')
 calls=$(( $(requests) - r0 ))
+r0=$(requests)
+"$PY" "$work/reads.py"
+py_calls=$(( $(requests) - r0 ))
 cpu0=$(moto_cpu_ms)
 read -r pf_med pf_min < <(timeit "$RUNS" "$bin" --config "$config" check --format json)
 moto_per_check=$(python3 -c "print(round(($(moto_cpu_ms) - $cpu0) / $RUNS))")
@@ -262,7 +313,56 @@ AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port "$PY" "$work/reads.py" ||
   { say "the boto3 reads fail through the delay proxy"; exit 1; }
 read -r d_pf_med d_pf_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port timeit "$RUNS" "$bin" --config "$config" check --format json)
 read -r d_py_med d_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port timeit "$RUNS" "$PY" "$work/reads.py")
+
+# --- a stack our modules and job did not make ------------------------------------------------
+# No day manifest yet (today's files are there, nothing left a manifest) and the app instance
+# carrying an instance profile named otherwise (holding the same role). Put back afterwards:
+# the job's re-run writes the manifests, the module's profile goes back on the instance.
+say "the same on a stack our modules and job did not make (no manifest, profile named otherwise)"
+cat >"$work/shape.py" <<'PY'
+import sys, boto3
+s3, ec2, iam = boto3.client("s3"), boto3.client("ec2"), boto3.client("iam")
+BUCKET, TODAY, APP_PROFILE, OTHER = "vcm-bucket25", sys.argv[2], "offsets-app", "offsets-batch-host"
+app = [i for r in ec2.describe_instances(Filters=[{"Name": "tag:Project", "Values": ["offsets"]},
+        {"Name": "tag:Role", "Values": ["app"]}])["Reservations"] for i in r["Instances"]
+       if i["State"]["Name"] != "terminated"][0]["InstanceId"]
+def swap(to):
+  for a in ec2.describe_iam_instance_profile_associations(Filters=[{"Name": "instance-id", "Values": [app]}])["IamInstanceProfileAssociations"]:
+    ec2.disassociate_iam_instance_profile(AssociationId=a["AssociationId"])
+  ec2.associate_iam_instance_profile(InstanceId=app, IamInstanceProfile={"Name": to})
+if sys.argv[1] == "foreign":
+  for p in ("csv", "logs"):
+    s3.delete_object(Bucket=BUCKET, Key=f"{p}/{TODAY}/_pipeform_manifest.json")
+  role = iam.get_instance_profile(InstanceProfileName=APP_PROFILE)["InstanceProfile"]["Roles"][0]["RoleName"]
+  iam.create_instance_profile(InstanceProfileName=OTHER)
+  iam.add_role_to_instance_profile(InstanceProfileName=OTHER, RoleName=role)
+  swap(OTHER)
+else:
+  swap(APP_PROFILE)
+  role = iam.get_instance_profile(InstanceProfileName=OTHER)["InstanceProfile"]["Roles"][0]["RoleName"]
+  iam.remove_role_from_instance_profile(InstanceProfileName=OTHER, RoleName=role)
+  iam.delete_instance_profile(InstanceProfileName=OTHER)
+PY
+"$PY" "$work/shape.py" foreign "$today"
+foreign_out=$("$bin" --config "$config" check --format json) ||
+  { say "pipeform check fails on the foreign shape"; echo "$foreign_out" >&2; exit 1; }
+grep -q 'offsets-batch-host -> role' <<<"$foreign_out" ||
+  { say "the check did not follow the instance's own profile"; echo "$foreign_out" >&2; exit 1; }
+SHAPE=foreign "$PY" "$work/reads.py" || { say "the boto3 reads fail on the foreign shape"; exit 1; }
+r0=$(requests)
+"$bin" --config "$config" check --format json >/dev/null
+f_calls=$(( $(requests) - r0 ))
+r0=$(requests)
+SHAPE=foreign "$PY" "$work/reads.py"
+f_py_calls=$(( $(requests) - r0 ))
+read -r f_pf_med f_pf_min < <(timeit "$RUNS" "$bin" --config "$config" check --format json)
+read -r f_py_med f_py_min < <(SHAPE=foreign timeit "$RUNS" "$PY" "$work/reads.py")
+read -r fd_pf_med fd_pf_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port timeit "$RUNS" "$bin" --config "$config" check --format json)
+read -r fd_py_med fd_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port SHAPE=foreign timeit "$RUNS" "$PY" "$work/reads.py")
 kill "$delay_pid" 2>/dev/null || true
+"$PY" "$work/shape.py" ours "$today"
+"$job" ship --bucket "$bucket" --csv-dir "$work/ship/csv" --log-dir "$work/ship/logs" >&2
+"$bin" --config "$config" check >&2 || { say "the stack is not back to passing every check"; exit 1; }
 
 prefix_case() { # prefix_case LABEL -> "median min s3-requests"
   local before med min
@@ -299,24 +399,40 @@ cat <<MD
 ## check
 
 Measured by \`bench/check.sh\` on $(date -u +%F) ($(nproc) cores, shared), moto $("$PY" -c 'import moto; print(moto.__version__)'),
-the root module applied by \`scripts/tf-smoke.sh\`, config \`examples/pipeform.toml\`; medians of $RUNS runs
+the root module applied by \`pipeform plan\` + \`pipeform apply\` of \`examples/pipeform.toml\` (copied beside
+it; the commands below name that config); medians of $RUNS runs
 ($CLI_RUNS for the AWS CLI), whole process, same moto, same run.
 
 | what | command | median | min | vs pipeform |
 |---|---|---:|---:|---:|
-| \`pipeform check\` (release, all 17 checks, $calls requests) | \`target/release/pipeform --config examples/pipeform.toml check --format json\` | ${pf_med} ms | ${pf_min} ms | 1.0x |
-| boto3 script, the same reads, no judging | \`python reads.py\` (in bench/check.sh) | ${py_med} ms | ${py_min} ms | $(ratio "$py_med" "$pf_med")x |
+| \`pipeform check\` (release, all $checks checks, $calls requests) | \`target/release/pipeform --config examples/pipeform.toml check --format json\` | ${pf_med} ms | ${pf_min} ms | 1.0x |
+| boto3 script, the same reads ($py_calls requests), no judging | \`python reads.py\` (in bench/check.sh) | ${py_med} ms | ${py_min} ms | $(ratio "$py_med" "$pf_med")x |
 | AWS CLI v1 shell script, the same reads | \`bash reads.sh\` (in bench/check.sh) | ${cli_med} ms | ${cli_min} ms | $(ratio "$cli_med" "$pf_med")x |
 
 moto's own CPU time while serving one \`pipeform check\`: ${moto_per_check} ms (its process's
 utime + stime over the ${RUNS} runs, from /proc). The same two, each request ${DELAY_MS} ms later (a
 proxy in front of the same moto holds every new connection ${DELAY_MS} ms; moto closes each after
-one response, so that is one wait per request for both clients), as against a real region:
+one response, so that is one wait per request for both clients), as against a real region. This
+is the benchmark of record for \`check\`:
 
-| what | command | median | min | vs pipeform |
-|---|---|---:|---:|---:|
-| \`pipeform check\`, +${DELAY_MS} ms per request | \`AWS_ENDPOINT_URL=http://127.0.0.1:PROXY target/release/pipeform --config examples/pipeform.toml check --format json\` | ${d_pf_med} ms | ${d_pf_min} ms | 1.0x |
-| boto3 script, +${DELAY_MS} ms per request | \`AWS_ENDPOINT_URL=http://127.0.0.1:PROXY python reads.py\` | ${d_py_med} ms | ${d_py_min} ms | $(ratio "$d_py_med" "$d_pf_med")x |
+| stack | what | command | median | min | vs pipeform |
+|---|---|---|---:|---:|---:|
+| ours | \`pipeform check\`, +${DELAY_MS} ms per request | \`AWS_ENDPOINT_URL=http://127.0.0.1:PROXY target/release/pipeform --config examples/pipeform.toml check --format json\` | ${d_pf_med} ms | ${d_pf_min} ms | 1.0x |
+| ours | boto3 script, +${DELAY_MS} ms per request | \`AWS_ENDPOINT_URL=http://127.0.0.1:PROXY python reads.py\` | ${d_py_med} ms | ${d_py_min} ms | $(ratio "$d_py_med" "$d_pf_med")x |
+| not made by us | \`pipeform check\`, +${DELAY_MS} ms per request ($f_calls requests) | same as above | ${fd_pf_med} ms | ${fd_pf_min} ms | 1.0x |
+| not made by us | boto3 script, +${DELAY_MS} ms per request ($f_py_calls requests) | \`AWS_ENDPOINT_URL=http://127.0.0.1:PROXY SHAPE=foreign python reads.py\` | ${fd_py_med} ms | ${fd_py_min} ms | $(ratio "$fd_py_med" "$fd_pf_med")x |
+| not made by us | \`pipeform check\`, loopback | \`target/release/pipeform --config examples/pipeform.toml check --format json\` | ${f_pf_med} ms | ${f_pf_min} ms | 1.0x |
+| not made by us | boto3 script, loopback | \`SHAPE=foreign python reads.py\` | ${f_py_med} ms | ${f_py_min} ms | $(ratio "$f_py_med" "$f_pf_med")x |
+
+"Not made by us": the same applied stack made to look like one our modules and job did not make
+(bench/check.sh, \`shape.py\`): no day manifest (today's files are there, nothing left a
+manifest) and the app instance carrying an instance profile named otherwise (holding the same
+role). pipeform reads the fresh days' manifests at once (26 h: today's and yesterday's), the
+profile and role the root module would name and EC2's discovery beside them; then, in the second
+round, lists each fresh day (one \`max-keys\` listing each) and reads the instance's own profile.
+The boto3 script makes the reads that shape needs one after another: the manifests (both missing),
+the day listings, the instance's profile and its role's policies (not pipeform's guesses by the
+module's names, which cost pipeform requests but no round trip).
 
 \`bucket.prefixes\` (\`pipeform check --only bucket\`: public access, encryption, prefixes) by
 objects in the bucket (spread over 365 days of \`csv/{date}\` and \`logs/{date}\` prefixes):
@@ -329,26 +445,32 @@ objects in the bucket (spread over 365 days of \`csv/{date}\` and \`logs/{date}\
 | 100,000 | naive: list every object (boto3 paginator) | ${full_med} ms | | $(( (100000 + 999) / 1000 )) pages | |
 
 100,000 vs 100 objects: $(ratio "$b100k_med" "$b100_med")x. Today's files were shipped by \`pipeform-job ship\`, which
-leaves a manifest in each complete day; the check GETs today's and HEADs one object it names (two
-reads per template, whatever the bucket holds), so no request lists the bucket. moto 5 walks every
-key of the bucket on each ListObjectsV2 whatever the prefix (the last column: one call in a
-separate process), so without the manifests the same check grows with the bucket (third row),
-although it makes the same few delimiter listings either way. The bucket's TLS-only policy is
+leaves a manifest in each complete day; the check GETs the fresh days' manifests (today's and
+yesterday's, at once) and HEADs one object today's names (three reads per template, whatever the
+bucket holds), so no request lists the bucket. moto 5 walks every key of the bucket on each
+ListObjectsV2 whatever the prefix (the last column: one call in a separate process), so without
+the manifests the same check grows with the bucket (third row: one \`max-keys\` listing per
+fresh day instead of the HEAD), although it lists only those few days. The bucket's TLS-only policy is
 removed for this bench: moto applies its Deny to every plain-HTTP object call without evaluating
 the condition (S3 over TLS does not).
 
-Goals of issue 4: the whole check at least 10x faster than the boto3 script (this run:
-$(ratio "$py_med" "$pf_med")x on loopback, $(ratio "$d_py_med" "$d_pf_med")x with ${DELAY_MS} ms per request), and \`bucket.prefixes\` at 100,000 objects
-within 1.5x of 100 (this run: $(ratio "$b100k_med" "$b100_med")x). What bounds the first on loopback is moto: it
+Goals of issues 4 and 13: the whole check at least 10x faster than the boto3 script behind
+${DELAY_MS} ms per request, on our stack and on one we did not make (this run: $(ratio "$d_py_med" "$d_pf_med")x and
+$(ratio "$fd_py_med" "$fd_pf_med")x; on loopback $(ratio "$py_med" "$pf_med")x and $(ratio "$f_py_med" "$f_pf_med")x), and \`bucket.prefixes\` at 100,000 objects
+within 1.5x of 100 (this run: $(ratio "$b100k_med" "$b100_med")x). What bounds the check on loopback is moto: it
 serves one request at a time under Python's lock, and spends ${moto_per_check} ms of CPU on the
 ${calls} reads of one check, while 10x would need the whole \`pipeform check\` process in
 $(python3 -c "print(round($py_med / 10))") ms. The reads themselves are concurrent, but a \`pipeform check\` that sent them one at a
-time took the same time here (75.8 ms median either way, 20 alternating runs on 2026-11-27), so the ${pf_med} ms of the whole
-process are about the CPU moto spends serving its reads. The boto3 script's extra is Python
-start-up, \`import boto3\` and making seven clients; the same reads with its clients already
-made take ${service_ms} ms per round, one after another. Behind latency the concurrent reads are
-what counts: on this stack no read waits for more than one other (EC2's tagged subnets and
-instances, the role's policy lists read by the module's names, the alarm and today's manifests
-first; then the rest), two round trips in sequence against ${calls} in sequence for the script.
+time took the same time on loopback (75.8 ms median either way, 20 alternating runs on 2026-11-27),
+so the ${pf_med} ms of the whole process are about the CPU moto spends serving its reads. The boto3
+script's extra is Python start-up, \`import boto3\` and making eight clients; the same reads with
+its clients already made take ${service_ms} ms per round, one after another. Behind latency the
+concurrent reads are what counts: no read waits for more than one other, on either stack (tests/check.rs,
+\`no_read_waits_for_more_than_one_other_on_a_stack_we_did_not_make\`, counts the rounds with a
+stand-in endpoint). Round 1: EC2's tagged subnets, instances and EIPs, the profile and role's
+policy lists by the module's names, the alarms, the log group, its filters and its newest status
+event, RDS, the bucket's settings and the fresh days' manifests. Round 2: EC2 in the VPCs and the
+NAT console, the role's inline policies, the instance's own profile (where it is not the
+module's), SNS, \`TestMetricFilter\`, and the HEAD of what a manifest names or the day listings.
 MD
 echo quit >&"$moto_in" || true

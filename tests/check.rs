@@ -1590,3 +1590,352 @@ fn no_run_on_a_day_fails_last_run_naming_the_day() {
     );
     assert_eq!(run.code, 1);
 }
+
+/// A stand-in endpoint in front of moto that lets requests through in rounds: it holds every
+/// request until the client is waiting on it (no new request for a while and every thread of
+/// the client's process asleep), then forwards the held ones and sends their answers back. A
+/// request that needs an answer can only come after that answer, so it lands in a later round:
+/// the number of rounds is the depth of the client's chain of reads. A request the client
+/// could have sent earlier but did not (a starved thread) can only add rounds, never hide one.
+struct RoundKeeper {
+    port: u16,
+    state: std::sync::Arc<std::sync::Mutex<Rounds>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[derive(Default)]
+struct Rounds {
+    /// The round being collected (0-based).
+    current: usize,
+    /// Every request seen: its round and what it was (`service:Action`, or S3's method and path).
+    seen: Vec<(usize, String)>,
+    /// Held requests of the current round: send to let one through.
+    held: Vec<std::sync::mpsc::Sender<()>>,
+    last_arrival: Option<Instant>,
+    /// The client's process, once known: its threads decide when it is waiting.
+    client_pid: Option<u32>,
+}
+
+impl RoundKeeper {
+    /// No new request for this long (and the client asleep) ends a round.
+    const QUIET: Duration = Duration::from_millis(300);
+
+    fn start(upstream: &str) -> Self {
+        use std::sync::atomic::Ordering;
+        use std::sync::{Arc, Mutex};
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = listener.local_addr().expect("local address").port();
+        listener.set_nonblocking(true).expect("non-blocking accept");
+        let state = Arc::new(Mutex::new(Rounds::default()));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (st, sp) = (state.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !sp.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((conn, _)) => {
+                        let (st, upstream) = (st.clone(), upstream.clone());
+                        std::thread::spawn(move || Self::serve(conn, &st, &upstream));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+                let mut s = st.lock().expect("round state");
+                let quiet = s.last_arrival.is_some_and(|t| t.elapsed() >= Self::QUIET);
+                if !s.held.is_empty() && quiet && s.client_pid.is_none_or(client_asleep) {
+                    for go in s.held.drain(..) {
+                        let _ = go.send(());
+                    }
+                    s.current += 1;
+                }
+            }
+        });
+        Self { port, state, stop }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn client(&self, pid: u32) {
+        self.state.lock().expect("round state").client_pid = Some(pid);
+    }
+
+    /// What went through, round by round.
+    fn rounds(&self) -> Vec<Vec<String>> {
+        let s = self.state.lock().expect("round state");
+        let mut rounds: Vec<Vec<String>> = Vec::new();
+        for (round, what) in &s.seen {
+            if rounds.len() <= *round {
+                rounds.resize(round + 1, Vec::new());
+            }
+            rounds[*round].push(what.clone());
+        }
+        rounds
+    }
+
+    fn serve(mut conn: std::net::TcpStream, state: &std::sync::Mutex<Rounds>, upstream: &str) {
+        use std::io::{Read, Write};
+        conn.set_nonblocking(false).expect("blocking connection");
+        let Some(request) = read_request(&mut conn) else {
+            return;
+        };
+        let (go, wait) = std::sync::mpsc::channel();
+        {
+            let mut s = state.lock().expect("round state");
+            let round = s.current;
+            s.seen.push((round, request_name(&request)));
+            s.held.push(go);
+            s.last_arrival = Some(Instant::now());
+        }
+        if wait.recv().is_err() {
+            return;
+        }
+        let mut up = std::net::TcpStream::connect(upstream).expect("connect to moto");
+        up.write_all(&request).expect("forward the request");
+        // moto answers one request per connection and closes it.
+        let mut answer = Vec::new();
+        let _ = up.read_to_end(&mut answer);
+        let _ = conn.write_all(&answer);
+    }
+}
+
+impl Drop for RoundKeeper {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// One whole HTTP request (head and `Content-Length` body) off `conn`.
+fn read_request(conn: &mut std::net::TcpStream) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16384];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                return Some(buf);
+            }
+        }
+        let n = conn.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// `service:Action` of a signed AWS request, or `s3 METHOD path?query` for S3.
+fn request_name(request: &[u8]) -> String {
+    let text = String::from_utf8_lossy(request);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let request_line = lines.next().unwrap_or_default();
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    };
+    // Credential=KEY/DATE/REGION/SERVICE/aws4_request
+    let service = header("authorization")
+        .and_then(|a| a.split("Credential=").nth(1).map(String::from))
+        .and_then(|c| c.split('/').nth(3).map(String::from))
+        .unwrap_or_default();
+    let mut parts = request_line.split(' ');
+    let (method, target) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    if service == "s3" {
+        return format!("s3 {method} {target}");
+    }
+    if let Some(t) = header("x-amz-target") {
+        return format!("{service}:{}", t.rsplit('.').next().unwrap_or_default());
+    }
+    if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        return format!("{service}:{action}");
+    }
+    format!(
+        "{service} {method} {}",
+        target.rsplit('/').next().unwrap_or_default()
+    )
+}
+
+/// True when every thread of process `pid` is asleep (or the process is gone): it is waiting
+/// for answers, not about to send.
+fn client_asleep(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return true;
+    };
+    tasks.flatten().all(|t| {
+        std::fs::read_to_string(t.path().join("stat")).map_or(true, |stat| {
+            // pid (comm) STATE ...: comm may hold spaces, so read after the last ')'.
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_none_or(|state| state != "R")
+        })
+    })
+}
+
+/// Issue 13: on a stack our modules and job did not make (no day manifest yet, the app
+/// instance's profile named otherwise) no read of `check` waits for more than one other: the
+/// manifest reads of both fresh days, the module's profile and role, and EC2's discovery go
+/// out at once; the day listings and the instance's own profile follow in the second round.
+#[test]
+fn no_read_waits_for_more_than_one_other_on_a_stack_we_did_not_make() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    // Lifted, so that a missing manifest is a 404 (as on a stack without the TLS-only policy).
+    let _lifted = PolicyLifted::new(s);
+    // No manifest anywhere (the stack's own state: the manifest test removes what it ships).
+    py(
+        s,
+        r#"
+for p in ("csv/", "logs/"):
+    for k in keys(p):
+        if k.endswith("_pipeform_manifest.json"):
+            s3.delete_object(Bucket=BUCKET, Key=k)
+"#,
+        "",
+    );
+    let back = format!("{SWAP_PROFILE}\nmodule_profile(O[\"iam_role_name\"])");
+    let swap = Undo::boto3(s, "the app instance's profile swap", &back);
+    py(
+        s,
+        &format!("{SWAP_PROFILE}\nother_profile(O[\"iam_role_name\"])"),
+        "",
+    );
+
+    let (run, rounds) = check_in_rounds(s);
+    swap.now();
+
+    assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
+    assert!(
+        run.detail("iam.instance_profile")
+            .contains("-> check-test-other -> role "),
+        "{}",
+        run.doc
+    );
+    let shown = format!("{rounds:#?}");
+    assert_eq!(rounds.len(), 2, "reads in sequence: {shown}");
+    let (today, yesterday) = (now().date_naive(), now().date_naive().pred_opt().unwrap());
+    let in_round = |round: usize, what: &str| rounds[round].iter().any(|r| r.contains(what));
+    for day in [today, yesterday] {
+        for p in ["csv", "logs"] {
+            let manifest = format!("/{p}/{day}/_pipeform_manifest.json");
+            assert!(in_round(0, &manifest), "{manifest} not in round 1: {shown}");
+            let listing = format!("prefix={p}%2F{day}%2F");
+            assert!(in_round(1, &listing), "{listing} not in round 2: {shown}");
+        }
+    }
+    assert!(in_round(0, "ec2:DescribeInstances"), "{shown}");
+    assert!(in_round(0, "iam:ListRolePolicies"), "{shown}");
+    assert_eq!(
+        rounds[1]
+            .iter()
+            .filter(|r| r.as_str() == "iam:GetInstanceProfile")
+            .count(),
+        1,
+        "the instance's own profile is read once, in round 2: {shown}"
+    );
+}
+
+/// `pipeform check --format json` on the shared stack through a [`RoundKeeper`]: the run, and
+/// what went through in each round.
+fn check_in_rounds(s: &SharedStack) -> (Run, Vec<Vec<String>>) {
+    let keeper = RoundKeeper::start(&s.endpoint);
+    let child = Command::new(env!("CARGO_BIN_EXE_pipeform"))
+        .current_dir(&s.workdir)
+        .envs(s.aws_env())
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .args(["check", "--endpoint-url", &keeper.url(), "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start pipeform check");
+    keeper.client(child.id());
+    let out = child.wait_with_output().expect("pipeform check ends");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        doc,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    (run, keeper.rounds())
+}
+
+/// ... and on the stack as our modules and job make it (today's manifests shipped by the job,
+/// the module's profile): two rounds too, the HEAD of what each manifest names in the second,
+/// and no listing at all.
+#[test]
+fn no_read_waits_for_more_than_one_other_on_our_own_stack() {
+    let s = stack::shared();
+    let _lock = stack::exclusive();
+    seed_today(s);
+    let _lifted = PolicyLifted::new(s);
+    // Dropped before `_lifted`: object deletes need the policy lifted.
+    let undo = Undo::boto3(s, "the test's manifests", UNSTASH);
+    let bucket = s.output("bucket_name");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (csv, logs) = (dir.path().join("csv"), dir.path().join("logs"));
+    std::fs::create_dir_all(&csv).expect("mkdir");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    std::fs::write(csv.join("manifest-test.csv"), b"a,b\n1,2\n").expect("write");
+    std::fs::write(logs.join("manifest-test.log"), b"JOB_STATUS=SUCCEEDED\n").expect("write");
+    let out = Command::new(support::job_bin())
+        .args(["ship", "--date", &today(), "--bucket", &bucket, "--csv-dir"])
+        .arg(&csv)
+        .arg("--log-dir")
+        .arg(&logs)
+        .envs(s.aws_env())
+        .output()
+        .expect("run pipeform-job ship");
+    assert!(
+        out.status.success(),
+        "ship failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let (run, rounds) = check_in_rounds(s);
+    undo.now();
+    assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
+    let shown = format!("{rounds:#?}");
+    assert_eq!(rounds.len(), 2, "reads in sequence: {shown}");
+    let in_round = |round: usize, what: &str| rounds[round].iter().any(|r| r.contains(what));
+    for p in ["csv", "logs"] {
+        let manifest = format!("/{p}/{}/_pipeform_manifest.json", today());
+        assert!(in_round(0, &manifest), "{manifest} not in round 1: {shown}");
+        let head = format!("s3 HEAD /{bucket}/{p}/{}/manifest-test", today());
+        assert!(in_round(1, &head), "{head} not in round 2: {shown}");
+    }
+    assert!(
+        !rounds.iter().flatten().any(|r| r.contains("list-type=2")),
+        "listed although the manifests prove the days: {shown}"
+    );
+    assert_eq!(
+        rounds
+            .iter()
+            .flatten()
+            .filter(|r| r.as_str() == "iam:GetInstanceProfile")
+            .count(),
+        1,
+        "the module's profile is read once, by its name: {shown}"
+    );
+}

@@ -48,9 +48,11 @@ pub fn pattern(e: &Expectations, inv: &Inventory) -> Verdict {
         };
         let parsed = match FilterPattern::parse(&filter.pattern) {
             Ok(p) => p,
+            // Not evaluated is not wrong: CloudWatch accepted the pattern, pipeform cannot read
+            // it (a regular expression, or a form the evaluator lacks).
             Err(err) => {
                 warns.push(format!(
-                    "{role} filter {}: cannot evaluate: {err}",
+                    "{role} filter {} not evaluated: {err}",
                     filter.name
                 ));
                 continue;
@@ -208,5 +210,33 @@ mod tests {
         let (e, mut inv) = (expectations(), healthy());
         area(&mut inv.logs).metric_filters[0].pattern = "%JOB_STATUS=FAIL(ED)?%".into();
         assert_eq!(pattern(&e, &inv).status, Status::Warn);
+    }
+
+    /// A regex in any position (standalone, as a term beside others, as a JSON value) is
+    /// "not evaluated": a warn naming it, never a fail, and the other filter is still judged.
+    #[test]
+    fn a_regex_pattern_is_not_evaluated_never_judged_wrong() {
+        for regex in [
+            "%JOB_STATUS=FAILED%",
+            "ERROR %JOB_STATUS=FAIL%",
+            "{ $.message = %FAILED% }",
+        ] {
+            let (e, mut inv) = (expectations(), healthy());
+            area(&mut inv.logs).metric_filters[0].pattern = regex.into();
+            let v = pattern(&e, &inv);
+            assert_eq!(v.status, Status::Warn, "{regex}: {}", v.detail);
+            assert!(
+                v.detail.contains("failure filter")
+                    && v.detail.contains("not evaluated")
+                    && v.detail.contains("regular expressions"),
+                "{regex}: {}",
+                v.detail
+            );
+            // The success filter is still judged: broken, it fails the check.
+            area(&mut inv.logs).metric_filters[1].pattern = "JOB_STATUS".into();
+            let v = pattern(&e, &inv);
+            assert_eq!(v.status, Status::Fail, "{regex}: {}", v.detail);
+            assert!(v.detail.contains("not evaluated"), "{}", v.detail);
+        }
     }
 }

@@ -117,7 +117,7 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
     let sns_client = LazyCell::new(|| aws_sdk_sns::Client::new(&config));
 
     // IAM needs only the instances of EC2's first round, and reads the profile and role the
-    // root module names while that round runs (iam::Guess): on our own stack IAM is done one
+    // root module names while that round runs (iam::gather): on our own stack IAM is done one
     // round trip after EC2's discovery, not three after all of EC2.
     let ec2_and_iam = async {
         if !(needs.ec2 || needs.iam) {
@@ -144,14 +144,15 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
                 return None;
             }
             Some(
-                bounded_until(deadline, async {
-                    let guess = iam::guess(&iam_client, &query.project).await;
-                    let instances = instances
-                        .await
-                        .unwrap_or_else(|_| Err(AreaError("EC2 gave no answer".into())))
-                        .map_err(|e| AreaError(format!("needs EC2, which failed: {e}")))?;
-                    iam::gather(&iam_client, &instances, guess).await
-                })
+                bounded_until(
+                    deadline,
+                    iam::gather(&iam_client, &query.project, async {
+                        instances
+                            .await
+                            .unwrap_or_else(|_| Err(AreaError("EC2 gave no answer".into())))
+                            .map_err(|e| AreaError(format!("needs EC2, which failed: {e}")))
+                    }),
+                )
                 .await,
             )
         };
@@ -258,7 +259,31 @@ where
     }
 }
 
-/// Turns an SDK error into an area error naming the call, with its chain of causes.
+/// Runs `futures` at once, in this task (no `'static` needed), and gives their outputs in
+/// their order: the reads of a round whose number is only known at run time.
+async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut running: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = running.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (out, fut) in outputs.iter_mut().zip(running.iter_mut()) {
+            if out.is_none() {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *out = Some(v),
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
 /// Every item of a paginated listing, or the listing's error named after `call`.
 trait AllPages<T> {
     fn all(
@@ -283,6 +308,7 @@ where
     }
 }
 
+/// Turns an SDK error into an area error naming the call, with its chain of causes.
 fn sdk_error<E, R>(call: &str, e: aws_sdk_ec2::error::SdkError<E, R>) -> AreaError
 where
     E: std::error::Error + 'static,

@@ -5,12 +5,21 @@
 //! after the freshness cut-off (`start-after`), and probes a day for objects with a
 //! `max-keys` listing. Its cost grows with the number of recent days, not with the bucket.
 //!
-//! Before any listing, the days that can be fresh are tried newest first through the manifest
-//! that `pipeform-job ship` leaves in each complete day ([`crate::manifest`]): GET it, HEAD the
+//! Before any listing, the days that can be fresh are tried through the manifest that
+//! `pipeform-job ship` leaves in each complete day ([`crate::manifest`]): GET it, HEAD the
 //! first object it names. Two reads that cost the same whatever the bucket holds (moto walks
 //! every key of the bucket on each listing, S3 does not). When that proof is not there (no
 //! manifest, the named object deleted, access denied) the listings decide, and they ignore
 //! manifests, so a day holding nothing but its manifest is still empty.
+//!
+//! Rounds: the manifests of the newest fresh days (up to three: all of the default window) are
+//! read at once (round 1); then either the objects the manifests name are HEADed, or, when no
+//! manifest names one (a bucket our job did not fill), those days are listed at once with one
+//! `max-keys` listing each (round 2). So no read waits for more than one other, with or
+//! without manifests. The listings are not sent beside the manifest reads on purpose: on a
+//! bucket the job fills they would be wasted, and moto's cost per listing grows with the bucket
+//! (docs/benchmarks.md, "check"). Only a stack with nothing in those days walks the template
+//! level by level (an older fresh day of a long window, or how stale the newest day is).
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::Client;
@@ -20,8 +29,8 @@ use crate::aws::s3_absent;
 use crate::manifest::{self, Manifest};
 
 use super::{
-    sdk_error, AreaError, BucketFacts, DatedPrefix, PrefixFacts, PublicAccessBlock, Query,
-    TemplateFacts,
+    join_all, sdk_error, AreaError, BucketFacts, DatedPrefix, PrefixFacts, PublicAccessBlock,
+    Query, TemplateFacts,
 };
 use crate::prefix::PrefixTemplate;
 
@@ -83,8 +92,11 @@ pub(super) async fn gather_prefixes(
         async move {
             if let Some(date) = query.date {
                 let prefix = template.render_day(date);
-                let non_empty = manifest_proof(client, &query.bucket, &template, date).await?
-                    || has_objects(client, &query.bucket, &prefix).await?;
+                let non_empty = match manifest_entry(client, &query.bucket, &template, date).await?
+                {
+                    Some(key) if exists(client, &query.bucket, &key).await? => true,
+                    _ => day_contents(client, &query.bucket, &prefix).await? == Some(true),
+                };
                 return Ok::<_, AreaError>(TemplateFacts {
                     newest: None,
                     on_date: Some(DatedPrefix {
@@ -94,30 +106,20 @@ pub(super) async fn gather_prefixes(
                     }),
                 });
             }
-            // The newest fresh day the job has completed, proven without a listing.
-            let mut day = query.today;
-            while day >= query.fresh_from {
-                if manifest_proof(client, &query.bucket, &template, day).await? {
-                    return Ok(TemplateFacts {
-                        newest: Some(DatedPrefix {
-                            date: day,
-                            prefix: template.render_day(day),
-                            non_empty: true,
-                        }),
-                        on_date: None,
-                    });
-                }
-                match day.pred_opt() {
-                    Some(d) => day = d,
-                    None => break,
-                }
+            let days = fresh_days(query.fresh_from, query.today);
+            if let Some(newest) = newest_fresh(client, &query.bucket, &template, &days).await? {
+                return Ok(TemplateFacts {
+                    newest: Some(newest),
+                    on_date: None,
+                });
             }
+            // Nothing in the newest fresh days: an older fresh day (a long window) or a day
+            // after today (a clock ahead), else the newest day at all, to say how stale it is.
             let newest =
                 newest_dated_prefix(client, &query.bucket, &template, Some(query.fresh_from))
                     .await?;
             let newest = match newest {
                 Some(found) => Some(found),
-                // Nothing fresh: find the newest day at all, to say how stale it is.
                 None => newest_dated_prefix(client, &query.bucket, &template, None).await?,
             };
             let newest = match newest {
@@ -138,15 +140,77 @@ pub(super) async fn gather_prefixes(
     Ok(PrefixFacts { csv, logs })
 }
 
-/// True when `day`'s manifest under `template` names an object under that day's prefix that
-/// exists. False when it cannot tell (no manifest, not a manifest, the object is gone, access
-/// denied): the caller then lists.
-async fn manifest_proof(
+/// Most days tried by manifest and by a listing of their own: the default 26 h window holds
+/// at most three days, and a longer one (a weekly job) would cost two requests per day. Older
+/// fresh days are still found by the level-by-level walk.
+const NEWEST_DAYS: usize = 3;
+
+/// The days from `today` back to `from`, newest first, at most [`NEWEST_DAYS`].
+fn fresh_days(from: NaiveDate, today: NaiveDate) -> Vec<NaiveDate> {
+    let mut days = Vec::new();
+    let mut day = Some(today);
+    while let Some(d) = day.filter(|d| *d >= from && days.len() < NEWEST_DAYS) {
+        days.push(d);
+        day = d.pred_opt();
+    }
+    days
+}
+
+/// The newest of `days` (newest first) that the job's manifest proves, or failing that the
+/// newest one a listing finds anything under (see the module doc for the two rounds). `None`
+/// when none of them holds anything.
+async fn newest_fresh(
+    client: &Client,
+    bucket: &str,
+    template: &PrefixTemplate,
+    days: &[NaiveDate],
+) -> Result<Option<DatedPrefix>, AreaError> {
+    let entries = join_all(
+        days.iter()
+            .map(|&day| manifest_entry(client, bucket, template, day)),
+    )
+    .await;
+    let mut named = Vec::new();
+    for (&day, entry) in days.iter().zip(entries) {
+        if let Some(key) = entry? {
+            named.push((day, key));
+        }
+    }
+    if !named.is_empty() {
+        let found = join_all(named.iter().map(|(_, key)| exists(client, bucket, key))).await;
+        for ((day, _), found) in named.iter().zip(found) {
+            if found? {
+                return Ok(Some(DatedPrefix {
+                    date: *day,
+                    prefix: template.render_day(*day),
+                    non_empty: true,
+                }));
+            }
+        }
+    }
+    let prefixes: Vec<String> = days.iter().map(|&d| template.render_day(d)).collect();
+    let contents = join_all(prefixes.iter().map(|p| day_contents(client, bucket, p))).await;
+    for ((&date, prefix), contents) in days.iter().zip(prefixes).zip(contents) {
+        if let Some(non_empty) = contents? {
+            return Ok(Some(DatedPrefix {
+                date,
+                prefix,
+                non_empty,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// The key of the first object that `day`'s manifest under `template` names under that day's
+/// prefix. `None` when it cannot tell (no manifest, not a manifest, access denied): the caller
+/// then lists.
+async fn manifest_entry(
     client: &Client,
     bucket: &str,
     template: &PrefixTemplate,
     day: NaiveDate,
-) -> Result<bool, AreaError> {
+) -> Result<Option<String>, AreaError> {
     let key = manifest::key(template, day);
     let body = match client.get_object().bucket(bucket).key(&key).send().await {
         Ok(out) => out
@@ -155,22 +219,18 @@ async fn manifest_proof(
             .await
             .map_err(|e| AreaError(format!("s3:GetObject {key}: reading the body: {e}")))?
             .into_bytes(),
-        Err(e) if s3_absent(&e) => return Ok(false),
+        Err(e) if s3_absent(&e) => return Ok(None),
         Err(e) => return Err(sdk_error("s3:GetObject", e)),
     };
-    let Some(m) = Manifest::parse(&body) else {
-        return Ok(false);
-    };
-    let Some(entry) = m.first_under(&template.render_day(day)) else {
-        return Ok(false);
-    };
-    match client
-        .head_object()
-        .bucket(bucket)
-        .key(&entry.key)
-        .send()
-        .await
-    {
+    Ok(Manifest::parse(&body).and_then(|m| {
+        m.first_under(&template.render_day(day))
+            .map(|e| e.key.clone())
+    }))
+}
+
+/// True when object `key` exists (false when it is gone or access is denied).
+async fn exists(client: &Client, bucket: &str, key: &str) -> Result<bool, AreaError> {
+    match client.head_object().bucket(bucket).key(key).send().await {
         Ok(_) => Ok(true),
         Err(e) if s3_absent(&e) => Ok(false),
         Err(e) => Err(sdk_error("s3:HeadObject", e)),
@@ -180,7 +240,19 @@ async fn manifest_proof(
 /// True when at least one object starts with `prefix`, not counting folder markers (keys
 /// ending in `/`) or manifests: a day left with only those is empty.
 async fn has_objects(client: &Client, bucket: &str, prefix: &str) -> Result<bool, AreaError> {
+    Ok(day_contents(client, bucket, prefix).await? == Some(true))
+}
+
+/// What is under `prefix`: `None` when nothing at all, else whether an object other than a
+/// folder marker (a key ending in `/`) or a manifest is there. One `max-keys` listing, more
+/// pages only while it finds nothing but those.
+async fn day_contents(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Option<bool>, AreaError> {
     let mut token: Option<String> = None;
+    let mut anything = false;
     loop {
         let out = client
             .list_objects_v2()
@@ -191,17 +263,14 @@ async fn has_objects(client: &Client, bucket: &str, prefix: &str) -> Result<bool
             .send()
             .await
             .map_err(|e| sdk_error("s3:ListObjectsV2", e))?;
-        if out
-            .contents()
-            .iter()
-            .filter_map(|o| o.key())
-            .any(|k| !k.ends_with('/') && !manifest::is_manifest(k))
-        {
-            return Ok(true);
+        let mut keys = out.contents().iter().filter_map(|o| o.key()).peekable();
+        anything |= keys.peek().is_some();
+        if keys.any(|k| !k.ends_with('/') && !manifest::is_manifest(k)) {
+            return Ok(Some(true));
         }
         match (out.is_truncated(), out.next_continuation_token()) {
             (Some(true), Some(next)) => token = Some(next.to_string()),
-            _ => return Ok(false),
+            _ => return Ok(anything.then_some(false)),
         }
     }
 }
@@ -316,5 +385,14 @@ mod tests {
         );
         // A later year is not on the cut-off's path: list all of it.
         assert_eq!(start_after(cut, "logs/year=2027/"), None);
+    }
+
+    #[test]
+    fn fresh_days_run_from_today_back_to_the_cut_off() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        assert_eq!(fresh_days(day(1), day(1)), vec![day(1)]);
+        assert_eq!(fresh_days(day(27), day(28)), vec![day(28), day(27)]);
+        assert!(fresh_days(day(2), day(1)).is_empty());
+        assert_eq!(fresh_days(day(1), day(28)), vec![day(28), day(27), day(26)]);
     }
 }

@@ -20,8 +20,10 @@
 //!   `{ $.x IS TRUE }`, `IS FALSE`, `IS NULL`, `{ $.x NOT EXISTS }`, `{ $.x EXISTS }`. A selector
 //!   that reaches no value makes its comparison false (so `!=` does not match a missing field).
 //!
-//! Regular expressions (`%...%`) are refused with a clear error: pipeform's own patterns never
-//! need them, and a check must not guess.
+//! Regular expressions (`%...%`), standalone or as a term or a compared value inside the other
+//! forms, are refused with a clear error ([`PatternError::regex`]): pipeform's own patterns
+//! never need them, and a check must not guess (it reports such a filter as not evaluated,
+//! never as wrong). Inside quotes `%` is plain text.
 
 use std::fmt;
 
@@ -125,6 +127,15 @@ pub struct PatternError {
     pub reason: String,
 }
 
+impl PatternError {
+    /// True when the pattern holds a regular expression (`%...%`), which is refused, not wrong.
+    pub fn regex(&self) -> bool {
+        self.reason == REGEX_REFUSED
+    }
+}
+
+const REGEX_REFUSED: &str = "regular expressions (%...%) are not evaluated by pipeform";
+
 impl FilterPattern {
     /// Parses a pattern; the error names the position and what was expected.
     pub fn parse(pattern: &str) -> Result<Self, PatternError> {
@@ -137,7 +148,6 @@ impl FilterPattern {
         let kind = match p.peek() {
             Some('{') => Kind::Json(p.json()?),
             Some('[') => Kind::Delimited(p.delimited()?),
-            Some('%') => return Err(p.err("regular expression patterns (%...%) are not supported")),
             _ => Kind::Terms(p.terms()?),
         };
         p.skip_ws();
@@ -455,6 +465,9 @@ impl Parser<'_> {
             if kind != TermKind::Required {
                 self.pos += 1;
             }
+            if self.peek() == Some('%') {
+                return Err(self.err(REGEX_REFUSED));
+            }
             let text = if self.peek() == Some('"') {
                 self.quoted()?
             } else {
@@ -706,8 +719,10 @@ impl Parser<'_> {
     }
 
     fn value(&mut self) -> Result<Value, PatternError> {
-        if self.peek() == Some('"') {
-            return Ok(Value::Text(self.quoted()?));
+        match self.peek() {
+            Some('"') => return Ok(Value::Text(self.quoted()?)),
+            Some('%') => return Err(self.err(REGEX_REFUSED)),
+            _ => {}
         }
         let mut raw = String::new();
         while let Some(c) = self

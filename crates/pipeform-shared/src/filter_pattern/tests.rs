@@ -136,6 +136,34 @@ fn dangling_question_mark_is_an_error() {
 fn regular_expressions_are_refused_clearly() {
     let e = FilterPattern::parse("%ERROR [0-9]+%").unwrap_err();
     assert!(e.reason.contains("regular expression"), "{e}");
+    assert!(e.regex(), "{e}");
+}
+
+/// The documentation lets a regex stand alone or take the place of a term or of a compared
+/// value in the JSON and space-delimited forms: each is refused (not read as literal text,
+/// which would judge a working filter wrong), and only inside quotes is `%` plain text.
+#[test]
+fn regular_expressions_anywhere_are_refused_not_read_literally() {
+    for (pattern, at) in [
+        ("%JOB_STATUS=FAIL(ED)?%", 0),
+        ("  %AUTHORIZED%", 2),
+        ("ERROR %JOB_STATUS=FAIL%", 6),
+        ("?%FAILED% ?ERROR", 1),
+        ("INFO -%DEBUG%", 6),
+        ("{ $.status = %FAIL[A-Z]*% }", 13),
+        ("{ $.a = 1 || $.status != %^OK$% }", 25),
+        ("[ts, level, status = %FAIL%]", 21),
+        ("[..., status = %4[0-9]{2}%]", 15),
+    ] {
+        let e = FilterPattern::parse(pattern).expect_err(pattern);
+        assert!(e.regex(), "{pattern}: {e}");
+        assert_eq!(e.at, at, "{pattern}: {e}");
+    }
+    let quoted = FilterPattern::parse("\"100%\" \"%done%\"").expect("quoted % is text");
+    assert!(quoted.matches("at 100% (%done%)"));
+    assert!(!quoted.matches("at 100% done"));
+    let e = FilterPattern::parse("[a b]").expect_err("bad field list");
+    assert!(!e.regex(), "{e}");
 }
 
 // --- space-delimited -------------------------------------------------------------------------
