@@ -30,39 +30,21 @@ rm -rf "$work/terraform/.terraform" "$work/terraform"/terraform.tfstate* "$work/
 tf="$work/terraform"
 
 ssh-keygen -q -t ed25519 -N '' -C tf-smoke -f "$work/id_ed25519" <<<y >/dev/null
-pubkey=$(cat "$work/id_ed25519.pub")
 
-# The example values of shared/contract.md section 2, plus test-only teardown switches.
+# The variables come from `pipeform render` of the example config (one source of truth: a
+# hand-kept copy here fell behind when the root module gained required variables), in the
+# smoke's region, with this run's key; then the test-only teardown switches.
+PIPEFORM=${PIPEFORM:-$repo/target/debug/pipeform}
+if [ ! -x "$PIPEFORM" ]; then
+  (cd "$repo" && cargo build --quiet --bin pipeform)
+fi
+sed -e "s/ap-northeast-2/$region/g" \
+  -e "s|^public_key_path *=.*|public_key_path = \"$work/id_ed25519.pub\"|" \
+  "$repo/examples/pipeform.toml" >"$work/pipeform.toml"
+"$PIPEFORM" --quiet render --config "$work/pipeform.toml" --terraform-dir "$tf" \
+  --out "$tf/pipeform.auto.tfvars.json" >/dev/null
 cat >"$tf/smoke.auto.tfvars.json" <<JSON
 {
-  "project_name": "offsets",
-  "region": "$region",
-  "environment": "prod",
-  "vpc_cidr": "10.20.0.0/16",
-  "availability_zones": ["${region}a", "${region}c"],
-  "public_subnet_cidrs": ["10.20.1.0/24", "10.20.2.0/24"],
-  "db_subnet_cidrs": ["10.20.101.0/24", "10.20.102.0/24"],
-  "nat_instance_type": "t3.nano",
-  "app_instance_type": "t3.small",
-  "ssh_allowed_cidrs": ["203.0.113.10/32"],
-  "ssh_public_key": "$pubkey",
-  "rds_identifier": "offsets-db",
-  "rds_instance_class": "db.t3.micro",
-  "rds_engine_version": "8.0",
-  "rds_database": "offsets",
-  "rds_username": "offsets_admin",
-  "log_group_name": "/offsets/carbon_log",
-  "log_retention_days": 30,
-  "failure_pattern": "JOB_STATUS=FAILED",
-  "metric_namespace": "OffsetsPipeline",
-  "metric_name": "CarbonUnifiedJobFailed",
-  "alarm_name": "carbon-unified-job-failed-alarm",
-  "alarm_period_seconds": 300,
-  "sns_topic_name": "offsets-alerts",
-  "alert_emails": ["ops@example.com"],
-  "bucket_name": "vcm-bucket25",
-  "csv_prefix": "csv/{date}",
-  "logs_prefix": "logs/{date}",
   "rds_deletion_protection": false,
   "rds_skip_final_snapshot": true,
   "bucket_force_destroy": true
