@@ -202,7 +202,7 @@ mod tests {
     }
 
     fn example_with(extra: &str) -> crate::config::Stack {
-        let text = include_str!("../../examples/pipeform.toml")
+        let text = include_str!("../../../../examples/pipeform.toml")
             .replace("[bucket]", &format!("{extra}\n[bucket]"));
         crate::config::parse_str(&text, std::path::Path::new("examples/pipeform.toml"))
             .unwrap_or_else(|e| panic!("{e}"))
@@ -234,7 +234,7 @@ mod tests {
         );
         let s = example_with("missed_run_alarm_name = \"quiet\"\nmissed_run_grace_minutes = 10080");
         assert!(matches!(MissedRun::of(&s), MissedRun::TooSparse(ref w) if w.contains("7 days")));
-        let text = include_str!("../../examples/pipeform.toml")
+        let text = include_str!("../../../../examples/pipeform.toml")
             .replace("[bucket]", "missed_run_grace_minutes = -1\n[bucket]");
         let e = crate::config::parse_str(&text, std::path::Path::new("x.toml"))
             .expect_err("negative grace");

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 
 fn example_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/pipeform.toml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/pipeform.toml")
 }
 
 fn example() -> String {

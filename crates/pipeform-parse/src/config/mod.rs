@@ -24,8 +24,6 @@ pub use validate::{
 };
 pub use values::{BucketName, RetentionDays};
 
-use crate::exit::Failure;
-
 /// Reads and validates the config at `path`. Relative paths inside it (`app.public_key_path`)
 /// are resolved against the file's directory; whether the key exists is checked by the command
 /// that reads it.
@@ -79,11 +77,6 @@ pub fn parse_str(text: &str, source: &Path) -> Result<Stack, ConfigError> {
         path: source.to_path_buf(),
         problems,
     })
-}
-
-/// [`load`] for commands: a bad or missing config is a usage error (exit 2).
-pub fn load_for_command(path: &Path) -> Result<Stack, Failure> {
-    load(path).map_err(Failure::usage)
 }
 
 #[cfg(test)]
