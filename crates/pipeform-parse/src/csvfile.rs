@@ -557,9 +557,13 @@ impl Region<'_> {
         stop_at: Option<u64>,
         lines_before: u64,
     ) -> Result<(Vec<Infer>, u64, u64), CsvError> {
+        // The reader starts at a record inside the file, where a UTF-8 BOM is data (the load
+        // reads it as part of the field), but a fresh csv reader drops a BOM at the start of its
+        // input. One empty line in front, skipped like every empty line, keeps it: positions
+        // below are one byte and one line past the file's.
         let bad_row = |line: u64, column: Option<usize>, reason: String| CsvError::BadRow {
             path: self.shown.to_string(),
-            line: line + lines_before,
+            line: (line + lines_before).saturating_sub(1),
             column,
             reason,
         };
@@ -567,12 +571,13 @@ impl Region<'_> {
             path: self.shown.to_string(),
             source,
         };
-        let mut rdr = reader(open_at(self.path, from, self.len).map_err(read_err)?);
+        let input = (&b"\n"[..]).chain(open_at(self.path, from, self.len).map_err(read_err)?);
+        let mut rdr = reader(input);
         let mut record = csv::ByteRecord::new();
         let mut infer = vec![Infer::new(); self.width];
         let mut rows = 0u64;
         let mut start = from;
-        let mut start_line = 1u64;
+        let mut start_line = 2u64;
 
         loop {
             let got = match rdr.read_byte_record(&mut record) {
@@ -585,7 +590,7 @@ impl Region<'_> {
             if !got {
                 break;
             }
-            let end = from + rdr.position().byte();
+            let end = from + rdr.position().byte() - 1;
             let end_line = rdr.position().line();
             let line = record.position().map_or(start_line, |p| p.line());
             // The csv crate reads an unterminated quote to the end of the file without an
@@ -890,6 +895,38 @@ mod tests {
         for bad in ["", "1x", "a-b", "a`b", "a b", &"x".repeat(60)] {
             assert!(check_table_name(bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// Found by fuzzing (fuzz target `csv`): a data row starting with a UTF-8 BOM (U+FEFF, e.g.
+    /// a second file appended) had its type inferred without the BOM, since a reader started
+    /// at that row dropped it, but was loaded with it: `BIGINT` for a value MySQL cannot take.
+    #[test]
+    fn a_bom_starting_a_data_row_is_data_to_inference_and_load_alike() {
+        let text = b"n\n\xEF\xBB\xBF12\n";
+        let p = prep(text).expect("valid");
+        assert_eq!(p.columns[0].ty.sql(), "VARCHAR(3)");
+        let mut tsv = Vec::new();
+        assert_eq!(p.write_tsv(&mut tsv).expect("tsv"), 1);
+        assert_eq!(tsv, b"\xEF\xBB\xBF12\n");
+        // The second half of a two-thread reading starting at such a row: the same.
+        let rows = 20_000;
+        let mut text = b"n\n".to_vec();
+        for i in 0..rows {
+            if i >= rows / 2 - 2000 {
+                text.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            text.extend_from_slice(format!("{i}\n").as_bytes());
+        }
+        let p = prep(&text).expect("valid");
+        assert!(
+            SPLIT_USED.with(|u| u.get()),
+            "the two-thread path did not run"
+        );
+        assert_eq!(p.columns[0].ty.sql(), "VARCHAR(6)");
+        assert_eq!(
+            (vec!["VARCHAR(6)".to_string()], rows as u64),
+            sequential(&text, 1)
+        );
     }
 
     /// Issue 15: a one-column file of quoted empty fields lost its rows as "blank lines".
