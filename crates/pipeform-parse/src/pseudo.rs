@@ -98,7 +98,8 @@ impl Pseudonymiser {
         let Some(any) = &self.any else {
             return Line::Keep;
         };
-        if !any.is_match(line) {
+        // A JSON escape (`"user\u005fid"`) can spell a field name the raw bytes do not hold.
+        if !any.is_match(line) && memchr::memmem::find(line, b"\\u").is_none() {
             return Line::Keep;
         }
         if line.len() > MAX_LINE {
@@ -540,6 +541,26 @@ mod tests {
         );
         // Untouched JSON lines keep their exact text.
         assert_eq!(out(&p, "{\"a\":  1}\n"), "{\"a\":  1}\n");
+    }
+
+    /// Found by the `pseudo` fuzz target's property: a JSON key spelled with a `\u` escape
+    /// (`"user\u005fid"` is the key `user_id`) slipped past the quick name test, and its value
+    /// was shipped in clear.
+    #[test]
+    fn a_field_name_spelled_with_json_escapes_is_still_the_field() {
+        let p = p();
+        for line in [
+            r#"{"user\u005fid": "S5"}"#,
+            r#"{"a": {"\u0075ser_id": 5}}"#,
+            r#"{"msg": "login user\u005fid=S5 ok"}"#,
+        ] {
+            let got = out(&p, line);
+            assert!(
+                !got.contains("S5") && !got.contains(": 5"),
+                "{line} -> {got}"
+            );
+            serde_json::from_str::<serde_json::Value>(&got).expect("still JSON");
+        }
     }
 
     #[test]
