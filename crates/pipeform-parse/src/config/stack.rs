@@ -135,8 +135,13 @@ impl Monitoring {
     /// The metric the success filter emits (in `metric_namespace`): derived, so one config
     /// key names both metrics of the stack.
     pub fn success_metric_name(&self) -> String {
-        format!("{}-Succeeded", self.metric_name)
+        success_metric_of(&self.metric_name)
     }
+}
+
+/// The success metric's name for a failure metric's name (validation checks it fits too).
+pub(crate) fn success_metric_of(metric_name: &str) -> String {
+    format!("{metric_name}-Succeeded")
 }
 
 /// `[bucket]`.

@@ -388,3 +388,18 @@ fn more_unknown_sections_than_the_cap_are_one_problem() {
     text.push_str("[s1]\n[s2]\n");
     assert_eq!(problems(&text).len(), 2);
 }
+
+/// Found writing the `config` fuzz target's property (derived names pass their own rule): a
+/// metric name of 246 to 255 characters was accepted, and the success metric derived from it
+/// (`<metric_name>-Succeeded`) was longer than the 255 CloudWatch takes.
+#[test]
+fn a_metric_name_too_long_for_its_success_metric_is_refused() {
+    let from = "metric_name = \"CarbonUnifiedJobFailed\"";
+    let long = format!("metric_name = \"{}\"", "M".repeat(246));
+    let p = one(&edited(&[(from, &long)]), "monitoring.metric_name");
+    assert!(p.message.contains("-Succeeded"), "{p}");
+    assert!(p.line.is_some(), "{p}");
+    let fits = format!("metric_name = \"{}\"", "M".repeat(245));
+    let stack = parse_str(&edited(&[(from, &fits)]), Path::new("x.toml")).expect("fits");
+    assert_eq!(stack.monitoring.success_metric_name().chars().count(), 255);
+}

@@ -455,7 +455,13 @@ fn monitoring(c: &mut Checker, raw: RawMonitoring) -> Option<Monitoring> {
         rules::metric_namespace(&s)
     });
     let metric = c.rule("monitoring.metric_name", raw.metric_name, |s| {
-        rules::metric_name(&s)
+        let metric = rules::metric_name(&s)?;
+        // The success metric is named after it and must pass the same rule.
+        let derived = success_metric_of(&metric);
+        rules::metric_name(&derived).map_err(|why| {
+            format!("leaves no room for the success metric named after it: {why}; shorten it")
+        })?;
+        Ok(metric)
     });
     let alarm = c.rule("monitoring.alarm_name", raw.alarm_name, |s| {
         rules::printable(&s, "alarm name", 255, "carbon-unified-job-failed-alarm")
