@@ -134,9 +134,22 @@ impl KnownHostsFile {
         key: &HostKey,
     ) -> Result<Verdict, KnownHostsError> {
         let mut kh = session.known_hosts().map_err(|e| self.err(e))?;
-        if !self.text.trim().is_empty() {
-            kh.read_str(&self.text, KnownHostFileKind::OpenSSH)
-                .map_err(|e| self.err(e))?;
+        // libssh2 reads one line per call and ignores the rest of the text, so the file goes
+        // in line by line, split at '\n' only, as libssh2's own file reader splits it. A line
+        // it cannot read may be this host's: that fails the check.
+        for (i, line) in self.text.split('\n').enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            kh.read_str(line, KnownHostFileKind::OpenSSH)
+                .map_err(|e| KnownHostsError {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "line {}: {}; fix or remove that line, or pass --known-hosts with another file",
+                        i + 1,
+                        e.message()
+                    ),
+                })?;
         }
         Ok(match kh.check_port(host, port, &key.blob) {
             CheckResult::Match => Verdict::Match,
@@ -238,6 +251,58 @@ fn base64_nopad(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const KEY: [u8; 33] = [7; 33];
+    const OTHER: [u8; 33] = [9; 33];
+
+    fn line(host: &str, blob: &[u8]) -> String {
+        format!("{host} ssh-ed25519 {}\n", base64_nopad(blob))
+    }
+
+    fn ed25519(blob: &[u8]) -> HostKey {
+        HostKey {
+            blob: blob.to_vec(),
+            kind: HostKeyType::Ed25519,
+        }
+    }
+
+    /// Found by the `known_hosts` fuzz target (record, then check): libssh2 reads one line
+    /// per call and ignored the rest of the text, so only the file's first line was checked;
+    /// a host on a later line was `NotFound`, and so was a changed key recorded there.
+    #[test]
+    fn every_line_of_the_file_is_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("known_hosts");
+        let text = format!(
+            "# a comment\n\n{}{}",
+            line("10.0.0.9", &OTHER),
+            line("10.0.0.7", &KEY)
+        );
+        std::fs::write(&path, text).expect("write");
+        let file = KnownHostsFile::load(&path).expect("load");
+        let session = Session::new().expect("session");
+        let check = |host, blob: &[u8]| {
+            file.check(&session, host, 22, &ed25519(blob))
+                .expect("check")
+        };
+        assert_eq!(check("10.0.0.7", &KEY), Verdict::Match);
+        assert_eq!(check("10.0.0.7", &OTHER), Verdict::Mismatch);
+        assert_eq!(check("10.0.0.8", &KEY), Verdict::NotFound);
+    }
+
+    /// A line libssh2 cannot read may be this host's: the check fails and names it.
+    #[test]
+    fn an_unreadable_line_fails_the_check_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("known_hosts");
+        std::fs::write(&path, format!("{}garbage\n", line("10.0.0.9", &OTHER))).expect("write");
+        let file = KnownHostsFile::load(&path).expect("load");
+        let session = Session::new().expect("session");
+        let e = file
+            .check(&session, "10.0.0.7", 22, &ed25519(&KEY))
+            .expect_err("unreadable line");
+        assert!(e.reason.contains("line 2"), "{e}");
+    }
 
     #[test]
     fn patterns_and_fingerprint_encoding() {
