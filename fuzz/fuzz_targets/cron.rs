@@ -5,7 +5,9 @@
 //!   strictly increasing, each `matches`, and no minute between two firings matches (checked
 //!   minute by minute for gaps of up to a day).
 //! - `longest_gap` is at least every gap between firings inside its eight-year scan, and is
-//!   `None` only if the schedule fires at most once there.
+//!   `None` only if the schedule fires at most once there. (A valid schedule may fire less
+//!   often: `0 0 */14 1 0`, January 1, 15 or 29 on a Sunday, next fires in 2034; the missed-run
+//!   window refuses it by name.)
 #![no_main]
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -35,7 +37,6 @@ fuzz_target!(|data: &[u8]| {
         .and_utc();
     // Firings strictly after one minute before the origin: the origin itself may fire.
     let firings = schedule.next_firings(origin - Duration::minutes(1), FIRINGS);
-    assert!(!firings.is_empty(), "{expr:?} parses but never fires");
     let mut previous = origin - Duration::minutes(1);
     for (i, t) in firings.iter().enumerate() {
         assert!(*t > previous, "{expr:?}: {t} after {previous}");
