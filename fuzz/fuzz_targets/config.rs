@@ -23,14 +23,25 @@ fuzz_target!(|data: &[u8]| {
             let success = m.success_metric_name();
             assert!(rules::metric_name(&success).is_ok(), "{success:?}");
             let missed = &m.missed_run_alarm_name;
-            assert!(rules::printable(missed, "alarm name", 255, "x").is_ok(), "{missed:?}");
+            assert!(
+                rules::printable(missed, "alarm name", 255, "x").is_ok(),
+                "{missed:?}"
+            );
             let schedule = &stack.pipeline.schedule;
             assert_eq!(cron::validate(schedule).as_ref(), Ok(schedule));
             for az in &stack.network.availability_zones {
-                assert!(rules::availability_zone(az, &stack.project.region).is_ok(), "{az}");
+                assert!(
+                    rules::availability_zone(az, &stack.project.region).is_ok(),
+                    "{az}"
+                );
             }
             let vpc = stack.network.vpc_cidr;
-            for net in stack.network.public_subnets.iter().chain(&stack.network.db_subnets) {
+            for net in stack
+                .network
+                .public_subnets
+                .iter()
+                .chain(&stack.network.db_subnets)
+            {
                 assert!(vpc.contains(net), "{net} outside {vpc}");
             }
         }

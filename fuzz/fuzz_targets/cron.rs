@@ -28,7 +28,11 @@ fuzz_target!(|data: &[u8]| {
     let (Ok(schedule), Ok(normal)) = (parsed, validated) else {
         return;
     };
-    assert_eq!(Schedule::parse(&normal).as_ref(), Ok(&schedule), "{normal:?}");
+    assert_eq!(
+        Schedule::parse(&normal).as_ref(),
+        Ok(&schedule),
+        "{normal:?}"
+    );
     assert_eq!(validate(&normal).as_deref(), Ok(normal.as_str()));
 
     let origin: DateTime<Utc> = NaiveDate::from_ymd_opt(2024, 1, 1)
@@ -55,9 +59,17 @@ fuzz_target!(|data: &[u8]| {
     match schedule.longest_gap() {
         Some(longest) => {
             for w in inside.windows(2) {
-                assert!(*w[1] - *w[0] <= longest, "{expr:?}: gap {} > {longest}", *w[1] - *w[0]);
+                assert!(
+                    *w[1] - *w[0] <= longest,
+                    "{expr:?}: gap {} > {longest}",
+                    *w[1] - *w[0]
+                );
             }
         }
-        None => assert!(inside.len() <= 1, "{expr:?}: no longest gap, yet fires {} times", inside.len()),
+        None => assert!(
+            inside.len() <= 1,
+            "{expr:?}: no longest gap, yet fires {} times",
+            inside.len()
+        ),
     }
 });

@@ -42,7 +42,13 @@ fuzz_target!(|data: &[u8]| {
     for word in line.split_whitespace().take(8) {
         let q = quoted(word);
         assert!(parse(&q).matches(line), "{q} matches {line:?}");
-        assert!(!parse(&format!("-{q}")).matches(line), "-{q} excludes {line:?}");
-        assert!(parse(&format!("?{q} ?NOPE")).matches(line), "?{q} matches {line:?}");
+        assert!(
+            !parse(&format!("-{q}")).matches(line),
+            "-{q} excludes {line:?}"
+        );
+        assert!(
+            parse(&format!("?{q} ?NOPE")).matches(line),
+            "?{q} matches {line:?}"
+        );
     }
 });

@@ -32,7 +32,9 @@ fn is_token(v: &Value) -> bool {
         Value::String(s) => {
             s.len() == 18
                 && s.starts_with("h:")
-                && s[2..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                && s[2..]
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         }
         _ => false,
     }
@@ -42,7 +44,10 @@ fn is_token(v: &Value) -> bool {
 fn fields_hidden(v: &Value) -> bool {
     match v {
         Value::Object(o) => o.iter().all(|(k, v)| {
-            if ["user_id", "email"].iter().any(|f| f.eq_ignore_ascii_case(k)) {
+            if ["user_id", "email"]
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(k))
+            {
                 is_token(v)
             } else {
                 fields_hidden(v)
@@ -66,8 +71,9 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Some(out) = &shipped {
         if is_json_line(data) {
-            let doc: Value = serde_json::from_slice(out)
-                .unwrap_or_else(|e| panic!("{:?} is no longer JSON: {e}", String::from_utf8_lossy(out)));
+            let doc: Value = serde_json::from_slice(out).unwrap_or_else(|e| {
+                panic!("{:?} is no longer JSON: {e}", String::from_utf8_lossy(out))
+            });
             assert!(fields_hidden(&doc), "{}", String::from_utf8_lossy(out));
         }
     }
