@@ -482,7 +482,11 @@ impl Parser<'_> {
         loop {
             self.skip_ws();
             if self.eat("...") {
-                fields.push(Field::Ellipsis);
+                // `..., ...` means what one `...` means; each kept would multiply the splits
+                // `bind` tries.
+                if fields.last() != Some(&Field::Ellipsis) {
+                    fields.push(Field::Ellipsis);
+                }
             } else {
                 let name = self.ident()?;
                 self.skip_ws();
