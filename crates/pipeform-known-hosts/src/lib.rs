@@ -290,6 +290,36 @@ mod tests {
         assert_eq!(check("10.0.0.8", &KEY), Verdict::NotFound);
     }
 
+    /// Found by the `known_hosts` fuzz target: split with `str::lines`, a last line ending in a
+    /// lone `\r` read differently once a record appended `\n` after it (`\r\n` is stripped).
+    #[test]
+    fn a_record_after_a_last_line_ending_in_cr_is_found() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("known_hosts");
+        let text = "aGxwdHh7123456D89:;<=>?@AR AAECFRUYXGB|38QV0VE8wmZBL7suNrYQLIT\r\rAR \r";
+        std::fs::write(&path, text).expect("write");
+        let session = Session::new().expect("session");
+        let mut file = KnownHostsFile::load(&path).expect("load");
+        let key = HostKey {
+            blob: b"()*+,-./0()*+,-./0()+*,0.10 QoBk".to_vec(),
+            kind: HostKeyType::Ecdsa256,
+        };
+        assert_eq!(
+            file.check(&session, "10.0.0.7", 22, &key)
+                .expect("readable"),
+            Verdict::NotFound
+        );
+        file.record(&session, "10.0.0.7", 22, std::slice::from_ref(&key))
+            .expect("record");
+        let again = KnownHostsFile::load(&path).expect("load");
+        assert_eq!(
+            again
+                .check(&session, "10.0.0.7", 22, &key)
+                .expect("readable"),
+            Verdict::Match
+        );
+    }
+
     /// A line libssh2 cannot read may be this host's: the check fails and names it.
     #[test]
     fn an_unreadable_line_fails_the_check_naming_it() {
