@@ -237,16 +237,23 @@ fn delimited_match(pattern: &[Field], event: &str) -> bool {
     })
 }
 
-/// True when every condition names only its own field and no name repeats: then each field is
-/// judged on its own value alone, and [`positional_match`] gives what [`bind`] gives without
-/// trying every split (which grows as fields-choose-ellipses: `[..., a, ..., b, ..., c, ...]`).
+/// True when every condition names only its own field, and that name no other field has (a
+/// condition reads the first field of its name): then each field is judged on its own value
+/// alone, and [`positional_match`] gives what [`bind`] gives without trying every split (which
+/// grows as fields-choose-ellipses: `[..., a, ..., b, ..., c, ...]`).
 fn judged_field_by_field(pattern: &[Field]) -> bool {
-    let mut names = std::collections::HashSet::new();
+    let named = |n: &str| {
+        pattern
+            .iter()
+            .filter(|f| matches!(f, Field::Named { name, .. } if name == n))
+            .count()
+    };
     pattern.iter().all(|f| match f {
-        Field::Ellipsis => true,
-        Field::Named { name, cond } => {
-            names.insert(name.as_str()) && cond.as_ref().is_none_or(|c| c.names_only(name))
-        }
+        Field::Named {
+            name,
+            cond: Some(c),
+        } => c.names_only(name) && named(name) == 1,
+        _ => true,
     })
 }
 

@@ -373,6 +373,9 @@ fn ellipses_between_fields_are_matched_without_trying_every_split() {
     assert!(!p.matches(&fields));
     assert!(p.matches(&format!("{fields} 1")));
     assert!(!p.matches(&format!("{} 1", ["x"; 11].join(" "))));
+    // Names without conditions may repeat.
+    let p = FilterPattern::parse(&format!("[{} ..., a = 1]", "..., f, ".repeat(12))).expect("ok");
+    assert!(p.matches(&format!("{fields} 1")));
 }
 
 /// The position-by-position matcher agrees with trying every split, on every small pattern and
@@ -380,7 +383,7 @@ fn ellipses_between_fields_are_matched_without_trying_every_split() {
 #[test]
 fn positional_matching_agrees_with_trying_every_binding() {
     use super::{bind, judged_field_by_field, positional_match, split_fields, Field, Kind};
-    let pieces = ["...", "a", "b = 1", "c != 2", "d = x*", "e > 0"];
+    let pieces = ["...", "a", "a", "b = 1", "b", "c != 2", "d = x*", "e > 0"];
     let events = [
         "",
         "1",
