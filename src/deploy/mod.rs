@@ -10,7 +10,7 @@
 pub mod console_keys;
 pub mod host_files;
 pub mod host_path;
-pub mod known_hosts;
+pub use pipeform_known_hosts as known_hosts;
 pub mod preflight;
 pub mod release;
 pub mod remote_script;

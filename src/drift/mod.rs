@@ -6,7 +6,7 @@
 //! or waived), never dropped. The verdict comes from our own reading of the differences, never
 //! from Terraform's exit code (hashicorp/terraform #35117).
 
-pub mod diff;
+pub use pipeform_parse::drift_diff as diff;
 mod refresh;
 pub mod volatile;
 pub mod waivers;

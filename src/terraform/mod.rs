@@ -3,10 +3,9 @@
 
 pub mod guard;
 mod outputs;
-pub mod plan_json;
 pub mod progress;
 mod runner;
 
 pub use outputs::Outputs;
-pub use plan_json::{Action, PlanJson, ResourceChange};
+pub use pipeform_parse::plan_json::{self, Action, PlanJson, ResourceChange};
 pub use runner::{Terraform, TerraformError};

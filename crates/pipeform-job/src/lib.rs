@@ -9,13 +9,11 @@
 
 pub mod cli;
 mod commands;
-pub mod csvfile;
 pub mod cwlogs;
 pub mod db;
 pub mod error;
 pub mod lock;
 pub mod log;
-pub mod pseudo;
 pub mod secret;
 pub mod ship;
 pub mod snapshot;
@@ -25,6 +23,8 @@ pub mod upload;
 pub use cli::Command;
 pub use commands::{main, tables_in};
 pub use error::JobError;
+// Moved to the light parse crate (fuzzed without the SDK); their paths here stay.
+pub use pipeform_parse::{csvfile, pseudo};
 
 /// Env var holding the database password when `--db-url` has none.
 pub const PASSWORD_ENV: &str = "PIPEFORM_DB_PASSWORD";

@@ -228,6 +228,9 @@ fn split_fields(event: &str) -> Vec<String> {
 
 fn delimited_match(pattern: &[Field], event: &str) -> bool {
     let values = split_fields(event);
+    if judged_field_by_field(pattern) {
+        return positional_match(pattern, &values);
+    }
     let mut bound = Vec::new();
     bind(pattern, &values, &mut bound, &|bound: &Bindings<'_>| {
         pattern.iter().all(|f| match f {
@@ -242,6 +245,56 @@ fn delimited_match(pattern: &[Field], event: &str) -> bool {
             _ => true,
         })
     })
+}
+
+/// True when every condition names only its own field, and that name no other field has (a
+/// condition reads the first field of its name): then each field is judged on its own value
+/// alone, and [`positional_match`] gives what [`bind`] gives without trying every split (which
+/// grows as fields-choose-ellipses: `[..., a, ..., b, ..., c, ...]`).
+fn judged_field_by_field(pattern: &[Field]) -> bool {
+    let named = |n: &str| {
+        pattern
+            .iter()
+            .filter(|f| matches!(f, Field::Named { name, .. } if name == n))
+            .count()
+    };
+    pattern.iter().all(|f| match f {
+        Field::Named {
+            name,
+            cond: Some(c),
+        } => c.names_only(name) && named(name) == 1,
+        _ => true,
+    })
+}
+
+/// Whether `pattern` matches `values` when each field is judged alone: `rest[j]` says whether
+/// the fields after the current one match `values[j..]`, built from the last field back, so
+/// the work is fields x positions.
+fn positional_match(pattern: &[Field], values: &[String]) -> bool {
+    let n = values.len();
+    let mut rest: Vec<bool> = (0..=n).map(|j| j == n).collect();
+    for field in pattern.iter().rev() {
+        let mut here = vec![false; n + 1];
+        match field {
+            Field::Ellipsis => {
+                let mut any = false;
+                for j in (0..=n).rev() {
+                    any |= rest[j];
+                    here[j] = any;
+                }
+            }
+            Field::Named { cond, .. } => {
+                for j in 0..n {
+                    here[j] = rest[j + 1]
+                        && cond.as_ref().is_none_or(|c| {
+                            c.eval(&|_: &String| Some(Datum::Text(values[j].clone())))
+                        });
+                }
+            }
+        }
+        rest = here;
+    }
+    rest[0]
 }
 
 /// Field name -> event field, as bound so far.
@@ -495,7 +548,11 @@ impl Parser<'_> {
         loop {
             self.skip_ws();
             if self.eat("...") {
-                fields.push(Field::Ellipsis);
+                // `..., ...` means what one `...` means; each kept would multiply the splits
+                // `bind` tries.
+                if fields.last() != Some(&Field::Ellipsis) {
+                    fields.push(Field::Ellipsis);
+                }
             } else {
                 let name = self.ident()?;
                 self.skip_ws();
@@ -743,6 +800,14 @@ impl Parser<'_> {
 }
 
 impl Expr<String> {
+    /// True when the condition names no field but `name`.
+    fn names_only(&self, name: &str) -> bool {
+        match self {
+            Expr::And(a, b) | Expr::Or(a, b) => a.names_only(name) && b.names_only(name),
+            Expr::Cmp(n, ..) | Expr::Is(n, _) => n == name,
+        }
+    }
+
     /// Every field name a condition uses is one of `names`; the error is the first that is not.
     fn check_names(&self, names: &[&String]) -> Result<(), String> {
         match self {

@@ -375,3 +375,95 @@ fn json_errors_name_the_problem() {
     assert!(FilterPattern::parse("{ $.a ~ 1 }").is_err());
     assert!(FilterPattern::parse("{ $.a = 1 } trailing").is_err());
 }
+
+/// Found while fuzzing `filter_pattern`: every `...` multiplies the ways to split the fields,
+/// so twelve in a row against forty fields did not finish in minutes. Consecutive ones mean
+/// one `...`, and are read as one.
+#[test]
+fn consecutive_ellipses_are_one() {
+    let one = FilterPattern::parse("[..., a = 1]").expect("valid");
+    let many = FilterPattern::parse(&format!("[{} a = 1]", "..., ".repeat(12))).expect("valid");
+    assert_eq!(many, one);
+    let fields = ["x"; 40].join(" ");
+    assert!(!many.matches(&fields));
+    assert!(many.matches(&format!("{fields} 1")));
+}
+
+/// Ellipses between named fields multiplied the splits tried just as consecutive ones did
+/// (`[..., f1, ..., f2, ...]`: fields-choose-ellipses bindings; twelve against sixty fields is
+/// over 10^11). Fields judged on their own value are now matched position by position.
+#[test]
+fn ellipses_between_fields_are_matched_without_trying_every_split() {
+    let names: Vec<String> = (1..=12).map(|i| format!("f{i}")).collect();
+    let pattern = format!("[..., {}, ..., a = 1]", names.join(", ..., "));
+    let p = FilterPattern::parse(&pattern).expect("valid");
+    let fields = ["x"; 60].join(" ");
+    assert!(!p.matches(&fields));
+    assert!(p.matches(&format!("{fields} 1")));
+    assert!(!p.matches(&format!("{} 1", ["x"; 11].join(" "))));
+    // Names without conditions may repeat.
+    let p = FilterPattern::parse(&format!("[{} ..., a = 1]", "..., f, ".repeat(12))).expect("ok");
+    assert!(p.matches(&format!("{fields} 1")));
+}
+
+/// The position-by-position matcher agrees with trying every split, on every small pattern and
+/// event built from these pieces.
+#[test]
+fn positional_matching_agrees_with_trying_every_binding() {
+    use super::{bind, judged_field_by_field, positional_match, split_fields, Field, Kind};
+    let pieces = ["...", "a", "a", "b = 1", "b", "c != 2", "d = x*", "e > 0"];
+    let events = [
+        "",
+        "1",
+        "x 1",
+        "1 2 x",
+        "xa 0 1 2",
+        "2 1 1 x 5",
+        "x x x x 1 3",
+    ];
+    let mut patterns = Vec::new();
+    for &p1 in &pieces {
+        for &p2 in &pieces {
+            for &p3 in &pieces {
+                patterns.push(format!("[{p1}, {p2}, {p3}]"));
+            }
+            patterns.push(format!("[{p1}, {p2}]"));
+        }
+    }
+    let mut compared = 0;
+    for text in &patterns {
+        let Ok(p) = FilterPattern::parse(text) else {
+            continue;
+        };
+        let Kind::Delimited(fields) = &p.kind else {
+            panic!("{text} is delimited");
+        };
+        if !judged_field_by_field(fields) {
+            continue;
+        }
+        for event in events {
+            let values = split_fields(event);
+            let mut bound = Vec::new();
+            let every = bind(fields, &values, &mut bound, &|bound| {
+                fields.iter().all(|f| match f {
+                    Field::Named {
+                        cond: Some(cond), ..
+                    } => cond.eval(&|name: &String| {
+                        bound
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .map(|(_, v)| super::Datum::Text((*v).to_string()))
+                    }),
+                    _ => true,
+                })
+            });
+            assert_eq!(
+                positional_match(fields, &values),
+                every,
+                "{text} on {event:?}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 500, "{compared}");
+}
