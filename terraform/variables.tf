@@ -260,8 +260,9 @@ variable "metric_name" {
   type        = string
 
   validation {
-    condition     = length(trimspace(var.metric_name)) > 0 && length(var.metric_name) <= 255 && !can(regex("\\p{Cc}", var.metric_name)) && !strcontains(var.metric_name, ":") && !strcontains(var.metric_name, "*")
-    error_message = "metric_name must be 1 to 255 characters, not blank, without control characters, ':' or '*'."
+    # 245: the success metric "<metric_name>-Succeeded" must fit CloudWatch's 255 too.
+    condition     = length(trimspace(var.metric_name)) > 0 && length(var.metric_name) <= 245 && !can(regex("\\p{Cc}", var.metric_name)) && !strcontains(var.metric_name, ":") && !strcontains(var.metric_name, "*")
+    error_message = "metric_name must be 1 to 245 characters (room for its \"-Succeeded\" success metric), not blank, without control characters, ':' or '*'."
   }
 }
 

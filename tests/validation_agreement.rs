@@ -551,6 +551,17 @@ fn cases() -> Vec<Case> {
         case("metric_name", &[(METRIC, "metric_name = \"a b-c\"")], true),
         case("metric_name", &[(METRIC, "metric_name = \"a:b\"")], false),
         case("metric_name", &[(METRIC, "metric_name = \"a*\"")], false),
+        // The success metric "<metric_name>-Succeeded" must fit CloudWatch's 255 characters too.
+        case(
+            "metric_name",
+            &[(METRIC, "metric_name = \"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm\"")],
+            true,
+        ),
+        case(
+            "metric_name",
+            &[(METRIC, "metric_name = \"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm\"")],
+            false,
+        ),
         case("alarm_name", &[(ALARM, "alarm_name = \"a:b*c\"")], true),
         case("alarm_name", &[(ALARM, "alarm_name = \"  \"")], false),
         case(
