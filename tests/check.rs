@@ -95,6 +95,30 @@ fn now() -> chrono::DateTime<chrono::Utc> {
     *NOW.get_or_init(chrono::Utc::now)
 }
 
+/// Ships one CSV (`manifest-test.csv`) and one log (`manifest-test.log`) for `date` with the
+/// real job binary, which leaves that day's manifests in the bucket.
+fn ship_manifest_test_day(s: &SharedStack, bucket: &str, date: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (csv, logs) = (dir.path().join("csv"), dir.path().join("logs"));
+    std::fs::create_dir_all(&csv).expect("mkdir");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    std::fs::write(csv.join("manifest-test.csv"), b"a,b\n1,2\n").expect("write");
+    std::fs::write(logs.join("manifest-test.log"), b"JOB_STATUS=SUCCEEDED\n").expect("write");
+    let out = Command::new(support::job_bin())
+        .args(["ship", "--date", date, "--bucket", bucket, "--csv-dir"])
+        .arg(&csv)
+        .arg("--log-dir")
+        .arg(&logs)
+        .envs(s.aws_env())
+        .output()
+        .expect("run pipeform-job ship");
+    assert!(
+        out.status.success(),
+        "ship failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `now()`'s day, `YYYY-MM-DD`.
 fn today() -> String {
     now().format("%Y-%m-%d").to_string()
@@ -1346,25 +1370,7 @@ fn prefixes_pass_from_the_jobs_manifest_without_listing_and_listings_still_decid
     let today = today();
 
     // The job ships today's files and leaves a manifest in each day's prefix.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (csv, logs) = (dir.path().join("csv"), dir.path().join("logs"));
-    std::fs::create_dir_all(&csv).expect("mkdir");
-    std::fs::create_dir_all(&logs).expect("mkdir");
-    std::fs::write(csv.join("manifest-test.csv"), b"a,b\n1,2\n").expect("write");
-    std::fs::write(logs.join("manifest-test.log"), b"JOB_STATUS=SUCCEEDED\n").expect("write");
-    let out = Command::new(support::job_bin())
-        .args(["ship", "--date", &today, "--bucket", &bucket, "--csv-dir"])
-        .arg(&csv)
-        .arg("--log-dir")
-        .arg(&logs)
-        .envs(s.aws_env())
-        .output()
-        .expect("run pipeform-job ship");
-    assert!(
-        out.status.success(),
-        "ship failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ship_manifest_test_day(s, &bucket, &today);
     let manifest = py(
         s,
         "print(s3.get_object(Bucket=BUCKET, Key=f\"csv/{TODAY}/_pipeform_manifest.json\")[\"Body\"].read().decode())",
@@ -1893,25 +1899,7 @@ fn no_read_waits_for_more_than_one_other_on_our_own_stack() {
     // Dropped before `_lifted`: object deletes need the policy lifted.
     let undo = Undo::boto3(s, "the test's manifests", UNSTASH);
     let bucket = s.output("bucket_name");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (csv, logs) = (dir.path().join("csv"), dir.path().join("logs"));
-    std::fs::create_dir_all(&csv).expect("mkdir");
-    std::fs::create_dir_all(&logs).expect("mkdir");
-    std::fs::write(csv.join("manifest-test.csv"), b"a,b\n1,2\n").expect("write");
-    std::fs::write(logs.join("manifest-test.log"), b"JOB_STATUS=SUCCEEDED\n").expect("write");
-    let out = Command::new(support::job_bin())
-        .args(["ship", "--date", &today(), "--bucket", &bucket, "--csv-dir"])
-        .arg(&csv)
-        .arg("--log-dir")
-        .arg(&logs)
-        .envs(s.aws_env())
-        .output()
-        .expect("run pipeform-job ship");
-    assert!(
-        out.status.success(),
-        "ship failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ship_manifest_test_day(s, &bucket, &today());
 
     let (run, rounds) = check_in_rounds(s);
     undo.now();
