@@ -733,17 +733,7 @@ fn drift_on_an_empty_state_is_exit_2_and_says_to_apply_first() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = support::repo_root();
     stack::copy_root_module(&root.join("terraform"), &dir.path().join("terraform"));
-    fs::create_dir_all(dir.path().join("keys")).expect("mkdir");
-    fs::copy(
-        root.join("examples/keys/offsets.pub"),
-        dir.path().join("keys/offsets.pub"),
-    )
-    .expect("copy key");
-    fs::copy(
-        root.join("examples/pipeform.toml"),
-        dir.path().join("pipeform.toml"),
-    )
-    .expect("copy config");
+    support::copy_example_config(dir.path());
     let pipeform = || {
         let mut cmd = support::pipeform();
         cmd.current_dir(dir.path())

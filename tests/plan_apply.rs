@@ -190,18 +190,7 @@ fn apply_refuses_a_saved_plan_whose_config_changed_since() {
 #[test]
 fn apply_without_a_saved_plan_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let root = support::repo_root();
-    fs::create_dir_all(dir.path().join("keys")).expect("mkdir");
-    fs::copy(
-        root.join("examples/pipeform.toml"),
-        dir.path().join("pipeform.toml"),
-    )
-    .expect("copy config");
-    fs::copy(
-        root.join("examples/keys/offsets.pub"),
-        dir.path().join("keys/offsets.pub"),
-    )
-    .expect("copy key");
+    support::copy_example_config(dir.path());
     fs::create_dir_all(dir.path().join("terraform")).expect("mkdir");
     let out = support::pipeform()
         .current_dir(dir.path())
@@ -251,17 +240,7 @@ resource "aws_cloudwatch_log_group" "this" {
 "#,
         )
         .expect("write main.tf");
-        fs::create_dir_all(dir.path().join("keys")).expect("mkdir");
-        fs::copy(
-            root.join("examples/keys/offsets.pub"),
-            dir.path().join("keys/offsets.pub"),
-        )
-        .expect("copy key");
-        fs::copy(
-            root.join("examples/pipeform.toml"),
-            dir.path().join("pipeform.toml"),
-        )
-        .expect("copy config");
+        support::copy_example_config(dir.path());
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         Self { moto, dir, rt }
     }

@@ -9,7 +9,7 @@ pub mod sshd;
 pub mod stack;
 
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
@@ -208,6 +208,19 @@ pub fn clear_of_utc_midnight(margin: Duration) {
     if left < margin {
         std::thread::sleep(left);
     }
+}
+
+/// Makes `dir` a working directory of the example stack: `pipeform.toml` and the public key it
+/// names (`keys/offsets.pub`), copied from `examples/`.
+pub fn copy_example_config(dir: &Path) {
+    let examples = repo_root().join("examples");
+    std::fs::create_dir_all(dir.join("keys")).expect("mkdir keys");
+    std::fs::copy(
+        examples.join("keys/offsets.pub"),
+        dir.join("keys/offsets.pub"),
+    )
+    .expect("copy key");
+    std::fs::copy(examples.join("pipeform.toml"), dir.join("pipeform.toml")).expect("copy config");
 }
 
 /// The `pipeform` binary under test.
