@@ -1620,13 +1620,18 @@ struct Rounds {
     last_arrival: Option<Instant>,
     /// The client's process, once known: its threads decide when it is waiting.
     client_pid: Option<u32>,
+    /// Answers `logs:TestMetricFilter` itself, as AWS does, with this rule (does the pattern
+    /// match the line?); `None`: forwards it to moto, which does not implement it.
+    test_metric_filter: Option<fn(&str, &str) -> bool>,
 }
 
 impl RoundKeeper {
     /// No new request for this long (and the client asleep) ends a round.
     const QUIET: Duration = Duration::from_millis(300);
 
-    fn start(upstream: &str) -> Self {
+    /// In front of `upstream`; answers `TestMetricFilter` itself by `rule` where it is `Some`
+    /// (as AWS does), else forwards it to moto (which does not implement it).
+    fn answering(upstream: &str, rule: Option<fn(&str, &str) -> bool>) -> Self {
         use std::sync::atomic::Ordering;
         use std::sync::{Arc, Mutex};
         let upstream = upstream
@@ -1636,7 +1641,10 @@ impl RoundKeeper {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
         listener.set_nonblocking(true).expect("non-blocking accept");
-        let state = Arc::new(Mutex::new(Rounds::default()));
+        let state = Arc::new(Mutex::new(Rounds {
+            test_metric_filter: rule,
+            ..Rounds::default()
+        }));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (st, sp) = (state.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -1689,14 +1697,20 @@ impl RoundKeeper {
             return;
         };
         let (go, wait) = std::sync::mpsc::channel();
-        {
+        let name = request_name(&request);
+        let rule = {
             let mut s = state.lock().expect("round state");
             let round = s.current;
-            s.seen.push((round, request_name(&request)));
+            s.seen.push((round, name.clone()));
             s.held.push(go);
             s.last_arrival = Some(Instant::now());
-        }
+            s.test_metric_filter
+        };
         if wait.recv().is_err() {
+            return;
+        }
+        if let Some(rule) = rule.filter(|_| name.starts_with("logs:TestMetricFilter")) {
+            let _ = conn.write_all(&test_metric_filter_answer(&request, rule));
             return;
         }
         let mut up = std::net::TcpStream::connect(upstream).expect("connect to moto");
@@ -1712,6 +1726,33 @@ impl Drop for RoundKeeper {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }
+}
+
+/// The answer AWS gives to a `TestMetricFilter` request, the matching lines decided by `rule`.
+fn test_metric_filter_answer(request: &[u8], rule: fn(&str, &str) -> bool) -> Vec<u8> {
+    let text = String::from_utf8_lossy(request);
+    let body: Value = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or_else(|| panic!("a TestMetricFilter request without a JSON body: {text}"));
+    let pattern = body["filterPattern"].as_str().unwrap_or_default();
+    let matches: Vec<Value> = body["logEventMessages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .enumerate()
+        .filter(|(_, line)| rule(pattern, line))
+        .map(|(i, line)| {
+            serde_json::json!({"eventNumber": i + 1, "eventMessage": line, "extractedValues": {}})
+        })
+        .collect();
+    let answer = serde_json::json!({ "matches": matches }).to_string();
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: round-keeper\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+        answer.len()
+    )
+    .into_bytes()
 }
 
 /// One whole HTTP request (head and `Content-Length` body) off `conn`.
@@ -1765,7 +1806,16 @@ fn request_name(request: &[u8]) -> String {
         return format!("s3 {method} {target}");
     }
     if let Some(t) = header("x-amz-target") {
-        return format!("{service}:{}", t.rsplit('.').next().unwrap_or_default());
+        let action = t.rsplit('.').next().unwrap_or_default();
+        // Which pattern a TestMetricFilter tests tells the probe from the later tests.
+        if action == "TestMetricFilter" {
+            let pattern = serde_json::from_str::<Value>(body)
+                .ok()
+                .and_then(|b| b["filterPattern"].as_str().map(String::from))
+                .unwrap_or_default();
+            return format!("{service}:{action} {pattern}");
+        }
+        return format!("{service}:{action}");
     }
     if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
         return format!("{service}:{action}");
@@ -1822,7 +1872,7 @@ for p in ("csv/", "logs/"):
         "",
     );
 
-    let (run, rounds) = check_in_rounds(s);
+    let (run, rounds, first) = check_in_rounds_with_first_days(s);
     swap.now();
 
     assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
@@ -1836,15 +1886,38 @@ for p in ("csv/", "logs/"):
     assert_eq!(rounds.len(), 2, "reads in sequence: {shown}");
     let (today, yesterday) = (now().date_naive(), now().date_naive().pred_opt().unwrap());
     let in_round = |round: usize, what: &str| rounds[round].iter().any(|r| r.contains(what));
+    // The manifests of the days down to the schedule's last firing, at once, and no other;
+    // then the listings of every fresh day decide.
+    let read = manifest_days_read(&rounds);
+    assert!(
+        first.contains(&read),
+        "manifests of {read:?}, expected {first:?}: {shown}"
+    );
     for day in [today, yesterday] {
         for p in ["csv", "logs"] {
             let manifest = format!("/{p}/{day}/_pipeform_manifest.json");
-            assert!(in_round(0, &manifest), "{manifest} not in round 1: {shown}");
+            if read.contains(&day) {
+                assert!(in_round(0, &manifest), "{manifest} not in round 1: {shown}");
+            }
             let listing = format!("prefix={p}%2F{day}%2F");
             assert!(in_round(1, &listing), "{listing} not in round 2: {shown}");
         }
     }
     assert!(in_round(0, "ec2:DescribeInstances"), "{shown}");
+    // moto has no TestMetricFilter: asked once, in round 1, and never again.
+    let tests: Vec<&String> = rounds
+        .iter()
+        .flatten()
+        .filter(|r| r.starts_with("logs:TestMetricFilter"))
+        .collect();
+    assert_eq!(tests.len(), 1, "{shown}");
+    assert!(in_round(0, "logs:TestMetricFilter"), "{shown}");
+    assert!(
+        run.detail("alarm.pattern")
+            .contains("TestMetricFilter not available"),
+        "{}",
+        run.doc
+    );
     assert!(in_round(0, "iam:ListRolePolicies"), "{shown}");
     assert_eq!(
         rounds[1]
@@ -1859,7 +1932,15 @@ for p in ("csv/", "logs/"):
 /// `pipeform check --format json` on the shared stack through a [`RoundKeeper`]: the run, and
 /// what went through in each round.
 fn check_in_rounds(s: &SharedStack) -> (Run, Vec<Vec<String>>) {
-    let keeper = RoundKeeper::start(&s.endpoint);
+    check_in_rounds_answering(s, None)
+}
+
+/// [`check_in_rounds`], the stand-in answering `TestMetricFilter` by `rule` where it is `Some`.
+fn check_in_rounds_answering(
+    s: &SharedStack,
+    rule: Option<fn(&str, &str) -> bool>,
+) -> (Run, Vec<Vec<String>>) {
+    let keeper = RoundKeeper::answering(&s.endpoint, rule);
     let child = Command::new(env!("CARGO_BIN_EXE_pipeform"))
         .current_dir(&s.workdir)
         .envs(s.aws_env())
@@ -1887,6 +1968,58 @@ fn check_in_rounds(s: &SharedStack) -> (Run, Vec<Vec<String>>) {
     (run, keeper.rounds())
 }
 
+/// The days whose manifests `check` reads first at `at`: today back to the day the shared
+/// stack's schedule last fired on, by the library's own rule.
+fn manifest_days_read_first(
+    s: &SharedStack,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<chrono::NaiveDate> {
+    let stack = pipeform::config::load(&s.config).expect("the config");
+    let e = pipeform::checks::Expectations::from_stack(&stack, "ap-northeast-2", at, None);
+    let newest = e.newest_run_day();
+    let mut days = Vec::new();
+    let mut day = at.date_naive();
+    while day >= e.fresh_from() {
+        days.push(day);
+        if Some(day) == newest {
+            break;
+        }
+        day = day.pred_opt().expect("a day before");
+    }
+    days
+}
+
+/// The days whose manifest (of either template) went through `rounds`.
+fn manifest_days_read(rounds: &[Vec<String>]) -> Vec<chrono::NaiveDate> {
+    let mut days: Vec<chrono::NaiveDate> = rounds
+        .iter()
+        .flatten()
+        .filter(|r| r.contains("/_pipeform_manifest.json"))
+        .filter_map(|r| {
+            let (before, _) = r.split_once("/_pipeform_manifest.json")?;
+            before.rsplit('/').next()?.parse().ok()
+        })
+        .collect();
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days.dedup();
+    days
+}
+
+/// `check_in_rounds`, and the days whose manifests it should have read first: by the clock
+/// before and after the run (a run that straddles a firing may follow either).
+fn check_in_rounds_with_first_days(
+    s: &SharedStack,
+) -> (Run, Vec<Vec<String>>, [Vec<chrono::NaiveDate>; 2]) {
+    let before = chrono::Utc::now();
+    let (run, rounds) = check_in_rounds(s);
+    let after = chrono::Utc::now();
+    let first = [
+        manifest_days_read_first(s, before),
+        manifest_days_read_first(s, after),
+    ];
+    (run, rounds, first)
+}
+
 /// ... and on the stack as our modules and job make it (today's manifests shipped by the job,
 /// the module's profile): two rounds too, the HEAD of what each manifest names in the second,
 /// and no listing at all.
@@ -1901,12 +2034,19 @@ fn no_read_waits_for_more_than_one_other_on_our_own_stack() {
     let bucket = s.output("bucket_name");
     ship_manifest_test_day(s, &bucket, &today());
 
-    let (run, rounds) = check_in_rounds(s);
+    let (run, rounds, first) = check_in_rounds_with_first_days(s);
     undo.now();
     assert_eq!(run.code, 0, "{}\n{}", run.doc, run.stderr);
     let shown = format!("{rounds:#?}");
     assert_eq!(rounds.len(), 2, "reads in sequence: {shown}");
     let in_round = |round: usize, what: &str| rounds[round].iter().any(|r| r.contains(what));
+    // Once the schedule fired today, today's manifest is the newest run's and yesterday's is
+    // not read; before the day's run it is, beside today's.
+    let read = manifest_days_read(&rounds);
+    assert!(
+        first.contains(&read),
+        "manifests of {read:?}, expected {first:?}: {shown}"
+    );
     for p in ["csv", "logs"] {
         let manifest = format!("/{p}/{}/_pipeform_manifest.json", today());
         assert!(in_round(0, &manifest), "{manifest} not in round 1: {shown}");
@@ -1925,5 +2065,56 @@ fn no_read_waits_for_more_than_one_other_on_our_own_stack() {
             .count(),
         1,
         "the module's profile is read once, by its name: {shown}"
+    );
+}
+
+/// Issue 13, `alarm.pattern` against an endpoint that has `TestMetricFilter` (the stand-in
+/// answers it as AWS does; moto does not implement it): the configured failure pattern is
+/// tested in round 1 beside the filters, the live success pattern in round 2, nothing twice,
+/// and the check reports that AWS agrees with pipeform's evaluator.
+#[test]
+fn test_metric_filter_probes_in_round_one_and_tests_the_other_live_pattern_after() {
+    let s = stack::shared();
+    let _lock = stack::read_only();
+    // A term pattern with '=' matches a line that holds it (AWS's rule for these patterns).
+    let (run, rounds) = check_in_rounds_answering(s, Some(|p, line| line.contains(p)));
+    let shown = format!("{rounds:#?}");
+    let tests: Vec<(usize, &String)> = rounds
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| r.iter().map(move |name| (i, name)))
+        .filter(|(_, name)| name.starts_with("logs:TestMetricFilter"))
+        .collect();
+    assert_eq!(
+        tests,
+        vec![
+            (0, &"logs:TestMetricFilter JOB_STATUS=FAILED".to_string()),
+            (1, &"logs:TestMetricFilter JOB_STATUS=SUCCEEDED".to_string()),
+        ],
+        "{shown}"
+    );
+    assert_eq!(run.statuses()["alarm.pattern"], "pass", "{}", run.doc);
+    assert!(
+        run.detail("alarm.pattern")
+            .contains("(TestMetricFilter agrees)"),
+        "{}",
+        run.doc
+    );
+}
+
+/// ... and where AWS's answer differs from pipeform's evaluator, `alarm.pattern` says so as a
+/// warning naming both answers.
+#[test]
+fn test_metric_filter_disagreeing_with_the_evaluator_is_a_warning() {
+    let s = stack::shared();
+    let _lock = stack::read_only();
+    let (run, _) = check_in_rounds_answering(s, Some(|_, _| false));
+    assert_eq!(run.statuses()["alarm.pattern"], "warn", "{}", run.doc);
+    let detail = run.detail("alarm.pattern");
+    assert!(
+        detail.contains("TestMetricFilter disagrees on the failure filter")
+            && detail.contains("TestMetricFilter disagrees on the success filter"),
+        "{}",
+        run.doc
     );
 }

@@ -43,6 +43,7 @@ pub fn expectations() -> Expectations {
             window: crate::config::missed_run::window("0 3 * * *", 60).expect("fits"),
         },
         last_run_window: chrono::Duration::hours(25),
+        schedule: crate::config::cron::Schedule::parse("0 3 * * *").ok(),
     }
 }
 

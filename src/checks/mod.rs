@@ -144,6 +144,8 @@ pub struct Expectations {
     pub missed_run: MissedRun,
     /// How far back `logs.last_run` looks: the schedule's longest gap plus grace.
     pub last_run_window: Duration,
+    /// `pipeline.schedule`: which day the newest scheduled run shipped to.
+    pub schedule: Option<crate::config::cron::Schedule>,
 }
 
 impl Expectations {
@@ -176,7 +178,18 @@ impl Expectations {
             success_metric_name: stack.monitoring.success_metric_name(),
             missed_run: MissedRun::of(stack),
             last_run_window: last_run_window(stack),
+            schedule: crate::config::cron::Schedule::parse(&stack.pipeline.schedule).ok(),
         }
+    }
+
+    /// The newest fresh day the schedule fired on at or before now (`None`: it did not fire in
+    /// the fresh days). A run ships to the day it runs, so that day's manifest is the one to
+    /// read first; newer days hold only what was run by hand.
+    pub fn newest_run_day(&self) -> Option<NaiveDate> {
+        self.schedule
+            .as_ref()?
+            .last_at_or_before(self.now, self.fresh_from())
+            .map(|t| t.date_naive())
     }
 
     /// The span `logs.last_run` reads: the window before now, or `--date`'s whole UTC day.
@@ -213,6 +226,7 @@ impl Expectations {
                     status_until_ms: until.timestamp_millis(),
                     last_run: true,
                     test_lines: vec![failed, succeeded],
+                    probe_pattern: Some(self.failure_pattern.clone()),
                 }
             },
             missed_run_alarm_name: match &self.missed_run {
@@ -225,6 +239,7 @@ impl Expectations {
             logs_prefix: self.logs_prefix.clone(),
             fresh_from: self.fresh_from(),
             today: self.now.date_naive(),
+            newest_run_day: self.newest_run_day(),
             date: self.date,
         }
     }
@@ -553,5 +568,22 @@ mod tests {
             e.fresh_from(),
             NaiveDate::from_ymd_opt(2026, 11, 21).expect("date")
         );
+    }
+
+    #[test]
+    fn newest_run_day_is_the_fresh_day_the_schedule_last_fired_on() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+        let mut e = fixtures::expectations();
+        // Daily at 03:00: today's run has happened at 05:00, not at 02:00.
+        e.now = "2026-11-22T05:00:00Z".parse().expect("time");
+        assert_eq!(e.newest_run_day(), Some(day(22)));
+        assert_eq!(e.query().newest_run_day, Some(day(22)));
+        e.now = "2026-11-22T02:00:00Z".parse().expect("time");
+        assert_eq!(e.newest_run_day(), Some(day(21)));
+        // Weekly on Mondays (2026-11-16): not within the fresh days of Sunday the 22nd.
+        e.schedule = crate::config::cron::Schedule::parse("0 3 * * mon").ok();
+        assert_eq!(e.newest_run_day(), None);
+        e.schedule = None;
+        assert_eq!(e.newest_run_day(), None);
     }
 }

@@ -1,8 +1,8 @@
 //! EC2: discovery by the `Project` tag, then everything in the project's VPCs (route tables,
 //! internet gateways, security groups).
 //!
-//! Six requests in two rounds ([`discover`], then [`in_vpcs`]), and in the second round the
-//! console output of each running NAT instance (normally one). The project's VPCs are those of
+//! Six requests in two rounds ([`discover`] and [`addresses`], then [`in_vpcs`]), and in the
+//! second round the console output of each running NAT instance (normally one). The project's VPCs are those of
 //! its tagged subnets and instances (the checks only ever look at a subnet's or an instance's
 //! VPC), and an instance's ENIs come with DescribeInstances, so neither needs a call of its own.
 
@@ -27,8 +27,8 @@ fn tags(tags: &[Tag]) -> Tags {
     tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
-/// What round 1 finds: the project's tagged subnets and instances, their VPCs, the region's
-/// EIPs. IAM starts from `instances` while round 2 runs.
+/// What round 1 finds: the project's tagged subnets and instances, and their VPCs. IAM starts
+/// from `instances` while round 2 runs.
 #[derive(Debug)]
 pub(super) struct Discovered {
     /// The VPCs of `subnets` and `instances`.
@@ -37,12 +37,10 @@ pub(super) struct Discovered {
     pub subnets: Vec<Subnet>,
     /// Tagged instances that are not terminated.
     pub instances: Vec<Instance>,
-    /// The region's EIPs.
-    pub addresses: Vec<Address>,
 }
 
-/// Round 1: what carries the project tag (and the region's EIPs: few, and the association
-/// decides, not the tag).
+/// Round 1: what carries the project tag. The region's EIPs ([`addresses`]) are read beside
+/// it, not as part of it: round 2 needs only the VPCs, so it does not wait for them.
 pub(super) async fn discover(client: &Client, project: &str) -> Result<Discovered, AreaError> {
     let by_tag = || vec![filter("tag:Project", &[project.to_string()])];
 
@@ -72,14 +70,7 @@ pub(super) async fn discover(client: &Client, project: &str) -> Result<Discovere
             .all("ec2:DescribeInstances")
             .await
     };
-    let addresses = async {
-        client
-            .describe_addresses()
-            .send()
-            .await
-            .map_err(|e| sdk_error("ec2:DescribeAddresses", e))
-    };
-    let (subnets, reservations, addresses) = tokio::try_join!(subnets, instances, addresses)?;
+    let (subnets, reservations) = tokio::try_join!(subnets, instances)?;
 
     let mut vpc_ids: Vec<String> = subnets
         .iter()
@@ -134,7 +125,22 @@ pub(super) async fn discover(client: &Client, project: &str) -> Result<Discovere
             })
         })
         .collect();
-    let addresses = addresses
+    Ok(Discovered {
+        vpc_ids,
+        subnets,
+        instances,
+    })
+}
+
+/// Round 1, beside [`discover`]: the region's EIPs (few, and the association decides, not the
+/// tag).
+pub(super) async fn addresses(client: &Client) -> Result<Vec<Address>, AreaError> {
+    let out = client
+        .describe_addresses()
+        .send()
+        .await
+        .map_err(|e| sdk_error("ec2:DescribeAddresses", e))?;
+    Ok(out
         .addresses()
         .iter()
         .map(|a| Address {
@@ -144,22 +150,16 @@ pub(super) async fn discover(client: &Client, project: &str) -> Result<Discovere
             network_interface_id: a.network_interface_id().map(String::from),
             tags: tags(a.tags()),
         })
-        .collect();
-    Ok(Discovered {
-        vpc_ids,
-        subnets,
-        instances,
-        addresses,
-    })
+        .collect())
 }
 
-/// Round 2: everything in the project's VPCs, whatever its tags; relationships decide.
+/// Round 2: everything in the project's VPCs, whatever its tags; relationships decide. The
+/// facts' `addresses` are left empty: the caller fills them from [`addresses`].
 pub(super) async fn in_vpcs(client: &Client, found: Discovered) -> Result<Ec2Facts, AreaError> {
     let Discovered {
         vpc_ids,
         subnets,
         instances,
-        addresses,
     } = found;
     let round2 = async {
         if vpc_ids.is_empty() {
@@ -288,7 +288,7 @@ pub(super) async fn in_vpcs(client: &Client, found: Discovered) -> Result<Ec2Fac
         route_tables,
         internet_gateways,
         instances,
-        addresses,
+        addresses: Vec::new(),
         security_groups,
         nat_consoles,
     })

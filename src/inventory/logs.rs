@@ -2,8 +2,11 @@
 //! `JOB_STATUS=` event in the window `logs.last_run` judges, and (where the endpoint has it)
 //! `TestMetricFilter` on the live filters' patterns.
 //!
-//! Rounds: the group, the filters and the status events are read at once; `TestMetricFilter`
-//! waits only for the filters (it tests their live patterns).
+//! Rounds: the group, the filters, the status events and one `TestMetricFilter` of the
+//! configured failure pattern (the probe) are read at once; the other live patterns are tested
+//! when the filters are known. The probe both answers for the live failure filter of a healthy
+//! stack and tells whether the endpoint has `TestMetricFilter` at all: where it does not
+//! (moto), nothing more is asked.
 
 use aws_sdk_cloudwatchlogs::Client;
 
@@ -22,6 +25,9 @@ pub struct LogsQuery {
     pub last_run: bool,
     /// Lines to test the live filter patterns against (`alarm.pattern`); empty: no test.
     pub test_lines: Vec<String>,
+    /// The pattern tested in round 1, before the live filters are known (the configured
+    /// failure pattern); `None`: every test waits for the filters.
+    pub probe_pattern: Option<String>,
 }
 
 /// Most pages of status events read: a day of a job that runs every minute is ~3 pages.
@@ -43,12 +49,21 @@ pub(super) async fn gather(
             .all("logs:DescribeLogGroups")
             .await
     };
+    let probe = async {
+        match &q.probe_pattern {
+            Some(pattern) if !q.test_lines.is_empty() => {
+                Some(test_pattern(client.clone(), pattern.clone(), q.test_lines.clone()).await)
+            }
+            _ => None,
+        }
+    };
     let filters_then_test = async {
-        let filters = filters(client, name).await?;
+        let (filters, probe) = tokio::join!(filters(client, name), probe);
+        let filters = filters?;
         let remote = if q.test_lines.is_empty() {
             None
         } else {
-            Some(remote_test(client, &filters, &q.test_lines).await)
+            Some(remote_test(client, &filters, &q.test_lines, probe).await)
         };
         Ok::<_, AreaError>((filters, remote))
     };
@@ -59,8 +74,9 @@ pub(super) async fn gather(
             Ok(None)
         }
     };
-    let (groups, (metric_filters, remote_test), last_status) =
-        tokio::try_join!(groups, filters_then_test, status)?;
+    // The filters first: the tests of their patterns wait for them.
+    let ((metric_filters, remote_test), groups, last_status) =
+        tokio::try_join!(filters_then_test, groups, status)?;
     let group = groups
         .iter()
         .find(|g| g.log_group_name() == Some(name))
@@ -161,61 +177,93 @@ async fn newest_status(
     Ok(newest)
 }
 
-/// `TestMetricFilter` on each distinct live pattern, against `lines`, all at once and without
-/// retries (a refusal is an answer, not a fault). An endpoint without it (moto answers HTTP 500
-/// NotImplemented) gives [`RemoteTest::NotAvailable`], never an error.
-async fn remote_test(client: &Client, filters: &[MetricFilter], lines: &[String]) -> RemoteTest {
+/// What one `TestMetricFilter` call said: the pattern and, per line, whether it matched; or
+/// why there is no answer.
+type PatternTest = Result<(String, Vec<bool>), String>;
+
+/// `TestMetricFilter` on each distinct live pattern against `lines`, all at once and without
+/// retries (a refusal is an answer, not a fault), except the one `probe` already answered. An
+/// endpoint without it (moto answers HTTP 500 NotImplemented) gives
+/// [`RemoteTest::NotAvailable`], never an error; when the probe found that, nothing more is
+/// sent.
+async fn remote_test(
+    client: &Client,
+    filters: &[MetricFilter],
+    lines: &[String],
+    probe: Option<PatternTest>,
+) -> RemoteTest {
+    let mut answered = Vec::new();
+    match probe {
+        Some(Err(why)) => return RemoteTest::NotAvailable(why),
+        Some(Ok(probed)) => answered.push(probed),
+        None => {}
+    }
     let mut patterns: Vec<&str> = filters.iter().map(|f| f.pattern.as_str()).collect();
     patterns.sort_unstable();
     patterns.dedup();
     let mut calls = tokio::task::JoinSet::new();
-    for p in patterns {
-        let (client, pattern, lines) = (client.clone(), p.to_string(), lines.to_vec());
-        calls.spawn(async move {
-            let out = client
-                .test_metric_filter()
-                .filter_pattern(&pattern)
-                .set_log_event_messages(Some(lines.clone()))
-                .customize()
-                .config_override(
-                    aws_sdk_cloudwatchlogs::config::Builder::default()
-                        .retry_config(aws_config::retry::RetryConfig::disabled()),
-                )
-                .send()
-                .await;
-            match out {
-                Ok(out) => {
-                    let hit: Vec<bool> = lines
-                        .iter()
-                        .map(|l| {
-                            out.matches()
-                                .iter()
-                                .any(|m| m.event_message() == Some(l.as_str()))
-                        })
-                        .collect();
-                    Ok((pattern, hit))
-                }
-                Err(e) => {
-                    let status = e.raw_response().map(|r| r.status().as_u16());
-                    let code = aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata::code(&e)
-                        .map(str::to_string);
-                    Err(match (status, code.as_deref()) {
-                        (_, Some("NotImplemented")) | (Some(500 | 501), _) => {
-                            "the endpoint does not implement it".to_string()
-                        }
-                        _ => sdk_error("logs:TestMetricFilter", e).0,
-                    })
-                }
-            }
-        });
+    for p in &patterns {
+        if answered.iter().any(|(done, _)| done == p) {
+            continue;
+        }
+        calls.spawn(test_pattern(client.clone(), p.to_string(), lines.to_vec()));
     }
-    let results: Vec<Result<(String, Vec<bool>), String>> = calls.join_all().await;
-    let mut ok = Vec::new();
-    for r in results {
+    for r in calls.join_all().await {
         match r {
-            Ok((p, hit)) => ok.push((p, (hit.first() == Some(&true), hit.get(1) == Some(&true)))),
+            Ok(probed) => answered.push(probed),
             Err(why) => return RemoteTest::NotAvailable(why),
         }
     }
-    RemoteTest::Results(ok)
+    // The live patterns only: a probe of a pattern no filter has any more is not reported.
+    RemoteTest::Results(
+        patterns
+            .iter()
+            .filter_map(|p| answered.iter().find(|(done, _)| done == p))
+            .map(|(p, hit)| {
+                (
+                    p.clone(),
+                    (hit.first() == Some(&true), hit.get(1) == Some(&true)),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// One `TestMetricFilter` of `pattern` against `lines`, without retries.
+async fn test_pattern(client: Client, pattern: String, lines: Vec<String>) -> PatternTest {
+    let out = client
+        .test_metric_filter()
+        .filter_pattern(&pattern)
+        .set_log_event_messages(Some(lines.clone()))
+        .customize()
+        .config_override(
+            aws_sdk_cloudwatchlogs::config::Builder::default()
+                .retry_config(aws_config::retry::RetryConfig::disabled()),
+        )
+        .send()
+        .await;
+    match out {
+        Ok(out) => {
+            let hit: Vec<bool> = lines
+                .iter()
+                .map(|l| {
+                    out.matches()
+                        .iter()
+                        .any(|m| m.event_message() == Some(l.as_str()))
+                })
+                .collect();
+            Ok((pattern, hit))
+        }
+        Err(e) => {
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            let code =
+                aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata::code(&e).map(str::to_string);
+            Err(match (status, code.as_deref()) {
+                (_, Some("NotImplemented")) | (Some(500 | 501), _) => {
+                    "the endpoint does not implement it".to_string()
+                }
+                _ => sdk_error("logs:TestMetricFilter", e).0,
+            })
+        }
+    }
 }

@@ -80,6 +80,9 @@ pub struct Query {
     pub fresh_from: NaiveDate,
     /// Today (UTC): the newest day a manifest is looked for.
     pub today: NaiveDate,
+    /// The newest fresh day the schedule fired on so far: the manifests of the days from today
+    /// back to it are read first (`None`: of every fresh day).
+    pub newest_run_day: Option<NaiveDate>,
     /// `--date`.
     pub date: Option<NaiveDate>,
 }
@@ -126,18 +129,25 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
         let deadline = tokio::time::Instant::now() + AREA_DEADLINE;
         let (discovered, instances) = tokio::sync::oneshot::channel();
         let ec2 = async {
-            let found = bounded_until(deadline, ec2::discover(&ec2_client, &query.project)).await;
-            // Nobody listens only when IAM is not needed.
-            let _ = discovered.send(
-                found
-                    .as_ref()
-                    .map(|f| f.instances.clone())
-                    .map_err(Clone::clone),
-            );
-            match found {
-                Ok(found) => bounded_until(deadline, ec2::in_vpcs(&ec2_client, found)).await,
-                Err(e) => Err(e),
-            }
+            // The EIPs are read beside discovery, not as part of it: round 2 needs only the
+            // VPCs, and IAM only the instances.
+            let addresses = bounded_until(deadline, ec2::addresses(&ec2_client));
+            let rest = async {
+                let found =
+                    bounded_until(deadline, ec2::discover(&ec2_client, &query.project)).await;
+                // Nobody listens only when IAM is not needed.
+                let _ = discovered.send(
+                    found
+                        .as_ref()
+                        .map(|f| f.instances.clone())
+                        .map_err(Clone::clone),
+                );
+                bounded_until(deadline, ec2::in_vpcs(&ec2_client, found?)).await
+            };
+            let (rest, addresses) = tokio::join!(rest, addresses);
+            let mut facts = rest?;
+            facts.addresses = addresses?;
+            Ok(facts)
         };
         let iam = async {
             if !needs.iam {
@@ -210,8 +220,11 @@ pub async fn gather(target: &Target, query: &Query, needs: Needs) -> Inventory {
     });
     let prefixes = when(needs.prefixes, || s3::gather_prefixes(&s3_client, query));
 
-    let ((ec2, iam), rds, (alarm, sns), logs, bucket, prefixes) =
-        tokio::join!(ec2_and_iam, rds, alarm_and_sns, logs, bucket, prefixes);
+    // Polled, so sent, in this order: first the reads that others wait for, so that on an
+    // endpoint serving one request at a time (moto) round 2 can start while round 1's
+    // independent reads are still being answered.
+    let ((ec2, iam), prefixes, (alarm, sns), logs, rds, bucket) =
+        tokio::join!(ec2_and_iam, prefixes, alarm_and_sns, logs, rds, bucket);
     Inventory {
         ec2,
         rds,

@@ -12,11 +12,14 @@
 //! manifest, the named object deleted, access denied) the listings decide, and they ignore
 //! manifests, so a day holding nothing but its manifest is still empty.
 //!
-//! Rounds: the manifests of the newest fresh days (up to three: all of the default window) are
-//! read at once (round 1); then either the objects the manifests name are HEADed, or, when no
-//! manifest names one (a bucket our job did not fill), those days are listed at once with one
-//! `max-keys` listing each (round 2). So no read waits for more than one other, with or
-//! without manifests. The listings are not sent beside the manifest reads on purpose: on a
+//! Rounds: the manifests of the days from today back to the one the schedule last fired on
+//! are read at once (round 1: normally today's alone, or today's and yesterday's before the
+//! day's run; of all the newest fresh days, up to three, when the schedule did not fire in
+//! them); then either the objects the manifests name are HEADed, or, when no manifest names
+//! one (a bucket our job did not fill, a run that did not ship), the newest fresh days are
+//! listed at once with one `max-keys` listing each (round 2). So no read waits for more than
+//! one other, with or without manifests, and an older day's manifest, which the newest run's
+//! would make moot, is not read on a stack whose newest run shipped. The listings are not sent beside the manifest reads on purpose: on a
 //! bucket the job fills they would be wasted, and moto's cost per listing grows with the bucket
 //! (docs/benchmarks.md, "check"). Only a stack with nothing in those days walks the template
 //! level by level (an older fresh day of a long window, or how stale the newest day is).
@@ -107,7 +110,10 @@ pub(super) async fn gather_prefixes(
                 });
             }
             let days = fresh_days(query.fresh_from, query.today);
-            if let Some(newest) = newest_fresh(client, &query.bucket, &template, &days).await? {
+            let first = first_days(&days, query.newest_run_day);
+            if let Some(newest) =
+                newest_fresh(client, &query.bucket, &template, &days, first).await?
+            {
                 return Ok(TemplateFacts {
                     newest: Some(newest),
                     on_date: None,
@@ -156,22 +162,33 @@ fn fresh_days(from: NaiveDate, today: NaiveDate) -> Vec<NaiveDate> {
     days
 }
 
-/// The newest of `days` (newest first) that the job's manifest proves, or failing that the
-/// newest one a listing finds anything under (see the module doc for the two rounds). `None`
-/// when none of them holds anything.
+/// How many of `days` (newest first) to read the manifests of: down to the newest day the
+/// schedule fired on, or all of them when it fired on none.
+fn first_days(days: &[NaiveDate], newest_run_day: Option<NaiveDate>) -> usize {
+    newest_run_day
+        .and_then(|run| days.iter().position(|d| *d == run))
+        .map_or(days.len(), |i| i + 1)
+}
+
+/// The newest of `days` (newest first) that the job's manifest proves, trying the manifests of
+/// the `first` newest, or failing that the newest one a listing finds anything under (see the
+/// module doc for the two rounds). `None` when none of them holds anything.
 async fn newest_fresh(
     client: &Client,
     bucket: &str,
     template: &PrefixTemplate,
     days: &[NaiveDate],
+    first: usize,
 ) -> Result<Option<DatedPrefix>, AreaError> {
+    let tried = &days[..first.min(days.len())];
     let entries = join_all(
-        days.iter()
+        tried
+            .iter()
             .map(|&day| manifest_entry(client, bucket, template, day)),
     )
     .await;
     let mut named = Vec::new();
-    for (&day, entry) in days.iter().zip(entries) {
+    for (&day, entry) in tried.iter().zip(entries) {
         if let Some(key) = entry? {
             named.push((day, key));
         }
@@ -385,6 +402,18 @@ mod tests {
         );
         // A later year is not on the cut-off's path: list all of it.
         assert_eq!(start_after(cut, "logs/year=2027/"), None);
+    }
+
+    #[test]
+    fn manifests_are_read_down_to_the_day_the_schedule_last_fired_on() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let days = [day(28), day(27), day(26)];
+        assert_eq!(first_days(&days, Some(day(28))), 1);
+        assert_eq!(first_days(&days, Some(day(27))), 2);
+        // Not among the fresh days, or no firing at all: every fresh day.
+        assert_eq!(first_days(&days, Some(day(20))), 3);
+        assert_eq!(first_days(&days, None), 3);
+        assert_eq!(first_days(&[], Some(day(28))), 0);
     }
 
     #[test]

@@ -191,6 +191,29 @@ impl Schedule {
         out
     }
 
+    /// The newest firing at or before `at` (to the minute), looking back no further than the
+    /// start of day `from`; `None` when it did not fire in that span.
+    pub fn last_at_or_before(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+        from: chrono::NaiveDate,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        use chrono::Timelike;
+        let minutes = self.minutes_of_day();
+        let mut day = at.date_naive();
+        let mut limit = at.hour() * 60 + at.minute();
+        while day >= from {
+            if self.day_matches(day) {
+                if let Some(m) = minutes.iter().rev().find(|m| **m <= limit) {
+                    return day.and_hms_opt(m / 60, m % 60, 0).map(|t| t.and_utc());
+                }
+            }
+            day = day.pred_opt()?;
+            limit = 24 * 60 - 1;
+        }
+        None
+    }
+
     /// True when the schedule fires on some minute of `day`.
     fn day_matches(&self, day: chrono::NaiveDate) -> bool {
         use chrono::Datelike;
@@ -580,6 +603,47 @@ mod schedule_tests {
         // The 1st and 15th: the longest stretch is from the 15th of a 31-day month.
         assert_eq!(gap("0 3 1,15 * *"), Some(Duration::days(17)));
         assert_eq!(gap("0 3 1 * *"), Some(Duration::days(31)));
+    }
+
+    #[test]
+    fn last_firing_at_or_before_a_moment() {
+        let at = |d: u32, h: u32, m: u32| {
+            Utc.with_ymd_and_hms(2026, 11, d, h, m, 0)
+                .single()
+                .expect("t")
+        };
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("day");
+        let last = |expr: &str, t, from| {
+            Schedule::parse(expr)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .last_at_or_before(t, from)
+        };
+        // Daily at 03:00: today's once it is 03:00, yesterday's before.
+        assert_eq!(
+            last("0 3 * * *", at(28, 10, 0), day(27)),
+            Some(at(28, 3, 0))
+        );
+        assert_eq!(last("0 3 * * *", at(28, 3, 0), day(27)), Some(at(28, 3, 0)));
+        assert_eq!(
+            last("0 3 * * *", at(28, 2, 59), day(27)),
+            Some(at(27, 3, 0))
+        );
+        assert_eq!(last("0 3 * * *", at(28, 2, 59), day(28)), None);
+        // Every 15 minutes: the quarter hour just past.
+        assert_eq!(
+            last("*/15 * * * *", at(28, 10, 7), day(28)),
+            Some(at(28, 10, 0))
+        );
+        // 2026-11-28 is a Saturday: the weekday job last ran on Friday, beyond a one-day look.
+        assert_eq!(
+            last("0 3 * * mon-fri", at(28, 10, 0), day(27)),
+            Some(at(27, 3, 0))
+        );
+        assert_eq!(last("0 3 * * mon-fri", at(29, 10, 0), day(28)), None);
+        assert_eq!(
+            last("0 3 * * mon-fri", at(30, 10, 0), day(20)),
+            Some(at(30, 3, 0))
+        );
     }
 
     #[test]
