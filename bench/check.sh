@@ -14,13 +14,13 @@
 # Starts its own moto (in a Python process that can also seed S3 objects straight into moto's
 # backend: 100,000 PutObject calls over HTTP take ~15 min here), applies the stack with
 # `pipeform plan` + `pipeform apply`, and prints a markdown section on stdout; progress goes
-# to stderr. Env: BENCH_RUNS (default 10), BENCH_CLI_RUNS (default 3).
+# to stderr. Env: BENCH_RUNS (default 20), BENCH_CLI_RUNS (default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 TESTBED=${PIPEFORM_TESTBED_DIR:-$repo/.testbed}
 PY=$TESTBED/venv-moto/bin/python
-RUNS=${BENCH_RUNS:-10}
+RUNS=${BENCH_RUNS:-20}
 CLI_RUNS=${BENCH_CLI_RUNS:-3}
 work=$(mktemp -d -t bench-check.XXXXXX)
 say() { echo "bench/check: $*" >&2; }
@@ -155,40 +155,50 @@ def reads():
   ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": vpcs}])
   ec2.describe_security_groups(Filters=vpc)
   role = lambda i: {t["Key"]: t["Value"] for t in i.get("Tags", [])}.get("Role")
+  for nat in [i for i in instances if role(i) == "nat" and i["State"]["Name"] == "running"]:
+    ec2.get_console_output(InstanceId=nat["InstanceId"], Latest=True)  # nat.bootstrap
   rds.describe_db_instances(DBInstanceIdentifier="offsets-db")
   alarm = cw.describe_alarms(AlarmNames=["carbon-unified-job-failed-alarm", "carbon-unified-job-failed-alarm-missed"])["MetricAlarms"][0]
   logs.describe_log_groups(logGroupNamePrefix=GROUP)
   filters = logs.describe_metric_filters(logGroupName=GROUP)["metricFilters"]
   since = int((time.time() - 25 * 3600) * 1000)
   logs.filter_log_events(logGroupName=GROUP, filterPattern='"JOB_STATUS="', startTime=since, endTime=int(time.time() * 1000))
-  for f in filters:  # moto: NotImplemented
-    try:
-      tmf.test_metric_filter(filterPattern=f["filterPattern"], logEventMessages=["x JOB_STATUS=FAILED", "x JOB_STATUS=SUCCEEDED"])
-    except Exception:
-      pass
+  # As pipeform: the configured failure pattern first; the other live patterns only where the
+  # endpoint has TestMetricFilter (moto answers NotImplemented, so one call).
+  lines = ["x JOB_STATUS=FAILED", "x JOB_STATUS=SUCCEEDED"]
+  try:
+    tmf.test_metric_filter(filterPattern="JOB_STATUS=FAILED", logEventMessages=lines)
+    for p in sorted({f["filterPattern"] for f in filters} - {"JOB_STATUS=FAILED"}):
+      tmf.test_metric_filter(filterPattern=p, logEventMessages=lines)
+  except Exception:
+    pass
   part, _, region, account = alarm["AlarmArn"].split(":")[1:5]
   sns.list_subscriptions_by_topic(TopicArn=f"arn:{part}:sns:{region}:{account}:offsets-alerts")
   s3.get_public_access_block(Bucket=BUCKET)
   s3.get_bucket_encryption(Bucket=BUCKET)
   now = datetime.datetime.now(datetime.timezone.utc)
   today = now.strftime("%Y-%m-%d")
-  if FOREIGN:  # no manifest: each fresh day's (26 h: today, yesterday) is tried, then listed
-    fresh_from = (now - datetime.timedelta(hours=26)).date()
-    days, day = [], now.date()
-    while day >= fresh_from:
-      days.append(day.isoformat()); day -= datetime.timedelta(days=1)
-    for p in ("csv/", "logs/"):
-      for d in days:
-        try:
-          s3.get_object(Bucket=BUCKET, Key=f"{p}{d}/_pipeform_manifest.json")
-        except s3.exceptions.NoSuchKey:
-          pass
+  fresh_from = (now - datetime.timedelta(hours=26)).date()
+  days, day = [], now.date()
+  while day >= fresh_from:
+    days.append(day.isoformat()); day -= datetime.timedelta(days=1)
+  # As pipeform: the manifests from today back to the day the schedule last fired on
+  # (examples/pipeform.toml: daily at 03:00 UTC), then the HEAD of what today's names, or,
+  # with no manifest, a listing of each fresh day.
+  tried = days[:1] if now.hour >= 3 else days[:2]
+  for p in ("csv/", "logs/"):
+    named = None
+    for d in tried:
+      try:
+        m = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{p}{d}/_pipeform_manifest.json")["Body"].read())
+        named = named or m["objects"][0]["key"]
+      except s3.exceptions.NoSuchKey:
+        pass
+    if named:
+      s3.head_object(Bucket=BUCKET, Key=named)
+    else:
       for d in days:
         s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{p}{d}/", MaxKeys=4)
-  else:
-    for p in ("csv/", "logs/"):
-      m = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{p}{today}/_pipeform_manifest.json")["Body"].read())
-      s3.head_object(Bucket=BUCKET, Key=m["objects"][0]["key"])
   app = [i for i in instances if role(i) == "app"][0]
   profile = iam.get_instance_profile(InstanceProfileName=app["IamInstanceProfile"]["Arn"].rsplit("/", 1)[1])
   rname = profile["InstanceProfile"]["Roles"][0]["RoleName"]
@@ -216,13 +226,16 @@ aws ec2 describe-addresses >/dev/null
 aws ec2 describe-route-tables --filters Name=vpc-id,Values=\$vpc >/dev/null
 aws ec2 describe-internet-gateways --filters Name=attachment.vpc-id,Values=\$vpc >/dev/null
 aws ec2 describe-security-groups --filters Name=vpc-id,Values=\$vpc >/dev/null
+nat=\$(aws ec2 describe-instances --filters \$tag Name=tag:Role,Values=nat Name=instance-state-name,Values=running --query 'Reservations[0].Instances[0].InstanceId')
+aws ec2 get-console-output --instance-id "\$nat" --latest >/dev/null
 aws rds describe-db-instances --db-instance-identifier offsets-db >/dev/null
 alarm=\$(aws cloudwatch describe-alarms --alarm-names carbon-unified-job-failed-alarm carbon-unified-job-failed-alarm-missed --query 'MetricAlarms[0].AlarmArn')
 aws logs describe-log-groups --log-group-name-prefix /offsets/carbon_log >/dev/null
 aws logs describe-metric-filters --log-group-name /offsets/carbon_log >/dev/null
 aws logs filter-log-events --log-group-name /offsets/carbon_log --filter-pattern '"JOB_STATUS="' --start-time \$(( (\$(date +%s) - 90000) * 1000 )) >/dev/null
-AWS_MAX_ATTEMPTS=1 aws logs test-metric-filter --filter-pattern JOB_STATUS=FAILED --log-event-messages 'x JOB_STATUS=FAILED' >/dev/null 2>&1 || true
-AWS_MAX_ATTEMPTS=1 aws logs test-metric-filter --filter-pattern JOB_STATUS=SUCCEEDED --log-event-messages 'x JOB_STATUS=SUCCEEDED' >/dev/null 2>&1 || true
+if AWS_MAX_ATTEMPTS=1 aws logs test-metric-filter --filter-pattern JOB_STATUS=FAILED --log-event-messages 'x JOB_STATUS=FAILED' >/dev/null 2>&1; then
+  AWS_MAX_ATTEMPTS=1 aws logs test-metric-filter --filter-pattern JOB_STATUS=SUCCEEDED --log-event-messages 'x JOB_STATUS=SUCCEEDED' >/dev/null 2>&1 || true
+fi
 IFS=: read -r _ part _ region account _ <<<"\$alarm"
 aws sns list-subscriptions-by-topic --topic-arn "arn:\$part:sns:\$region:\$account:offsets-alerts" >/dev/null
 aws s3api get-public-access-block --bucket $bucket >/dev/null
@@ -256,6 +269,28 @@ for _ in range(runs):
 print(f"{statistics.median(times):.0f} {min(times):.0f}")
 PY
 timeit() { "$PY" "$work/timeit.py" "$@"; }
+# abtime RUNS ENV_A CMD_A... ::: ENV_B CMD_B... -> "medA minA medB minB": the two commands
+# alternately (A, B, A, B, ...), so that a machine slowing down or speeding up during the
+# measurement moves both alike. ENV_x: comma-separated K=V added to the environment, or "-".
+cat >"$work/abtime.py" <<'PY'
+import os, statistics, subprocess, sys, time
+runs, rest = int(sys.argv[1]), sys.argv[2:]
+split = rest.index(":::")
+def spec(part):
+    env = dict(os.environ)
+    if part[0] != "-":
+        env.update(kv.split("=", 1) for kv in part[0].split(","))
+    return env, part[1:]
+cmds = [spec(rest[:split]), spec(rest[split + 1:])]
+times = [[], []]
+for _ in range(runs):
+    for i, (env, cmd) in enumerate(cmds):
+        t = time.perf_counter()
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times[i].append((time.perf_counter() - t) * 1000)
+print(" ".join(f"{statistics.median(t):.0f} {min(t):.0f}" for t in times))
+PY
+abtime() { "$PY" "$work/abtime.py" "$@"; }
 moto_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / hz}' "/proc/$moto_pid/stat"; }
 
 # A round trip of latency in front of moto: each connection waits DELAY ms before it reaches
@@ -294,9 +329,9 @@ r0=$(requests)
 "$PY" "$work/reads.py"
 py_calls=$(( $(requests) - r0 ))
 cpu0=$(moto_cpu_ms)
-read -r pf_med pf_min < <(timeit "$RUNS" "$bin" --config "$config" check --format json)
+for _ in $(seq "$RUNS"); do "$bin" --config "$config" check --format json >/dev/null || true; done
 moto_per_check=$(python3 -c "print(round(($(moto_cpu_ms) - $cpu0) / $RUNS))")
-read -r py_med py_min < <(timeit "$RUNS" "$PY" "$work/reads.py")
+read -r pf_med pf_min py_med py_min < <(abtime "$RUNS" - "$bin" --config "$config" check --format json ::: - "$PY" "$work/reads.py")
 read -r cli_med cli_min < <(timeit "$CLI_RUNS" bash "$work/reads.sh")
 service_ms=$(SERVICE_RUNS=$RUNS "$PY" "$work/reads.py")
 
@@ -311,8 +346,7 @@ AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port "$bin" --config "$config" check --
   { say "pipeform check fails through the delay proxy"; exit 1; }
 AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port "$PY" "$work/reads.py" ||
   { say "the boto3 reads fail through the delay proxy"; exit 1; }
-read -r d_pf_med d_pf_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port timeit "$RUNS" "$bin" --config "$config" check --format json)
-read -r d_py_med d_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port timeit "$RUNS" "$PY" "$work/reads.py")
+read -r d_pf_med d_pf_min d_py_med d_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port abtime "$RUNS" - "$bin" --config "$config" check --format json ::: - "$PY" "$work/reads.py")
 
 # --- a stack our modules and job did not make ------------------------------------------------
 # No day manifest yet (today's files are there, nothing left a manifest) and the app instance
@@ -355,10 +389,8 @@ f_calls=$(( $(requests) - r0 ))
 r0=$(requests)
 SHAPE=foreign "$PY" "$work/reads.py"
 f_py_calls=$(( $(requests) - r0 ))
-read -r f_pf_med f_pf_min < <(timeit "$RUNS" "$bin" --config "$config" check --format json)
-read -r f_py_med f_py_min < <(SHAPE=foreign timeit "$RUNS" "$PY" "$work/reads.py")
-read -r fd_pf_med fd_pf_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port timeit "$RUNS" "$bin" --config "$config" check --format json)
-read -r fd_py_med fd_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port SHAPE=foreign timeit "$RUNS" "$PY" "$work/reads.py")
+read -r f_pf_med f_pf_min f_py_med f_py_min < <(abtime "$RUNS" - "$bin" --config "$config" check --format json ::: SHAPE=foreign "$PY" "$work/reads.py")
+read -r fd_pf_med fd_pf_min fd_py_med fd_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port abtime "$RUNS" - "$bin" --config "$config" check --format json ::: SHAPE=foreign "$PY" "$work/reads.py")
 kill "$delay_pid" 2>/dev/null || true
 "$PY" "$work/shape.py" ours "$today"
 "$job" ship --bucket "$bucket" --csv-dir "$work/ship/csv" --log-dir "$work/ship/logs" >&2
@@ -395,13 +427,21 @@ n = sum(len(p.get('Contents', [])) for p in boto3.client('s3').get_paginator('li
 assert n >= 100000, n")
 
 ratio() { python3 -c "print(f'{$1/$2:.1f}')"; }
+# Which manifests the check read first in this run: examples/pipeform.toml runs at 03:00 UTC.
+if [ "$(date -u +%-H)" -ge 3 ]; then
+  first_manifests="today's alone, the day's 03:00 run being due"
+else
+  first_manifests="today's and yesterday's, before the day's 03:00 run"
+fi
 cat <<MD
 ## check
 
 Measured by \`bench/check.sh\` on $(date -u +%F) ($(nproc) cores, shared), moto $("$PY" -c 'import moto; print(moto.__version__)'),
 the root module applied by \`pipeform plan\` + \`pipeform apply\` of \`examples/pipeform.toml\` (copied beside
 it; the commands below name that config); medians of $RUNS runs
-($CLI_RUNS for the AWS CLI), whole process, same moto, same run.
+($CLI_RUNS for the AWS CLI), whole process, same moto, same run; each \`pipeform check\` row and
+the boto3 row below it were run alternately (one of each, $RUNS times), so that the shared
+machine's changing load moves both alike.
 
 | what | command | median | min | vs pipeform |
 |---|---|---:|---:|---:|
@@ -427,12 +467,12 @@ is the benchmark of record for \`check\`:
 "Not made by us": the same applied stack made to look like one our modules and job did not make
 (bench/check.sh, \`shape.py\`): no day manifest (today's files are there, nothing left a
 manifest) and the app instance carrying an instance profile named otherwise (holding the same
-role). pipeform reads the fresh days' manifests at once (26 h: today's and yesterday's), the
-profile and role the root module would name and EC2's discovery beside them; then, in the second
-round, lists each fresh day (one \`max-keys\` listing each) and reads the instance's own profile.
-The boto3 script makes the reads that shape needs one after another: the manifests (both missing),
-the day listings, the instance's profile and its role's policies (not pipeform's guesses by the
-module's names, which cost pipeform requests but no round trip).
+role). pipeform reads the manifests of the days from today back to the one the schedule last
+fired on (this run: $first_manifests), the profile and role the root module would name and
+EC2's discovery beside them; then, in the second round, lists each fresh day (26 h: today and
+yesterday, one \`max-keys\` listing each) and reads the instance's own profile. The boto3 script
+makes the same S3 reads one after another, then the instance's profile and its role's policies
+(not pipeform's guesses by the module's names, which cost pipeform requests but no round trip).
 
 \`bucket.prefixes\` (\`pipeform check --only bucket\`: public access, encryption, prefixes) by
 objects in the bucket (spread over 365 days of \`csv/{date}\` and \`logs/{date}\` prefixes):
@@ -445,9 +485,10 @@ objects in the bucket (spread over 365 days of \`csv/{date}\` and \`logs/{date}\
 | 100,000 | naive: list every object (boto3 paginator) | ${full_med} ms | | $(( (100000 + 999) / 1000 )) pages | |
 
 100,000 vs 100 objects: $(ratio "$b100k_med" "$b100_med")x. Today's files were shipped by \`pipeform-job ship\`, which
-leaves a manifest in each complete day; the check GETs the fresh days' manifests (today's and
-yesterday's, at once) and HEADs one object today's names (three reads per template, whatever the
-bucket holds), so no request lists the bucket. moto 5 walks every key of the bucket on each
+leaves a manifest in each complete day; the check GETs the manifests of the days from today back
+to the one the schedule last fired on (this run: $first_manifests) and HEADs one object the
+newest names (two or three reads per template, whatever the bucket holds), so no request lists
+the bucket. moto 5 walks every key of the bucket on each
 ListObjectsV2 whatever the prefix (the last column: one call in a separate process), so without
 the manifests the same check grows with the bucket (third row: one \`max-keys\` listing per
 fresh day instead of the HEAD), although it lists only those few days. The bucket's TLS-only policy is
@@ -469,8 +510,11 @@ concurrent reads are what counts: no read waits for more than one other, on eith
 \`no_read_waits_for_more_than_one_other_on_a_stack_we_did_not_make\`, counts the rounds with a
 stand-in endpoint). Round 1: EC2's tagged subnets, instances and EIPs, the profile and role's
 policy lists by the module's names, the alarms, the log group, its filters and its newest status
-event, RDS, the bucket's settings and the fresh days' manifests. Round 2: EC2 in the VPCs and the
-NAT console, the role's inline policies, the instance's own profile (where it is not the
-module's), SNS, \`TestMetricFilter\`, and the HEAD of what a manifest names or the day listings.
+event, one \`TestMetricFilter\` of the configured failure pattern, RDS, the bucket's settings and
+the manifests down to the schedule's last firing. Round 2: EC2 in the VPCs and the NAT console,
+the role's inline policies, the instance's own profile (where it is not the module's), SNS,
+\`TestMetricFilter\` of the other live patterns (only where the endpoint has it: moto answers
+the first with NotImplemented, so the boto3 script too asks once), and the HEAD of what a
+manifest names or the day listings.
 MD
 echo quit >&"$moto_in" || true
