@@ -58,10 +58,16 @@ pub fn pattern(e: &Expectations, inv: &Inventory) -> Verdict {
                 continue;
             }
         };
-        let got = (
-            parsed.matches(&failed_line),
-            parsed.matches(&succeeded_line),
-        );
+        let got = match (
+            parsed.evaluate(&failed_line),
+            parsed.evaluate(&succeeded_line),
+        ) {
+            (Ok(failed), Ok(succeeded)) => (failed, succeeded),
+            (Err(err), _) | (_, Err(err)) => {
+                warns.push(format!("{role} filter {} {err}", filter.name));
+                continue;
+            }
+        };
         if got == want {
             passes.push(format!(
                 "{role} filter {} ({:?}) matches only the {} line",

@@ -157,18 +157,44 @@ impl FilterPattern {
         Ok(Self { kind })
     }
 
-    /// True when the pattern matches the log event's message.
-    pub fn matches(&self, event: &str) -> bool {
+    /// Whether the pattern matches the log event's message, or why pipeform cannot tell.
+    pub fn evaluate(&self, event: &str) -> Result<bool, NotEvaluated> {
         match &self.kind {
-            Kind::Terms(terms) => terms_match(terms, event),
+            Kind::Terms(terms) => Ok(terms_match(terms, event)),
             Kind::Delimited(fields) => delimited_match(fields, event),
-            Kind::Json(expr) => match serde_json::from_str::<serde_json::Value>(event) {
+            Kind::Json(expr) => Ok(match serde_json::from_str::<serde_json::Value>(event) {
                 Ok(doc) => expr.eval(&|path: &JsonPath| path.select(&doc)),
                 Err(_) => false,
-            },
+            }),
         }
     }
+
+    /// True when the pattern matches the log event's message; false also when pipeform cannot
+    /// tell ([`FilterPattern::evaluate`] says why).
+    pub fn matches(&self, event: &str) -> bool {
+        self.evaluate(event).unwrap_or(false)
+    }
 }
+
+/// Why a pattern was not evaluated against an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotEvaluated {
+    /// What made it too much.
+    pub reason: String,
+}
+
+impl fmt::Display for NotEvaluated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not evaluated: {}", self.reason)
+    }
+}
+
+impl std::error::Error for NotEvaluated {}
+
+/// Most steps [`bind`] takes for one event. A condition that names another field, among many
+/// `...`, makes the splits to try grow exponentially with the fields; well past every pattern a
+/// person writes (a few fields, a few `...`), a few milliseconds of work.
+const BIND_STEPS: usize = 100_000;
 
 fn terms_match(terms: &[Term], event: &str) -> bool {
     let mut any_optional = false;
@@ -226,13 +252,14 @@ fn split_fields(event: &str) -> Vec<String> {
     }
 }
 
-fn delimited_match(pattern: &[Field], event: &str) -> bool {
+fn delimited_match(pattern: &[Field], event: &str) -> Result<bool, NotEvaluated> {
     let values = split_fields(event);
     if judged_field_by_field(pattern) {
-        return positional_match(pattern, &values);
+        return Ok(positional_match(pattern, &values));
     }
     let mut bound = Vec::new();
-    bind(pattern, &values, &mut bound, &|bound: &Bindings<'_>| {
+    let mut steps = 0;
+    let accept = |bound: &Bindings<'_>| {
         pattern.iter().all(|f| match f {
             Field::Named {
                 cond: Some(cond), ..
@@ -244,6 +271,13 @@ fn delimited_match(pattern: &[Field], event: &str) -> bool {
             }),
             _ => true,
         })
+    };
+    bind(pattern, &values, &mut bound, &accept, &mut steps).ok_or_else(|| NotEvaluated {
+        reason: format!(
+            "a condition names another field among {} fields and `...`: more than {BIND_STEPS} ways to split the event's {} fields to try",
+            pattern.len(),
+            values.len()
+        ),
     })
 }
 
@@ -301,24 +335,34 @@ fn positional_match(pattern: &[Field], values: &[String]) -> bool {
 type Bindings<'a> = [(&'a str, &'a str)];
 
 /// Binds pattern fields to event fields (trying every split an `...` allows) and reports
-/// whether any binding satisfies `accept`.
+/// whether any binding satisfies `accept`; `None` once `steps` passes [`BIND_STEPS`].
 fn bind<'a>(
     pattern: &'a [Field],
     values: &'a [String],
     bound: &mut Vec<(&'a str, &'a str)>,
     accept: &dyn Fn(&Bindings<'_>) -> bool,
-) -> bool {
+    steps: &mut usize,
+) -> Option<bool> {
+    *steps += 1;
+    if *steps > BIND_STEPS {
+        return None;
+    }
     match pattern.split_first() {
-        None => values.is_empty() && accept(bound),
+        None => Some(values.is_empty() && accept(bound)),
         Some((Field::Ellipsis, rest)) => {
-            (0..=values.len()).any(|skip| bind(rest, &values[skip..], bound, accept))
+            for skip in 0..=values.len() {
+                if bind(rest, &values[skip..], bound, accept, steps)? {
+                    return Some(true);
+                }
+            }
+            Some(false)
         }
         Some((Field::Named { name, .. }, rest)) => {
             let Some((value, more)) = values.split_first() else {
-                return false;
+                return Some(false);
             };
             bound.push((name.as_str(), value.as_str()));
-            let ok = bind(rest, more, bound, accept);
+            let ok = bind(rest, more, bound, accept, steps);
             bound.pop();
             ok
         }

@@ -444,21 +444,28 @@ fn positional_matching_agrees_with_trying_every_binding() {
         for event in events {
             let values = split_fields(event);
             let mut bound = Vec::new();
-            let every = bind(fields, &values, &mut bound, &|bound| {
-                fields.iter().all(|f| match f {
-                    Field::Named {
-                        cond: Some(cond), ..
-                    } => cond.eval(&|name: &String| {
-                        bound
-                            .iter()
-                            .find(|(n, _)| n == name)
-                            .map(|(_, v)| super::Datum::Text((*v).to_string()))
-                    }),
-                    _ => true,
-                })
-            });
+            let mut steps = 0;
+            let every = bind(
+                fields,
+                &values,
+                &mut bound,
+                &|bound| {
+                    fields.iter().all(|f| match f {
+                        Field::Named {
+                            cond: Some(cond), ..
+                        } => cond.eval(&|name: &String| {
+                            bound
+                                .iter()
+                                .find(|(n, _)| n == name)
+                                .map(|(_, v)| super::Datum::Text((*v).to_string()))
+                        }),
+                        _ => true,
+                    })
+                },
+                &mut steps,
+            );
             assert_eq!(
-                positional_match(fields, &values),
+                Some(positional_match(fields, &values)),
                 every,
                 "{text} on {event:?}"
             );
@@ -466,4 +473,24 @@ fn positional_matching_agrees_with_trying_every_binding() {
         }
     }
     assert!(compared > 500, "{compared}");
+}
+
+/// A condition that names another field, among many `...`: trying every split grows
+/// exponentially with the fields (the fuzzer's input kept in `fuzz/known-slow`). The evaluator
+/// gives up after a bounded number of steps and says so, instead of running for hours.
+#[test]
+fn too_many_splits_to_try_is_not_evaluated_rather_than_a_hang() {
+    let input =
+        include_str!("../../../../fuzz/known-slow/filter_pattern/repeated-conditioned-name");
+    let (pattern, line) = input.split_once('\n').expect("pattern, newline, line");
+    let p = FilterPattern::parse(pattern).unwrap_or_else(|e| panic!("{e}"));
+    let err = p.evaluate(line).expect_err("too many splits to try");
+    assert!(err.to_string().contains("not evaluated"), "{err}");
+    // `matches` says no for it, as for any event it cannot prove.
+    assert!(!p.matches(line));
+    // The same kind of pattern on a short event is still evaluated.
+    let short =
+        FilterPattern::parse("[a, ..., b = x && a = y, ...]").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(short.evaluate("y q x z"), Ok(true));
+    assert_eq!(short.evaluate("z q x z"), Ok(false));
 }
