@@ -332,3 +332,35 @@ fn a_write_the_filesystem_refuses_is_exit_3_naming_the_file() {
     );
     assert!(!tfvars(dir.path()).exists());
 }
+
+/// A failure or success pattern that would not count its status line is written as given (the
+/// module's validation cannot judge it, and CloudWatch accepts it) but named in a warning before
+/// anything is applied; the example's patterns give none.
+#[test]
+fn a_pattern_that_would_not_count_its_status_line_is_a_warning_at_render() {
+    let dir = project(&[], &fixture_variables());
+    let out = render(dir.path(), &[]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{out:?}"
+    );
+
+    let dir = project(
+        &[(
+            "failure_pattern = \"JOB_STATUS=FAILED\"",
+            "failure_pattern = \"\\\"job_status=failed\\\"\"",
+        )],
+        &fixture_variables(),
+    );
+    let out = render(dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stderr.contains("warning: monitoring.failure_pattern: \"\\\"job_status=failed\\\"\" matches neither status line")
+            && stderr.contains("the failure alarm would not fire on a failed run"),
+        "{stderr}"
+    );
+    let text = fs::read_to_string(tfvars(dir.path())).expect("tfvars written");
+    assert!(text.contains(r#"\"job_status=failed\""#), "{text}");
+}

@@ -6,7 +6,7 @@
 
 use super::{log_group, Expectations, Status, Verdict};
 use crate::config::missed_run::MissedRun;
-use crate::filter_pattern::FilterPattern;
+use crate::filter_pattern::{matched_words, Counts, FilterPattern, StatusJudgement};
 use crate::inventory::{Inventory, MetricFilter, RemoteTest};
 use crate::status_line;
 
@@ -28,13 +28,13 @@ pub fn pattern(e: &Expectations, inv: &Inventory) -> Verdict {
     let mut fails = Vec::new();
     let mut warns = Vec::new();
     let mut passes = Vec::new();
-    for (role, metric, required, want) in [
-        ("failure", e.metric_name.as_str(), true, (true, false)),
+    for (role, metric, required, counts) in [
+        ("failure", e.metric_name.as_str(), true, Counts::Failed),
         (
             "success",
             e.success_metric_name.as_str(),
             success_required,
-            (false, true),
+            Counts::Succeeded,
         ),
     ] {
         let Some(filter) = emitting(metric) else {
@@ -58,31 +58,32 @@ pub fn pattern(e: &Expectations, inv: &Inventory) -> Verdict {
                 continue;
             }
         };
-        let got = match (
-            parsed.evaluate(&failed_line),
-            parsed.evaluate(&succeeded_line),
-        ) {
-            (Ok(failed), Ok(succeeded)) => (failed, succeeded),
-            (Err(err), _) | (_, Err(err)) => {
+        let got = match parsed.judge_status(counts, &failed_line, &succeeded_line) {
+            StatusJudgement::Counts => {
+                passes.push(format!(
+                    "{role} filter {} ({:?}) matches only the {} line",
+                    filter.name,
+                    filter.pattern,
+                    if counts == Counts::Failed {
+                        "FAILED"
+                    } else {
+                        "SUCCEEDED"
+                    }
+                ));
+                counts.want()
+            }
+            StatusJudgement::Wrong(got, how) => {
+                fails.push(format!(
+                    "{role} filter {} pattern {:?} {how}; the job writes {failed_line:?} and {succeeded_line:?}",
+                    filter.name, filter.pattern,
+                ));
+                got
+            }
+            StatusJudgement::NotEvaluated(err) => {
                 warns.push(format!("{role} filter {} {err}", filter.name));
                 continue;
             }
         };
-        if got == want {
-            passes.push(format!(
-                "{role} filter {} ({:?}) matches only the {} line",
-                filter.name,
-                filter.pattern,
-                if want.0 { "FAILED" } else { "SUCCEEDED" }
-            ));
-        } else {
-            fails.push(format!(
-                "{role} filter {} pattern {:?} {}; the job writes {failed_line:?} and {succeeded_line:?}",
-                filter.name,
-                filter.pattern,
-                describe(got, want)
-            ));
-        }
         match &logs.remote_test {
             Some(RemoteTest::Results(results)) => {
                 if let Some((_, remote)) = results.iter().find(|(p, _)| p == &filter.pattern) {
@@ -115,24 +116,6 @@ pub fn pattern(e: &Expectations, inv: &Inventory) -> Verdict {
             format!("{}{note}", passes.join("; ")),
         )
     }
-}
-
-fn matched_words((failed, succeeded): (bool, bool)) -> String {
-    match (failed, succeeded) {
-        (true, true) => "matches both status lines".into(),
-        (true, false) => "matches only the FAILED line".into(),
-        (false, true) => "matches only the SUCCEEDED line".into(),
-        (false, false) => "matches neither status line".into(),
-    }
-}
-
-fn describe(got: (bool, bool), want: (bool, bool)) -> String {
-    let expected = if want.0 {
-        "the FAILED line only"
-    } else {
-        "the SUCCEEDED line only"
-    };
-    format!("{}; expected {expected}", matched_words(got))
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@ pub const FINGERPRINT_FILE: &str = "pipeform.tfplan.fingerprint";
 pub async fn exec(cli: &Cli, args: &PlanArgs) -> CommandResult {
     let stack = crate::config::load_for_command(&cli.config)?;
     crate::tfvars::render_to(&stack, &args.terraform_dir, None)?;
+    for why in crate::config::warnings(&stack) {
+        eprintln!("warning: {why}");
+    }
     let tf = Terraform::new(&args.terraform_dir);
     let plan_file = args.terraform_dir.join(PLAN_FILE);
     let fingerprint_file = args.terraform_dir.join(FINGERPRINT_FILE);

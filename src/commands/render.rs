@@ -11,7 +11,7 @@ use crate::tfvars;
 pub async fn exec(cli: &Cli, args: &RenderArgs) -> CommandResult {
     let stack = config::load_for_command(&cli.config)?;
     let written = tfvars::render_to(&stack, &args.terraform_dir, args.out.as_deref())?;
-    if let Some(why) = config::missed_run::MissedRun::of(&stack).warning() {
+    for why in config::warnings(&stack) {
         eprintln!("warning: {why}");
     }
     let text = match args.format {

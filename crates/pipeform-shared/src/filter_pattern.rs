@@ -176,6 +176,66 @@ impl FilterPattern {
     }
 }
 
+/// Which of the job's two status lines a metric filter is there to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counts {
+    /// The `JOB_STATUS=FAILED` line (the failure filter).
+    Failed,
+    /// The `JOB_STATUS=SUCCEEDED` line (the success filter).
+    Succeeded,
+}
+
+impl Counts {
+    /// What the filter must give on (the FAILED line, the SUCCEEDED line).
+    pub fn want(self) -> (bool, bool) {
+        match self {
+            Self::Failed => (true, false),
+            Self::Succeeded => (false, true),
+        }
+    }
+}
+
+/// How a pattern fares on the job's two status lines: the rule `alarm.pattern` judges live
+/// filters by and the config's `failure_pattern`/`success_pattern` are held to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusJudgement {
+    /// It matches the line it counts and not the other.
+    Counts,
+    /// It matches (the FAILED line, the SUCCEEDED line) otherwise; the text says how.
+    Wrong((bool, bool), String),
+    /// pipeform cannot tell (too many splits to try).
+    NotEvaluated(NotEvaluated),
+}
+
+impl FilterPattern {
+    /// Judges the pattern against the job's `failed` and `succeeded` status lines
+    /// ([`crate::status_line::examples`]) for the line it `counts`.
+    pub fn judge_status(&self, counts: Counts, failed: &str, succeeded: &str) -> StatusJudgement {
+        let got = match (self.evaluate(failed), self.evaluate(succeeded)) {
+            (Ok(f), Ok(s)) => (f, s),
+            (Err(e), _) | (_, Err(e)) => return StatusJudgement::NotEvaluated(e),
+        };
+        if got == counts.want() {
+            return StatusJudgement::Counts;
+        }
+        let expected = match counts {
+            Counts::Failed => "the FAILED line only",
+            Counts::Succeeded => "the SUCCEEDED line only",
+        };
+        StatusJudgement::Wrong(got, format!("{}; expected {expected}", matched_words(got)))
+    }
+}
+
+/// What a pattern matches of (the FAILED line, the SUCCEEDED line), in words.
+pub fn matched_words((failed, succeeded): (bool, bool)) -> &'static str {
+    match (failed, succeeded) {
+        (true, true) => "matches both status lines",
+        (true, false) => "matches only the FAILED line",
+        (false, true) => "matches only the SUCCEEDED line",
+        (false, false) => "matches neither status line",
+    }
+}
+
 /// Why a pattern was not evaluated against an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotEvaluated {

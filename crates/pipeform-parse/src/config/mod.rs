@@ -40,6 +40,38 @@ pub fn load(path: &Path) -> Result<Stack, ConfigError> {
     parse_str(text, path)
 }
 
+/// What a valid config may still get wrong, for `render` and `plan` to print as warnings before
+/// anything is applied: a schedule too sparse for a missed-run alarm, and a failure or success
+/// pattern that would not count the line it is for ([`rules::status_pattern_problem`]).
+pub fn warnings(stack: &Stack) -> Vec<String> {
+    use pipeform_shared::filter_pattern::Counts;
+    let mut out: Vec<String> = missed_run::MissedRun::of(stack)
+        .warning()
+        .map(String::from)
+        .into_iter()
+        .collect();
+    let monitoring = &stack.monitoring;
+    for (key, pattern, counts, then) in [
+        (
+            "failure_pattern",
+            &monitoring.failure_pattern,
+            Counts::Failed,
+            "the failure alarm would not fire on a failed run",
+        ),
+        (
+            "success_pattern",
+            &monitoring.success_pattern,
+            Counts::Succeeded,
+            "the missed-run alarm would not count good runs",
+        ),
+    ] {
+        if let Some(problem) = rules::status_pattern_problem(pattern, counts) {
+            out.push(format!("monitoring.{key}: {problem}; {then}"));
+        }
+    }
+    out
+}
+
 /// The largest config read, in bytes. A real stack's config is a few KiB; the cap bounds what a
 /// hostile or mistaken `--config` (a log file, `/dev/zero`) can cost before it is refused.
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;

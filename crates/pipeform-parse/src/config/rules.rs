@@ -7,6 +7,8 @@ use ipnet::{IpNet, Ipv4Net};
 use regex::Regex;
 
 use crate::prefix::PrefixTemplate;
+use pipeform_shared::filter_pattern::{Counts, FilterPattern, StatusJudgement};
+use pipeform_shared::status_line;
 
 /// Retention periods (days) CloudWatch Logs accepts.
 pub const RETENTION_DAYS: [u32; 22] = [
@@ -303,6 +305,33 @@ pub fn printable(s: &str, what: &str, max: usize, example: &str) -> Result<Strin
         ))
     } else {
         Ok(s.to_string())
+    }
+}
+
+/// What is wrong with `pattern` as the filter that counts the job's `counts` status line, if
+/// anything: it does not parse as a filter pattern, or it does not match that line as the job
+/// writes it, or it also matches the other one (the rule `alarm.pattern` judges the live filters
+/// by). Not a refusal: Terraform's own validation cannot say this, CloudWatch is the judge of
+/// the syntax, and pipeform's evaluator may lack a form CloudWatch has; `render` and `plan`
+/// print it as a warning before anything is applied. A regular expression (`%...%`) is not
+/// judged.
+pub fn status_pattern_problem(pattern: &str, counts: Counts) -> Option<String> {
+    let parsed = match FilterPattern::parse(pattern) {
+        Ok(p) => p,
+        Err(e) if e.regex() => return None,
+        Err(e) => {
+            return Some(format!(
+                "{pattern:?} is not a filter pattern pipeform can read: {e}"
+            ))
+        }
+    };
+    // The lines carry a timestamp; any moment gives the same fields.
+    let (failed, succeeded) = status_line::examples(chrono::DateTime::UNIX_EPOCH);
+    match parsed.judge_status(counts, &failed, &succeeded) {
+        StatusJudgement::Counts | StatusJudgement::NotEvaluated(_) => None,
+        StatusJudgement::Wrong(_, how) => Some(format!(
+            "{pattern:?} {how}: the job writes {failed:?} and {succeeded:?} (quoted text is case-sensitive)"
+        )),
     }
 }
 
@@ -608,6 +637,39 @@ mod tests {
         assert!(topic_name(&"t".repeat(256)).is_ok());
         assert!(topic_name(&"t".repeat(257)).is_err());
         assert!(topic_name("").is_err());
+    }
+
+    #[test]
+    fn status_patterns_are_judged_on_the_lines_the_job_writes() {
+        for ok in [
+            "JOB_STATUS=FAILED",
+            "\"JOB_STATUS=FAILED\"",
+            "?JOB_STATUS=FAILED ?NEVER_WRITTEN",
+            "%JOB_STATUS=FAIL.*%",
+        ] {
+            assert_eq!(status_pattern_problem(ok, Counts::Failed), None, "{ok}");
+        }
+        assert_eq!(
+            status_pattern_problem("JOB_STATUS=SUCCEEDED", Counts::Succeeded),
+            None
+        );
+        let wrong = status_pattern_problem("\"job_status=failed\"", Counts::Failed)
+            .expect("matches neither line");
+        assert!(wrong.contains("matches neither status line"), "{wrong}");
+        assert!(wrong.contains("JOB_STATUS=FAILED"), "{wrong}");
+        let both = status_pattern_problem("JOB_STATUS", Counts::Succeeded).expect("both");
+        assert!(both.contains("matches both status lines"), "{both}");
+        let the_other =
+            status_pattern_problem("JOB_STATUS=FAILED", Counts::Succeeded).expect("the other line");
+        assert!(
+            the_other.contains("matches only the FAILED line"),
+            "{the_other}"
+        );
+        let unreadable = status_pattern_problem("[a, b", Counts::Failed).expect("no parse");
+        assert!(
+            unreadable.contains("not a filter pattern pipeform can read"),
+            "{unreadable}"
+        );
     }
 
     #[test]
