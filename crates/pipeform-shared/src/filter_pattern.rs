@@ -319,25 +319,29 @@ fn delimited_match(pattern: &[Field], event: &str) -> Result<bool, NotEvaluated>
     }
     let mut bound = Vec::new();
     let mut steps = 0;
-    let accept = |bound: &Bindings<'_>| {
-        pattern.iter().all(|f| match f {
-            Field::Named {
-                cond: Some(cond), ..
-            } => cond.eval(&|name: &String| {
-                bound
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| Datum::Text((*v).to_string()))
-            }),
-            _ => true,
-        })
-    };
+    let accept = |bound: &Bindings<'_>| conditions_hold(pattern, bound);
     bind(pattern, &values, &mut bound, &accept, &mut steps).ok_or_else(|| NotEvaluated {
         reason: format!(
             "a condition names another field among {} fields and `...`: more than {BIND_STEPS} ways to split the event's {} fields to try",
             pattern.len(),
             values.len()
         ),
+    })
+}
+
+/// True when every field's conditions hold for a binding (a condition reads the first field of
+/// the name it names).
+fn conditions_hold(pattern: &[Field], bound: &Bindings<'_>) -> bool {
+    pattern.iter().all(|f| match f {
+        Field::Named {
+            cond: Some(cond), ..
+        } => cond.eval(&|name: &String| {
+            bound
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| Datum::Text((*v).to_string()))
+        }),
+        _ => true,
     })
 }
 

@@ -410,7 +410,9 @@ fn ellipses_between_fields_are_matched_without_trying_every_split() {
 /// event built from these pieces.
 #[test]
 fn positional_matching_agrees_with_trying_every_binding() {
-    use super::{bind, judged_field_by_field, positional_match, split_fields, Field, Kind};
+    use super::{
+        bind, conditions_hold, judged_field_by_field, positional_match, split_fields, Kind,
+    };
     let pieces = ["...", "a", "a", "b = 1", "b", "c != 2", "d = x*", "e > 0"];
     let events = [
         "",
@@ -449,19 +451,7 @@ fn positional_matching_agrees_with_trying_every_binding() {
                 fields,
                 &values,
                 &mut bound,
-                &|bound| {
-                    fields.iter().all(|f| match f {
-                        Field::Named {
-                            cond: Some(cond), ..
-                        } => cond.eval(&|name: &String| {
-                            bound
-                                .iter()
-                                .find(|(n, _)| n == name)
-                                .map(|(_, v)| super::Datum::Text((*v).to_string()))
-                        }),
-                        _ => true,
-                    })
-                },
+                &|bound| conditions_hold(fields, bound),
                 &mut steps,
             );
             assert_eq!(
