@@ -1976,17 +1976,7 @@ fn manifest_days_read_first(
 ) -> Vec<chrono::NaiveDate> {
     let stack = pipeform::config::load(&s.config).expect("the config");
     let e = pipeform::checks::Expectations::from_stack(&stack, "ap-northeast-2", at, None);
-    let newest = e.newest_run_day();
-    let mut days = Vec::new();
-    let mut day = at.date_naive();
-    while day >= e.fresh_from() {
-        days.push(day);
-        if Some(day) == newest {
-            break;
-        }
-        day = day.pred_opt().expect("a day before");
-    }
-    days
+    pipeform::inventory::first_manifest_days(&e.query())
 }
 
 /// The days whose manifest (of either template) went through `rounds`.

@@ -25,7 +25,7 @@ use crate::aws::{sdk_config, Timeouts};
 
 pub use facts::*;
 pub use logs::LogsQuery;
-pub use s3::newest_dated_prefix;
+pub use s3::{first_manifest_days, newest_dated_prefix};
 
 /// Which areas to gather.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

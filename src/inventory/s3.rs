@@ -162,6 +162,14 @@ fn fresh_days(from: NaiveDate, today: NaiveDate) -> Vec<NaiveDate> {
     days
 }
 
+/// The days whose manifests the prefix search reads first, newest first (round 1 without
+/// `--date`): today back to the day the schedule last fired on, within the fresh days.
+pub fn first_manifest_days(query: &Query) -> Vec<NaiveDate> {
+    let mut days = fresh_days(query.fresh_from, query.today);
+    days.truncate(first_days(&days, query.newest_run_day));
+    days
+}
+
 /// How many of `days` (newest first) to read the manifests of: down to the newest day the
 /// schedule fired on, or all of them when it fired on none.
 fn first_days(days: &[NaiveDate], newest_run_day: Option<NaiveDate>) -> usize {
