@@ -12,9 +12,11 @@
 #    full listing for scale.
 #
 # Starts its own moto (in a Python process that can also seed S3 objects straight into moto's
-# backend: 100,000 PutObject calls over HTTP take ~15 min here), applies the stack with
+# backend: 100,000 PutObject calls over HTTP take ~15 min here; two costs of its server taken
+# out, see below, with rows of moto as before beside), applies the stack with
 # `pipeform plan` + `pipeform apply`, and prints a markdown section on stdout; progress goes
-# to stderr. Env: BENCH_RUNS (default 20), BENCH_CLI_RUNS (default 3).
+# to stderr. Env: BENCH_RUNS (default 20), BENCH_CLI_RUNS (default 3), BENCH_MOTO=as-before
+# (moto served as before 2026-11-28 throughout, see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -42,12 +44,32 @@ if [ ! -x "$AWS" ]; then
 fi
 
 # --- moto, with a seeding side door ----------------------------------------------------------
+# Two changes to how moto serves, neither changing an answer (BENCH_MOTO=as-before undoes both;
+# `moto new|as-before` on the control channel switches them, for the rows that show both):
+# - Its request router lists moto's package directory and stats every entry (~170) for each
+#   request, under a lock every request takes (moto/moto_server/werkzeug_app.py,
+#   get_application -> get_backend_for_host -> list_of_moto_modules): 0.7 ms of CPU per request
+#   alone, and with many requests in flight the lock holder gives up Python's lock at every stat
+#   while the others queue behind it. The list is the installed package's, so it is read once.
+# - It runs on one core (the last this process may use): under Python's lock it can use no more
+#   than one core's worth, and spread over two its threads hand that lock across cores.
+# Both costs fall on a client with many requests in flight, which no AWS endpoint makes pay.
 cat >"$work/moto_bench.py" <<'PY'
-import contextlib, logging, sys
+import contextlib, logging, os, sys
+from moto import backends
 from moto.server import ThreadedMotoServer
 from moto.s3.models import s3_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 port, log = int(sys.argv[1]), sys.argv[2]
+ALL = os.sched_getaffinity(0)
+ONE = {max(ALL)}
+SCAN = backends.list_of_moto_modules
+MODULES = tuple(SCAN())
+def serve(how):  # "new": module list read once, one core; "as-before": neither
+    backends.list_of_moto_modules = (lambda: MODULES) if how == "new" else SCAN
+    for tid in os.listdir("/proc/self/task"):  # every thread: the server's, so every request's
+        os.sched_setaffinity(int(tid), ONE if how == "new" else ALL)
+serve(os.environ.get("BENCH_MOTO", "new"))
 handler = logging.FileHandler(log)
 logging.getLogger("werkzeug").addHandler(handler)
 logging.getLogger("werkzeug").setLevel(logging.INFO)
@@ -67,6 +89,9 @@ for line in sys.stdin:
             kind = "csv" if i % 2 == 0 else "logs"
             backend.put_object(bucket, f"{kind}/{day.isoformat()}/part-{i:07d}.{kind}", b"x")
         print("seeded", n, flush=True)
+    elif cmd and cmd[0] == "moto":  # moto new|as-before
+        serve(cmd[1])
+        print("moto", cmd[1], flush=True)
     elif cmd and cmd[0] == "quit":
         break
 server.stop()
@@ -84,6 +109,8 @@ cleanup() {
 trap cleanup EXIT
 read -r -t 60 ready <&"$moto_out" || { say "moto did not start"; cat "$work/moto.err" >&2; exit 1; }
 seed() { echo "seed $1 $2" >&"$moto_in"; read -r -t 600 _ <&"$moto_out"; }
+moto_serves() { echo "moto $1" >&"$moto_in"; read -r -t 60 _ <&"$moto_out"; }
+moto_pinned=$([ "${BENCH_MOTO:-}" = as-before ] && echo no || echo yes)
 
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=ap-northeast-2 AWS_DEFAULT_REGION=ap-northeast-2 AWS_EC2_METADATA_DISABLED=true
@@ -328,9 +355,22 @@ calls=$(( $(requests) - r0 ))
 r0=$(requests)
 "$PY" "$work/reads.py"
 py_calls=$(( $(requests) - r0 ))
-cpu0=$(moto_cpu_ms)
-for _ in $(seq "$RUNS"); do "$bin" --config "$config" check --format json >/dev/null || true; done
-moto_per_check=$(python3 -c "print(round(($(moto_cpu_ms) - $cpu0) / $RUNS))")
+# moto_cpu_per N CMD...: moto's CPU ms per run of CMD (utime + stime from /proc, N runs).
+moto_cpu_per() {
+  local n=$1 cpu0
+  shift
+  cpu0=$(moto_cpu_ms)
+  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 || true; done
+  python3 -c "print(round(($(moto_cpu_ms) - $cpu0) / $n))"
+}
+moto_per_check=$(moto_cpu_per "$RUNS" "$bin" --config "$config" check --format json)
+moto_per_boto=$(moto_cpu_per "$RUNS" "$PY" "$work/reads.py")
+if [ "$moto_pinned" = yes ]; then
+  moto_serves as-before
+  moto_per_check_free=$(moto_cpu_per "$RUNS" "$bin" --config "$config" check --format json)
+  moto_per_boto_free=$(moto_cpu_per "$RUNS" "$PY" "$work/reads.py")
+  moto_serves new
+fi
 read -r pf_med pf_min py_med py_min < <(abtime "$RUNS" - "$bin" --config "$config" check --format json ::: - "$PY" "$work/reads.py")
 read -r cli_med cli_min < <(timeit "$CLI_RUNS" bash "$work/reads.sh")
 service_ms=$(SERVICE_RUNS=$RUNS "$PY" "$work/reads.py")
@@ -391,9 +431,21 @@ SHAPE=foreign "$PY" "$work/reads.py"
 f_py_calls=$(( $(requests) - r0 ))
 read -r f_pf_med f_pf_min f_py_med f_py_min < <(abtime "$RUNS" - "$bin" --config "$config" check --format json ::: SHAPE=foreign "$PY" "$work/reads.py")
 read -r fd_pf_med fd_pf_min fd_py_med fd_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port abtime "$RUNS" - "$bin" --config "$config" check --format json ::: SHAPE=foreign "$PY" "$work/reads.py")
-kill "$delay_pid" 2>/dev/null || true
+# The same pairs with moto's threads free to run on every core (how this bench ran before
+# 2026-11-28): what the lock's hand-offs across cores cost a concurrent client.
+if [ "$moto_pinned" = yes ]; then
+  moto_serves as-before
+  read -r fdf_pf_med fdf_pf_min fdf_py_med fdf_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port abtime "$RUNS" - "$bin" --config "$config" check --format json ::: SHAPE=foreign "$PY" "$work/reads.py")
+  moto_serves new
+fi
 "$PY" "$work/shape.py" ours "$today"
 "$job" ship --bucket "$bucket" --csv-dir "$work/ship/csv" --log-dir "$work/ship/logs" >&2
+if [ "$moto_pinned" = yes ]; then
+  moto_serves as-before
+  read -r df_pf_med df_pf_min df_py_med df_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port abtime "$RUNS" - "$bin" --config "$config" check --format json ::: - "$PY" "$work/reads.py")
+  moto_serves new
+fi
+kill "$delay_pid" 2>/dev/null || true
 "$bin" --config "$config" check >&2 || { say "the stack is not back to passing every check"; exit 1; }
 
 prefix_case() { # prefix_case LABEL -> "median min s3-requests"
@@ -433,10 +485,35 @@ if [ "$(date -u +%-H)" -ge 3 ]; then
 else
   first_manifests="today's and yesterday's, before the day's 03:00 run"
 fi
+if [ "$moto_pinned" = yes ]; then
+  placement="served with two costs of its server taken out (its router's module list read once,
+its threads on one of the $(nproc) cores; the clients and the proxy free on all; see bench/check.sh)"
+  cpu_note="moto's own CPU time while serving one \`pipeform check\`: ${moto_per_check} ms; one run of the boto3
+script: ${moto_per_boto} ms (its process's utime + stime over ${RUNS} runs each, from /proc). With moto
+serving as this bench ran it before 2026-11-28: ${moto_per_check_free} ms and ${moto_per_boto_free} ms. The two
+changes alter no answer. moto's router listed its package directory and stat()ed each of ~170
+entries for every request, under a lock every request takes; with many requests in flight the
+lock's holder gave up Python's lock at each stat while the others queued behind it. And its
+threads, able to use one core's worth under Python's lock, handed that lock across both cores.
+Both costs fall on the client with many requests in flight, which no AWS endpoint makes pay; the
+rows \"moto as before\" below are measured in the same run."
+  free_rows="| ours, moto as before | \`pipeform check\`, +${DELAY_MS} ms per request | same as above | ${df_pf_med} ms | ${df_pf_min} ms | 1.0x |
+| ours, moto as before | boto3 script, +${DELAY_MS} ms per request | same as above | ${df_py_med} ms | ${df_py_min} ms | $(ratio "$df_py_med" "$df_pf_med")x |
+| not made by us, moto as before | \`pipeform check\`, +${DELAY_MS} ms per request | same as above | ${fdf_pf_med} ms | ${fdf_pf_min} ms | 1.0x |
+| not made by us, moto as before | boto3 script, +${DELAY_MS} ms per request | same as above | ${fdf_py_med} ms | ${fdf_py_min} ms | $(ratio "$fdf_py_med" "$fdf_pf_med")x |"
+  free_goal=" (moto as before: $(ratio "$df_py_med" "$df_pf_med")x and $(ratio "$fdf_py_med" "$fdf_pf_med")x)"
+else
+  placement="served as before 2026-11-28 (BENCH_MOTO=as-before)"
+  cpu_note="moto's own CPU time while serving one \`pipeform check\`: ${moto_per_check} ms; one run of the boto3
+script: ${moto_per_boto} ms (its process's utime + stime over ${RUNS} runs each, from /proc)."
+  free_rows=
+  free_goal=
+fi
 cat <<MD
 ## check
 
 Measured by \`bench/check.sh\` on $(date -u +%F) ($(nproc) cores, shared), moto $("$PY" -c 'import moto; print(moto.__version__)'),
+$placement;
 the root module applied by \`pipeform plan\` + \`pipeform apply\` of \`examples/pipeform.toml\` (copied beside
 it; the commands below name that config); medians of $RUNS runs
 ($CLI_RUNS for the AWS CLI), whole process, same moto, same run; each \`pipeform check\` row and
@@ -449,8 +526,9 @@ machine's changing load moves both alike.
 | boto3 script, the same reads ($py_calls requests), no judging | \`python reads.py\` (in bench/check.sh) | ${py_med} ms | ${py_min} ms | $(ratio "$py_med" "$pf_med")x |
 | AWS CLI v1 shell script, the same reads | \`bash reads.sh\` (in bench/check.sh) | ${cli_med} ms | ${cli_min} ms | $(ratio "$cli_med" "$pf_med")x |
 
-moto's own CPU time while serving one \`pipeform check\`: ${moto_per_check} ms (its process's
-utime + stime over the ${RUNS} runs, from /proc). The same two, each request ${DELAY_MS} ms later (a
+$cpu_note
+
+The same two, each request ${DELAY_MS} ms later (a
 proxy in front of the same moto holds every new connection ${DELAY_MS} ms; moto closes each after
 one response, so that is one wait per request for both clients), as against a real region. This
 is the benchmark of record for \`check\`:
@@ -463,6 +541,7 @@ is the benchmark of record for \`check\`:
 | not made by us | boto3 script, +${DELAY_MS} ms per request ($f_py_calls requests) | \`AWS_ENDPOINT_URL=http://127.0.0.1:PROXY SHAPE=foreign python reads.py\` | ${fd_py_med} ms | ${fd_py_min} ms | $(ratio "$fd_py_med" "$fd_pf_med")x |
 | not made by us | \`pipeform check\`, loopback | \`target/release/pipeform --config examples/pipeform.toml check --format json\` | ${f_pf_med} ms | ${f_pf_min} ms | 1.0x |
 | not made by us | boto3 script, loopback | \`SHAPE=foreign python reads.py\` | ${f_py_med} ms | ${f_py_min} ms | $(ratio "$f_py_med" "$f_pf_med")x |
+$free_rows
 
 "Not made by us": the same applied stack made to look like one our modules and job did not make
 (bench/check.sh, \`shape.py\`): no day manifest (today's files are there, nothing left a
@@ -497,7 +576,7 @@ the condition (S3 over TLS does not).
 
 Goals of issues 4 and 13: the whole check at least 10x faster than the boto3 script behind
 ${DELAY_MS} ms per request, on our stack and on one we did not make (this run: $(ratio "$d_py_med" "$d_pf_med")x and
-$(ratio "$fd_py_med" "$fd_pf_med")x; on loopback $(ratio "$py_med" "$pf_med")x and $(ratio "$f_py_med" "$f_pf_med")x), and \`bucket.prefixes\` at 100,000 objects
+$(ratio "$fd_py_med" "$fd_pf_med")x$free_goal; on loopback $(ratio "$py_med" "$pf_med")x and $(ratio "$f_py_med" "$f_pf_med")x), and \`bucket.prefixes\` at 100,000 objects
 within 1.5x of 100 (this run: $(ratio "$b100k_med" "$b100_med")x). What bounds the check on loopback is moto: it
 serves one request at a time under Python's lock, and spends ${moto_per_check} ms of CPU on the
 ${calls} reads of one check, while 10x would need the whole \`pipeform check\` process in
