@@ -13,25 +13,38 @@ mkdir -p "$RUN"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-wait_http() { # wait_http URL SECONDS
-  local url=$1 deadline=$((SECONDS + $2))
-  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
-    if [ $SECONDS -ge $deadline ]; then return 1; fi
-    sleep 0.2
-  done
-}
-
+# Starts moto on a free port. The port is free when chosen, not when moto binds it: another
+# process taking it in between makes moto exit (then a fresh port is tried), and what answers
+# there may be that other process (so moto counts as up only once its own log says it runs on
+# the port, and it is still alive).
 start_moto() {
   if [ -f "$RUN/moto.pid" ] && kill -0 "$(cat "$RUN/moto.pid")" 2>/dev/null; then return; fi
-  local port; port=$(free_port)
-  "$TESTBED/venv-moto/bin/moto_server" -H 127.0.0.1 -p "$port" >"$RUN/moto.log" 2>&1 &
-  echo $! >"$RUN/moto.pid"
-  if ! wait_http "http://127.0.0.1:$port/moto-api/" 30; then
-    echo "testbed: moto_server did not answer on 127.0.0.1:$port within 30 s; see $RUN/moto.log" >&2
-    tail -n 20 "$RUN/moto.log" >&2
-    exit 1
-  fi
-  echo "$port" >"$RUN/moto.port"
+  local port pid attempt deadline
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    "$TESTBED/venv-moto/bin/moto_server" -H 127.0.0.1 -p "$port" >"$RUN/moto.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$RUN/moto.pid"
+    deadline=$((SECONDS + 30))
+    until grep -q "Running on http://127.0.0.1:$port" "$RUN/moto.log" &&
+      curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" 2>/dev/null; do
+      kill -0 "$pid" 2>/dev/null || break
+      if [ $SECONDS -ge $deadline ]; then
+        echo "testbed: moto_server did not answer on 127.0.0.1:$port within 30 s; see $RUN/moto.log" >&2
+        tail -n 20 "$RUN/moto.log" >&2
+        exit 1
+      fi
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "$port" >"$RUN/moto.port"
+      return
+    fi
+    echo "testbed: moto_server exited on 127.0.0.1:$port (attempt $attempt of 5), trying another port:" >&2
+    tail -n 3 "$RUN/moto.log" >&2
+  done
+  echo "testbed: moto_server could not start on 5 ports; see $RUN/moto.log" >&2
+  exit 1
 }
 
 write_env() {
