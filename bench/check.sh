@@ -110,7 +110,7 @@ trap cleanup EXIT
 read -r -t 60 ready <&"$moto_out" || { say "moto did not start"; cat "$work/moto.err" >&2; exit 1; }
 seed() { echo "seed $1 $2" >&"$moto_in"; read -r -t 600 _ <&"$moto_out"; }
 moto_serves() { echo "moto $1" >&"$moto_in"; read -r -t 60 _ <&"$moto_out"; }
-moto_pinned=$([ "${BENCH_MOTO:-}" = as-before ] && echo no || echo yes)
+moto_new=$([ "${BENCH_MOTO:-}" = as-before ] && echo no || echo yes)
 
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=ap-northeast-2 AWS_DEFAULT_REGION=ap-northeast-2 AWS_EC2_METADATA_DISABLED=true
@@ -365,10 +365,10 @@ moto_cpu_per() {
 }
 moto_per_check=$(moto_cpu_per "$RUNS" "$bin" --config "$config" check --format json)
 moto_per_boto=$(moto_cpu_per "$RUNS" "$PY" "$work/reads.py")
-if [ "$moto_pinned" = yes ]; then
+if [ "$moto_new" = yes ]; then
   moto_serves as-before
-  moto_per_check_free=$(moto_cpu_per "$RUNS" "$bin" --config "$config" check --format json)
-  moto_per_boto_free=$(moto_cpu_per "$RUNS" "$PY" "$work/reads.py")
+  moto_per_check_old=$(moto_cpu_per "$RUNS" "$bin" --config "$config" check --format json)
+  moto_per_boto_old=$(moto_cpu_per "$RUNS" "$PY" "$work/reads.py")
   moto_serves new
 fi
 read -r pf_med pf_min py_med py_min < <(abtime "$RUNS" - "$bin" --config "$config" check --format json ::: - "$PY" "$work/reads.py")
@@ -431,16 +431,16 @@ SHAPE=foreign "$PY" "$work/reads.py"
 f_py_calls=$(( $(requests) - r0 ))
 read -r f_pf_med f_pf_min f_py_med f_py_min < <(abtime "$RUNS" - "$bin" --config "$config" check --format json ::: SHAPE=foreign "$PY" "$work/reads.py")
 read -r fd_pf_med fd_pf_min fd_py_med fd_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port abtime "$RUNS" - "$bin" --config "$config" check --format json ::: SHAPE=foreign "$PY" "$work/reads.py")
-# The same pairs with moto's threads free to run on every core (how this bench ran before
-# 2026-11-28): what the lock's hand-offs across cores cost a concurrent client.
-if [ "$moto_pinned" = yes ]; then
+# The same pairs with moto served as before 2026-11-28 (module list scanned per request, every
+# core): what those two costs of its server take from a concurrent client.
+if [ "$moto_new" = yes ]; then
   moto_serves as-before
   read -r fdf_pf_med fdf_pf_min fdf_py_med fdf_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port abtime "$RUNS" - "$bin" --config "$config" check --format json ::: SHAPE=foreign "$PY" "$work/reads.py")
   moto_serves new
 fi
 "$PY" "$work/shape.py" ours "$today"
 "$job" ship --bucket "$bucket" --csv-dir "$work/ship/csv" --log-dir "$work/ship/logs" >&2
-if [ "$moto_pinned" = yes ]; then
+if [ "$moto_new" = yes ]; then
   moto_serves as-before
   read -r df_pf_med df_pf_min df_py_med df_py_min < <(AWS_ENDPOINT_URL=http://127.0.0.1:$delay_port abtime "$RUNS" - "$bin" --config "$config" check --format json ::: - "$PY" "$work/reads.py")
   moto_serves new
@@ -485,12 +485,12 @@ if [ "$(date -u +%-H)" -ge 3 ]; then
 else
   first_manifests="today's and yesterday's, before the day's 03:00 run"
 fi
-if [ "$moto_pinned" = yes ]; then
+if [ "$moto_new" = yes ]; then
   placement="served with two costs of its server taken out (its router's module list read once,
 its threads on one of the $(nproc) cores; the clients and the proxy free on all; see bench/check.sh)"
   cpu_note="moto's own CPU time while serving one \`pipeform check\`: ${moto_per_check} ms; one run of the boto3
 script: ${moto_per_boto} ms (its process's utime + stime over ${RUNS} runs each, from /proc). With moto
-serving as this bench ran it before 2026-11-28: ${moto_per_check_free} ms and ${moto_per_boto_free} ms. The two
+serving as this bench ran it before 2026-11-28: ${moto_per_check_old} ms and ${moto_per_boto_old} ms. The two
 changes alter no answer. moto's router listed its package directory and stat()ed each of ~170
 entries for every request, under a lock every request takes; with many requests in flight the
 lock's holder gave up Python's lock at each stat while the others queued behind it. And its
